@@ -1,0 +1,39 @@
+/* fsutil.h - files for trusted state: capped reads, atomic writes, safe names. */
+#ifndef STELLA_CORE_FSUTIL_H
+#define STELLA_CORE_FSUTIL_H
+
+#include <stddef.h>
+#include "stella/stella.h"
+#include "buf.h"
+
+/* Reads the whole file into out (out->max is overridden by max if max > 0).
+ * STELLA_E_NOT_FOUND if absent, STELLA_E_TOO_LARGE over max, else IO. */
+stella_err fs_read_file(const char *path, size_t max, sbuf *out);
+
+/* Replaces path with exactly len bytes, atomically: writes a temp file in
+ * the same folder whose name starts with '.' and does NOT end in ".json"
+ * (".NAME.tmp-XXXXXX"), fsyncs it, chmods it to mode, renames it over path
+ * and fsyncs the folder. A process killed at any moment leaves the old file
+ * or the new one, never a mix, and no temp file is left on failure. */
+stella_err fs_write_atomic(const char *path, const void *data, size_t len,
+                           int mode);
+
+/* mkdir -p with mode for each created level. */
+stella_err fs_mkdirs(const char *path, int mode);
+
+/* 1 if path exists (any type), else 0. */
+int fs_exists(const char *path);
+
+/* Removes path if present; absent is success. */
+stella_err fs_remove(const char *path);
+
+/* Appends a + "/" + b as a NUL-terminated string; returns malloc'd string or
+ * NULL on NOMEM. */
+char *fs_join(const char *a, const char *b);
+
+/* Percent-encodes like Python urllib.parse.quote(s, safe=""): every byte
+ * except A-Z a-z 0-9 _ . - ~ becomes %XX (upper-case hex). Used for role
+ * names in URLs and in file names, so no name can escape a folder. */
+stella_err fs_pct_encode(const char *s, size_t len, sbuf *out);
+
+#endif

@@ -1,0 +1,223 @@
+/* stella.h - public API of the stella trust core (libstella).
+ *
+ * Shape borrowed from libcurl: opaque handles, one error enum with
+ * stella_strerror(), and every prototype says what it returns, who owns
+ * what, and whether it blocks. The core never exits or aborts; every call
+ * returns a stella_err and, on a handle, keeps a one-line message that says
+ * what failed, why, and what to do (stella_trust_errmsg()).
+ */
+#ifndef STELLA_STELLA_H
+#define STELLA_STELLA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__)
+#define STELLA_API __attribute__((visibility("default")))
+#else
+#define STELLA_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One error enum for the whole library. 0 is success. Keep the order:
+ * values are stable and appear in --json output as "error_code". */
+typedef enum stella_err {
+  STELLA_OK = 0,
+  STELLA_E_NOMEM,          /* out of memory */
+  STELLA_E_INVALID_ARG,    /* caller passed something unusable */
+  STELLA_E_IO,             /* local file system error */
+  STELLA_E_NETWORK,        /* connection failed, DNS, TLS, reset */
+  STELLA_E_TIMEOUT,        /* the server did not answer in time */
+  STELLA_E_HTTP,           /* the server answered with a non-2xx status */
+  STELLA_E_NOT_FOUND,      /* 404/403 from a server, or a missing file/target */
+  STELLA_E_TOO_LARGE,      /* a body or file is over its size cap */
+  STELLA_E_PARSE,          /* not JSON, or JSON that breaks the canonical rules */
+  STELLA_E_FORMAT,         /* valid JSON, wrong shape (missing field, wrong type) */
+  STELLA_E_SIGNATURE,      /* threshold of valid signatures not met */
+  STELLA_E_EXPIRED,        /* metadata past its expiry (freeze attack guard) */
+  STELLA_E_ROLLBACK,       /* a version went backwards, or a role vanished */
+  STELLA_E_VERSION,        /* version differs from the one announced */
+  STELLA_E_HASH,           /* length or hash does not match */
+  STELLA_E_UNSUPPORTED,    /* unknown key type, scheme or hash algorithm */
+  STELLA_E_EXISTS,         /* refusing to overwrite (use --force) */
+  STELLA_E_NOT_INITIALIZED,/* no trusted root yet (run `stella trust init`) */
+  STELLA_E_LIMIT,          /* a safety cap was reached (root rotations, delegations) */
+  STELLA_E__LAST
+} stella_err;
+
+/* Returns a static, never-NULL description of err. */
+STELLA_API const char *stella_strerror(stella_err err);
+
+/* ---- Time ------------------------------------------------------------- */
+
+/* Injectable clock: every expiry, age and cool-down in the core asks this.
+ * now() returns seconds since the Unix epoch (UTC). */
+typedef struct stella_clock {
+  int64_t (*now)(void *ctx);
+  void *ctx;
+} stella_clock;
+
+/* The real wall clock (time()), so faketime works too. Static, never freed. */
+STELLA_API const stella_clock *stella_clock_system(void);
+
+/* Parses RFC 3339 ("2026-08-22T00:00:00Z", fractions and +hh:mm offsets
+ * accepted) into epoch seconds. Returns STELLA_OK or STELLA_E_PARSE. */
+STELLA_API stella_err stella_time_parse(const char *text, int64_t *out);
+
+/* Formats t as "YYYY-MM-DDTHH:MM:SSZ" into buf (at least 21 bytes). */
+STELLA_API void stella_time_format(int64_t t, char *buf, size_t buflen);
+
+/* Parses a duration "7d", "36h", "90m", "45s", "120d" into seconds.
+ * Returns STELLA_OK or STELLA_E_PARSE. */
+STELLA_API stella_err stella_duration_parse(const char *text, int64_t *out);
+
+/* ---- The trust handle: the client's verified TUF state in one folder ---- */
+
+typedef struct stella_trust stella_trust;
+
+/* Opens (creating the folder if needed) the state folder home. home NULL
+ * means: $STELLA_HOME, else $XDG_DATA_HOME/stella, else ~/.local/share/stella.
+ * clock NULL means stella_clock_system(). Returns a handle the caller frees
+ * with stella_trust_free(), or NULL with *err set. Does not block on network. */
+STELLA_API stella_trust *stella_trust_open(const char *home,
+                                           const stella_clock *clock,
+                                           stella_err *err);
+
+/* NULL-safe. Frees the handle and everything it owns. */
+STELLA_API void stella_trust_free(stella_trust *t);
+
+/* The one-line message of the last failed call on t ("" if none). Owned by
+ * t, valid until the next call on t. */
+STELLA_API const char *stella_trust_errmsg(const stella_trust *t);
+
+/* Absolute path of the state folder. Owned by t. */
+STELLA_API const char *stella_trust_home(const stella_trust *t);
+
+/* `trust init`: checks root_file (parse + self-signed to threshold) and
+ * stores it as the trusted root with tuf_url (metadata at URL/, targets at
+ * URL/targets/). No network. Refuses to replace existing trust unless force
+ * (STELLA_E_EXISTS). Nothing is changed unless everything checks. */
+STELLA_API stella_err stella_trust_init(stella_trust *t, const char *tuf_url,
+                                        const char *root_file, int force);
+
+/* A note the sync emits for the operator (e.g. stale metadata tolerated). */
+typedef void (*stella_note_fn)(void *ctx, const char *line);
+
+typedef struct stella_sync_opts {
+  int force;              /* re-fetch the service map even if unchanged */
+  int allow_stale;        /* tolerate expired metadata ... */
+  int64_t max_stale_age;  /* ... that expired at most this many seconds ago */
+  stella_note_fn note;    /* may be NULL; called for every tolerated item */
+  void *note_ctx;
+} stella_sync_opts;
+
+/* `trust sync`: full TUF update (root chain, timestamp, snapshot, targets),
+ * then fetches and verifies the service-map targets trusted_root.json and
+ * signing_config.v0.2.json (or signing_config.json). BLOCKS on network.
+ * What was verified before a failure stays trusted; each file is replaced
+ * atomically. opts may be NULL (defaults: no stale tolerance). */
+STELLA_API stella_err stella_trust_sync(stella_trust *t,
+                                        const stella_sync_opts *opts);
+
+/* ---- Status: a snapshot of verified state, owned by the caller ---------- */
+
+typedef enum stella_role_state {
+  STELLA_ROLE_OK = 0,
+  STELLA_ROLE_STALE,    /* expired, tolerated by the last --allow-stale sync */
+  STELLA_ROLE_EXPIRED,  /* expired and not tolerated */
+  STELLA_ROLE_MISSING   /* not trusted yet */
+} stella_role_state;
+
+typedef enum stella_alert {
+  STELLA_ALERT_OK = 0,
+  STELLA_ALERT_WARNING,
+  STELLA_ALERT_CRITICAL
+} stella_alert;
+
+typedef struct stella_role_status {
+  char name[64];         /* "root", "timestamp", "snapshot", "targets" */
+  int64_t version;       /* 0 when missing */
+  int64_t expires;       /* epoch seconds, 0 when missing */
+  stella_role_state state;
+} stella_role_status;
+
+typedef struct stella_endpoint {
+  char *url;             /* owned by the status */
+  char *kind;            /* "rekor", "ca", "oidc", "tsa" */
+  int api_version;       /* majorApiVersion, 0 if absent */
+  char *operator_name;   /* may be "" */
+  int64_t valid_from;    /* 0 if absent */
+  int64_t valid_until;   /* 0 if open-ended */
+} stella_endpoint;
+
+typedef struct stella_key {
+  char *kind;            /* "tlog", "ctlog", "signing" */
+  char *name;            /* key name where known, else "" */
+  char *base_url;        /* "" if absent */
+  char *log_id;          /* hex, "" if absent */
+  char *key_type;        /* e.g. "PKIX_ECDSA_P256_SHA_256" */
+  char *fingerprint_sha256; /* hex SHA-256 of the DER public key */
+  char *status;          /* "active", "retired", "compromised" or "" */
+  int64_t valid_from;
+  int64_t valid_until;   /* 0 if open-ended */
+} stella_key;
+
+typedef struct stella_status {
+  char tuf_url[1024];
+  stella_role_status roles[4];  /* root, timestamp, snapshot, targets */
+  int64_t last_sync;            /* epoch seconds of the last good sync, 0 never */
+  int64_t now;                  /* the clock's time when the status was taken */
+  stella_alert alert;           /* from last_sync age: >12h warning, >24h critical */
+  size_t n_endpoints;
+  stella_endpoint *endpoints;   /* owned by the status */
+  size_t n_keys;
+  stella_key *keys;             /* owned by the status */
+  char *service_map_error;      /* NULL, or why the service map is unreadable */
+} stella_status;
+
+/* Reads trusted state from disk (no network, never blocks for long) into a
+ * new status the caller frees with stella_status_free(). */
+STELLA_API stella_err stella_trust_status(stella_trust *t, stella_status **out);
+
+/* NULL-safe. */
+STELLA_API void stella_status_free(stella_status *s);
+
+/* "ok", "STALE", "EXPIRED", "missing". Static. */
+STELLA_API const char *stella_role_state_name(stella_role_state s);
+
+/* "ok", "warning", "critical". Static. */
+STELLA_API const char *stella_alert_name(stella_alert a);
+
+/* Alert level for an age in seconds (warning > 12 h, critical > 24 h). */
+STELLA_API stella_alert stella_alert_for_age(int64_t age_seconds);
+
+/* ---- Background sync, for the console's event loop ---------------------- */
+
+typedef struct stella_sync_job stella_sync_job;
+
+/* Starts stella_trust_sync() for the state folder of t on a worker thread
+ * with its own handle (t is not touched by the worker). Returns NULL with
+ * *err on failure. The job's fd (stella_sync_job_fd) becomes readable when
+ * the sync is finished, so an event loop can poll() it. Never blocks. */
+STELLA_API stella_sync_job *stella_sync_job_start(stella_trust *t,
+                                                  const stella_sync_opts *opts,
+                                                  stella_err *err);
+
+/* A file descriptor that becomes readable when the job is done. */
+STELLA_API int stella_sync_job_fd(const stella_sync_job *job);
+
+/* Non-blocking: 1 when finished (result and message filled), 0 when still
+ * running. msg (may be NULL) receives the one-line outcome, owned by job. */
+STELLA_API int stella_sync_job_done(stella_sync_job *job, stella_err *result,
+                                    const char **msg);
+
+/* Waits for the worker and frees the job. NULL-safe. */
+STELLA_API void stella_sync_job_free(stella_sync_job *job);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* STELLA_STELLA_H */
