@@ -1,0 +1,2 @@
+/* tui/console.c - placeholder until its owner lands it. */
+typedef int stella_placeholder_console;
