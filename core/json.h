@@ -21,8 +21,9 @@ typedef enum json_type {
   JSON_NULL = 0,
   JSON_BOOL,
   JSON_INT,     /* integer literal that fits int64 */
-  JSON_REAL,    /* fraction or exponent, or an integer too large: parsed but
-                   refused by the canonical encoder */
+  JSON_REAL,    /* fraction or exponent (refused by the canonical encoder),
+                   or an integer literal too large for int64 (json_int fails;
+                   the canonical encoder writes it as given, like Python) */
   JSON_STRING,
   JSON_ARRAY,
   JSON_OBJECT
@@ -75,9 +76,10 @@ int json_get_int(const json_val *v, const char *key, int64_t *out);
 
 /* Appends the canonical JSON of v to out: keys sorted by bytes, no
  * whitespace, strings escape only '"' and '\\' (all other bytes raw),
- * integers exactly as written, true/false/null. Returns STELLA_E_PARSE if v
- * contains a JSON_REAL (TUF canonical JSON has no floats), or the sbuf
- * error (TOO_LARGE/NOMEM). */
+ * integers exactly as written ("-0" as "0"), true/false/null. Returns
+ * STELLA_E_PARSE if v contains a fraction or exponent (TUF canonical JSON
+ * has no floats), or the sbuf error (TOO_LARGE/NOMEM); on error out is left
+ * as it was. */
 stella_err json_canonical(const json_val *v, sbuf *out);
 
 #endif
