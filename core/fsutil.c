@@ -1,2 +1,207 @@
-/* core/fsutil.c - placeholder until its owner lands it. */
-typedef int stella_placeholder_fsutil;
+/* fsutil.c - capped file reads, atomic replace (temp + fsync + rename +
+ * fsync dir), mkdir -p, and the percent-encoding that keeps role names
+ * inside the state folder. */
+#include "fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Temp names keep at most this many bytes of the target's name, so
+ * ".NAME.tmp-XXXXXX" stays under NAME_MAX for long (encoded) role names. */
+#define FS_TMP_NAME_KEEP 200
+
+stella_err fs_read_file(const char *path, size_t max, sbuf *out) {
+  if (max > 0)
+    out->max = max;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return errno == ENOENT || errno == ENOTDIR ? STELLA_E_NOT_FOUND
+                                               : STELLA_E_IO;
+  size_t start = out->len;
+  stella_err e = STELLA_OK;
+  char chunk[65536];
+  for (;;) {
+    ssize_t n = read(fd, chunk, sizeof(chunk));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      e = n < 0 ? STELLA_E_IO : STELLA_OK;
+      break;
+    }
+    e = sbuf_append(out, chunk, (size_t)n);
+    if (e)
+      break;
+  }
+  close(fd);
+  if (e) {
+    out->len = start;
+    if (out->data)
+      out->data[start] = '\0';
+  } else if (!out->data) {
+    e = sbuf_append(out, "", 0); /* an empty file still gives a "" */
+  }
+  return e;
+}
+
+static stella_err write_all(int fd, const void *data, size_t len) {
+  const char *p = data;
+  while (len) {
+    ssize_t n = write(fd, p, len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return STELLA_E_IO;
+    p += n;
+    len -= (size_t)n;
+  }
+  return STELLA_OK;
+}
+
+/* fsync of a folder makes a rename in it durable. */
+static stella_err fsync_dir(const char *dir) {
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return STELLA_E_IO;
+  int rc = fsync(fd);
+  close(fd);
+  return rc == 0 ? STELLA_OK : STELLA_E_IO;
+}
+
+/* Splits path into its folder ("." if none) and builds the temp template
+ * "<dir>/.<name>.tmp-XXXXXX". Both malloc'd. */
+static stella_err tmp_template(const char *path, char **dir, char **tmpl) {
+  const char *slash = strrchr(path, '/');
+  const char *name = slash ? slash + 1 : path;
+  size_t dirlen = slash ? (size_t)(slash - path) : 1;
+  size_t namelen = strlen(name);
+  if (!*name)
+    return STELLA_E_INVALID_ARG;
+  if (namelen > FS_TMP_NAME_KEEP)
+    namelen = FS_TMP_NAME_KEEP;
+  *dir = slash ? strndup(path, dirlen ? dirlen : 1) : strdup(".");
+  sbuf t = SBUF_INIT;
+  stella_err e = *dir ? sbuf_printf(&t, "%s/.%.*s.tmp-XXXXXX", *dir,
+                                    (int)namelen, name)
+                      : STELLA_E_NOMEM;
+  if (e) {
+    free(*dir);
+    *dir = NULL;
+    sbuf_free(&t);
+    return e;
+  }
+  *tmpl = sbuf_take(&t, NULL);
+  return STELLA_OK;
+}
+
+stella_err fs_write_atomic(const char *path, const void *data, size_t len,
+                           int mode) {
+  char *dir = NULL, *tmp = NULL;
+  if (!path || (!data && len))
+    return STELLA_E_INVALID_ARG;
+  stella_err e = tmp_template(path, &dir, &tmp);
+  if (e)
+    return e;
+  int fd = mkostemp(tmp, O_CLOEXEC);
+  if (fd < 0) {
+    free(dir);
+    free(tmp);
+    return STELLA_E_IO;
+  }
+  e = write_all(fd, data, len);
+  if (!e && fsync(fd) != 0)
+    e = STELLA_E_IO;
+  if (!e && fchmod(fd, (mode_t)mode & 07777) != 0)
+    e = STELLA_E_IO;
+  if (close(fd) != 0 && !e)
+    e = STELLA_E_IO;
+  if (!e && rename(tmp, path) != 0)
+    e = STELLA_E_IO;
+  if (e)
+    unlink(tmp);
+  else
+    e = fsync_dir(dir);
+  free(dir);
+  free(tmp);
+  return e;
+}
+
+static stella_err mkdir_one(const char *path, int mode) {
+  struct stat st;
+  if (mkdir(path, (mode_t)mode) == 0)
+    return STELLA_OK;
+  if (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+    return STELLA_OK;
+  return STELLA_E_IO;
+}
+
+stella_err fs_mkdirs(const char *path, int mode) {
+  if (!path || !*path)
+    return STELLA_E_INVALID_ARG;
+  char *copy = strdup(path);
+  if (!copy)
+    return STELLA_E_NOMEM;
+  stella_err e = STELLA_OK;
+  for (char *p = copy + 1; *p && !e; p++) {
+    if (*p != '/' || p[-1] == '/')
+      continue;
+    *p = '\0';
+    e = mkdir_one(copy, mode);
+    *p = '/';
+  }
+  if (!e)
+    e = mkdir_one(copy, mode);
+  free(copy);
+  return e;
+}
+
+int fs_exists(const char *path) {
+  struct stat st;
+  return path && lstat(path, &st) == 0;
+}
+
+stella_err fs_remove(const char *path) {
+  if (!path)
+    return STELLA_E_INVALID_ARG;
+  if (remove(path) == 0 || errno == ENOENT)
+    return STELLA_OK;
+  return STELLA_E_IO;
+}
+
+char *fs_join(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  char *s = malloc(la + lb + 2);
+  if (!s)
+    return NULL;
+  memcpy(s, a, la);
+  s[la] = '/';
+  memcpy(s + la + 1, b, lb + 1);
+  return s;
+}
+
+static int pct_is_safe(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+         (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-' ||
+         c == '~';
+}
+
+stella_err fs_pct_encode(const char *s, size_t len, sbuf *out) {
+  static const char hex[] = "0123456789ABCDEF";
+  size_t start = out->len;
+  stella_err e = sbuf_append(out, "", 0);
+  for (size_t i = 0; i < len && !e; i++) {
+    unsigned char c = (unsigned char)s[i];
+    char enc[3] = {'%', hex[c >> 4], hex[c & 15]};
+    e = pct_is_safe(c) ? sbuf_append_char(out, (char)c)
+                       : sbuf_append(out, enc, 3);
+  }
+  if (e && out->data) {
+    out->len = start;
+    out->data[start] = '\0';
+  }
+  return e;
+}
