@@ -1,2 +1,207 @@
-/* core/fetch.c - placeholder until its owner lands it. */
-typedef int stella_placeholder_fetch;
+/* fetch.c - the libcurl fetcher: capped, time-bounded GETs over http(s) and
+ * file:// with one reused easy handle (keep-alive where the server allows). */
+#include "fetch.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FETCH_DEFAULT_CONNECT_MS 10000L
+#define FETCH_DEFAULT_TOTAL_MS 60000L
+#define FETCH_DEFAULT_LOW_SPEED_SECS 15L
+
+typedef struct fetch_curl {
+  CURL *easy;
+  fetch_curl_opts opts;
+} fetch_curl;
+
+/* State of one transfer, seen by the write callback. */
+typedef struct fetch_sink {
+  sbuf *body;
+  size_t start_len;  /* body->len before the transfer (we append) */
+  size_t max_bytes;  /* cap on the bytes of this reply */
+  int too_large;
+  int nomem;
+} fetch_sink;
+
+static pthread_once_t fetch_global_once = PTHREAD_ONCE_INIT;
+static CURLcode fetch_global_rc = CURLE_FAILED_INIT;
+
+static void fetch_global_init(void) {
+  fetch_global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* The cap is enforced here as well as by CURLOPT_MAXFILESIZE_LARGE, since a
+ * server may send no Content-Length (chunked) or lie about it. */
+static size_t fetch_write_cb(char *ptr, size_t size, size_t nmemb, void *ud) {
+  fetch_sink *sink = ud;
+  size_t n = size * nmemb;
+  size_t got = sink->body->len - sink->start_len;
+  if (n > sink->max_bytes || got > sink->max_bytes - n) {
+    sink->too_large = 1;
+    return 0;
+  }
+  stella_err e = sbuf_append(sink->body, ptr, n);
+  if (e == STELLA_E_TOO_LARGE) {
+    sink->too_large = 1;
+    return 0;
+  }
+  if (e) {
+    sink->nomem = 1;
+    return 0;
+  }
+  return n;
+}
+
+/* A short "why" and a "what to do" hint for the curl codes operators see. */
+static void fetch_describe(CURLcode rc, const char **why, const char **hint) {
+  *hint = "";
+  switch (rc) {
+  case CURLE_COULDNT_CONNECT:
+    *why = "connection refused";
+    *hint = " (is the server up?)";
+    break;
+  case CURLE_COULDNT_RESOLVE_HOST:
+  case CURLE_COULDNT_RESOLVE_PROXY:
+    *why = "host name not found";
+    *hint = " (check the URL and DNS)";
+    break;
+  case CURLE_OPERATION_TIMEDOUT:
+    *why = "timed out";
+    *hint = " (the server is slow or hung)";
+    break;
+  case CURLE_PEER_FAILED_VERIFICATION:
+  case CURLE_SSL_CONNECT_ERROR:
+  case CURLE_SSL_CERTPROBLEM:
+  case CURLE_SSL_CACERT_BADFILE:
+    *why = curl_easy_strerror(rc);
+    *hint = " (TLS problem: check the certificate and the host name)";
+    break;
+  case CURLE_FILE_COULDNT_READ_FILE:
+    *why = "file not found";
+    break;
+  default:
+    *why = curl_easy_strerror(rc);
+    break;
+  }
+}
+
+static stella_err fetch_map_curl_error(CURLcode rc, const fetch_sink *sink) {
+  if (sink->too_large || rc == CURLE_FILESIZE_EXCEEDED)
+    return STELLA_E_TOO_LARGE;
+  if (sink->nomem || rc == CURLE_OUT_OF_MEMORY)
+    return STELLA_E_NOMEM;
+  if (rc == CURLE_OPERATION_TIMEDOUT)
+    return STELLA_E_TIMEOUT;
+  if (rc == CURLE_FILE_COULDNT_READ_FILE)
+    return STELLA_E_NOT_FOUND;
+  if (rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_URL_MALFORMAT)
+    return STELLA_E_INVALID_ARG;
+  return STELLA_E_NETWORK;
+}
+
+static void fetch_setup(fetch_curl *fc, const char *url, size_t max_bytes,
+                        fetch_sink *sink, char *curl_err) {
+  CURL *h = fc->easy;
+  curl_easy_reset(h);
+  curl_easy_setopt(h, CURLOPT_URL, url);
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https,file");
+  curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L); /* thread-safe timeouts */
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, fc->opts.connect_timeout_ms);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, fc->opts.total_timeout_ms);
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, fc->opts.low_speed_secs);
+  curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max_bytes);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, fetch_write_cb);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, sink);
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
+  curl_easy_setopt(h, CURLOPT_USERAGENT, "stella/0.1");
+}
+
+static stella_err fetch_curl_get(stella_fetcher *f, const char *url,
+                                 size_t max_bytes, sbuf *body,
+                                 long *http_status, char *errbuf,
+                                 size_t errlen) {
+  fetch_curl *fc = f->ctx;
+  char curl_err[CURL_ERROR_SIZE] = "";
+  fetch_sink sink = {body, body->len, max_bytes, 0, 0};
+  long status = 0;
+  if (http_status)
+    *http_status = 0;
+  if (errbuf && errlen)
+    errbuf[0] = '\0';
+  if (!url || !body)
+    return STELLA_E_INVALID_ARG;
+  fetch_setup(fc, url, max_bytes, &sink, curl_err);
+  CURLcode rc = curl_easy_perform(fc->easy);
+  curl_easy_getinfo(fc->easy, CURLINFO_RESPONSE_CODE, &status);
+  if (http_status)
+    *http_status = status;
+  if (rc == CURLE_OK && (status == 0 || (status >= 200 && status < 300)))
+    return STELLA_OK; /* file:// has no status; http(s) must be 2xx */
+  /* A failed reply leaves no partial bytes behind. */
+  body->len = sink.start_len;
+  if (body->data)
+    body->data[body->len] = '\0';
+  if (rc != CURLE_OK) {
+    stella_err e = fetch_map_curl_error(rc, &sink);
+    const char *why, *hint;
+    fetch_describe(rc, &why, &hint);
+    if (errbuf && e == STELLA_E_TOO_LARGE)
+      snprintf(errbuf, errlen, "GET %s failed: reply is over the %zu-byte "
+               "limit", url, max_bytes);
+    else if (errbuf)
+      snprintf(errbuf, errlen, "GET %s failed: %s%s", url, why, hint);
+    return e;
+  }
+  if (errbuf)
+    snprintf(errbuf, errlen, "GET %s failed: HTTP %ld", url, status);
+  return (status == 404 || status == 403) ? STELLA_E_NOT_FOUND
+                                          : STELLA_E_HTTP;
+}
+
+static void fetch_curl_free(stella_fetcher *f) {
+  if (!f)
+    return;
+  fetch_curl *fc = f->ctx;
+  if (fc) {
+    curl_easy_cleanup(fc->easy);
+    free(fc);
+  }
+  free(f);
+}
+
+stella_fetcher *fetch_curl_new(const fetch_curl_opts *opts) {
+  pthread_once(&fetch_global_once, fetch_global_init);
+  if (fetch_global_rc != CURLE_OK)
+    return NULL;
+  stella_fetcher *f = calloc(1, sizeof *f);
+  fetch_curl *fc = calloc(1, sizeof *fc);
+  if (!f || !fc || !(fc->easy = curl_easy_init())) {
+    free(fc);
+    free(f);
+    return NULL;
+  }
+  if (opts)
+    fc->opts = *opts;
+  if (fc->opts.connect_timeout_ms <= 0)
+    fc->opts.connect_timeout_ms = FETCH_DEFAULT_CONNECT_MS;
+  if (fc->opts.total_timeout_ms <= 0)
+    fc->opts.total_timeout_ms = FETCH_DEFAULT_TOTAL_MS;
+  if (fc->opts.low_speed_secs <= 0)
+    fc->opts.low_speed_secs = FETCH_DEFAULT_LOW_SPEED_SECS;
+  f->get = fetch_curl_get;
+  f->free = fetch_curl_free;
+  f->ctx = fc;
+  return f;
+}
+
+void fetch_free(stella_fetcher *f) {
+  if (f && f->free)
+    f->free(f);
+}

@@ -1,2 +1,708 @@
-/* core/trust.c - placeholder until its owner lands it. */
-typedef int stella_placeholder_trust;
+/* trust.c - the public trust API: the state folder, `trust init`, `trust
+ * sync` (TUF update + service map) and `trust status`.
+ *
+ * State folder layout:
+ *   HOME/tuf/metadata/  TUF client state (tuf.h): only metadata .json files
+ *   HOME/tuf/targets/   verified service-map targets (trusted_root.json,
+ *                       signing_config.v0.2.json or signing_config.json)
+ *   HOME/stella.db      settings (tuf_url), sync history, stale list
+ *   HOME/.sync.lock     held while a sync runs (one sync per folder)
+ */
+#include "stella/stella.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "fetch.h"
+#include "fsutil.h"
+#include "servicemap.h"
+#include "store.h"
+#include "trust_internal.h"
+#include "tuf.h"
+
+#define TRUST_ROOT_MAX 512000
+#define TRUST_SERVICE_MAP_MAX 5000000
+#define TRUST_URL_MAX 1000
+#define TRUST_DIR_MODE 0700
+#define TRUST_FILE_MODE 0644
+
+static const char *const trust_roles[4] = {"root", "timestamp", "snapshot",
+                                           "targets"};
+static const char trust_trusted_root[] = "trusted_root.json";
+/* Preferred first: the v0.2 format carries API versions and operators. */
+static const char *const trust_signing_configs[2] = {
+  "signing_config.v0.2.json", "signing_config.json"};
+
+struct stella_trust {
+  char *home;
+  char *tuf_dir;
+  char *meta_dir;
+  char *targets_dir;
+  char *db_path;
+  char *lock_path;
+  stella_clock clock;
+  store *store;
+  char errmsg[1024];
+  char summary[512];
+};
+
+/* What to do, by error: the last part of every one-line sync error. */
+static const char *const trust_hints[STELLA_E__LAST] = {
+  [STELLA_E_NOMEM] = "free some memory and retry",
+  [STELLA_E_INVALID_ARG] = "check the command's arguments",
+  [STELLA_E_IO] = "check the permissions and free space of the state folder",
+  [STELLA_E_NETWORK] = "check the repository URL and that the server is up",
+  [STELLA_E_TIMEOUT] = "the server is slow or hung; retry, or point "
+                       "--tuf-url at a mirror",
+  [STELLA_E_HTTP] = "the server answered with an error; check the "
+                    "repository URL",
+  [STELLA_E_NOT_FOUND] = "the file is missing on the server; check the "
+                         "repository URL",
+  [STELLA_E_TOO_LARGE] = "the server sent more than allowed; do not trust it",
+  [STELLA_E_PARSE] = "the server did not send TUF metadata (an error "
+                     "page?); check the repository URL",
+  [STELLA_E_FORMAT] = "the server did not send valid TUF metadata; check "
+                      "the repository URL",
+  [STELLA_E_SIGNATURE] = "do not trust this repository state; alert its "
+                         "key holders",
+  [STELLA_E_EXPIRED] = "the repository is not being refreshed; to keep "
+                       "working for a bounded time use --allow-stale "
+                       "--max-age DUR",
+  [STELLA_E_ROLLBACK] = "the server sent older metadata than we already "
+                        "trust; the server or its mirror is stale or "
+                        "compromised",
+  [STELLA_E_VERSION] = "the metadata does not match what was announced; "
+                       "retry (the repository may be mid-publish)",
+  [STELLA_E_HASH] = "a file does not match its announced hash; do not "
+                    "trust this server",
+  [STELLA_E_UNSUPPORTED] = "this stella does not support that algorithm",
+  [STELLA_E_EXISTS] = "pass --force to replace it",
+  [STELLA_E_NOT_INITIALIZED] = "run `stella trust init --tuf-url URL --root "
+                               "FILE` first",
+  [STELLA_E_LIMIT] = "a safety limit was reached; check the repository",
+};
+
+static const char *trust_hint(stella_err e) {
+  if ((int)e <= 0 || e >= STELLA_E__LAST || !trust_hints[e])
+    return "retry, or report it";
+  return trust_hints[e];
+}
+
+static stella_err trust_fail(stella_trust *t, stella_err e, const char *fmt,
+                             ...) __attribute__((format(printf, 3, 4)));
+
+static stella_err trust_fail(stella_trust *t, stella_err e, const char *fmt,
+                             ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(t->errmsg, sizeof t->errmsg, fmt, ap);
+  va_end(ap);
+  return e;
+}
+
+/* "<what>: <why> (<hint>)", leaving out our hint when why already ends
+ * with one of its own (the fetcher's "(is the server up?)"). */
+static stella_err trust_fail_hint(stella_trust *t, stella_err e,
+                                  const char *what, const char *why) {
+  size_t n = why ? strlen(why) : 0;
+  if (n && why[n - 1] == ')')
+    return trust_fail(t, e, "%s: %s", what, why);
+  return trust_fail(t, e, "%s: %s (%s)", what, n ? why : stella_strerror(e),
+                    trust_hint(e));
+}
+
+void stella_age_format(int64_t s, char *buf, size_t len) {
+  long long v = s < 0 ? 0 : (long long)s;
+  if (v < 60)
+    snprintf(buf, len, "%llds", v);
+  else if (v < 3600)
+    snprintf(buf, len, "%lldm", v / 60);
+  else if (v < 86400)
+    snprintf(buf, len, "%lldh %lldm", v / 3600, v % 3600 / 60);
+  else
+    snprintf(buf, len, "%lldd %lldh", v / 86400, v % 86400 / 3600);
+}
+
+/* ---- The state folder ---------------------------------------------------- */
+
+/* --home, else $STELLA_HOME, else $XDG_DATA_HOME/stella, else
+ * ~/.local/share/stella. malloc'd; NULL if nothing names a folder. */
+static char *trust_resolve_home(const char *home) {
+  const char *env;
+  if (home && *home)
+    return strdup(home);
+  if ((env = getenv("STELLA_HOME")) && *env)
+    return strdup(env);
+  if ((env = getenv("XDG_DATA_HOME")) && *env)
+    return fs_join(env, "stella");
+  if ((env = getenv("HOME")) && *env)
+    return fs_join(env, ".local/share/stella");
+  return NULL;
+}
+
+static stella_err trust_make_paths(stella_trust *t, const char *home) {
+  char abs[PATH_MAX];
+  stella_err e = fs_mkdirs(home, TRUST_DIR_MODE);
+  if (e)
+    return e;
+  if (!realpath(home, abs))
+    return STELLA_E_IO;
+  t->home = strdup(abs);
+  t->tuf_dir = fs_join(abs, "tuf");
+  t->meta_dir = fs_join(abs, "tuf/metadata");
+  t->targets_dir = fs_join(abs, "tuf/targets");
+  t->db_path = fs_join(abs, "stella.db");
+  t->lock_path = fs_join(abs, ".sync.lock");
+  if (!t->home || !t->tuf_dir || !t->meta_dir || !t->targets_dir ||
+      !t->db_path || !t->lock_path)
+    return STELLA_E_NOMEM;
+  e = fs_mkdirs(t->meta_dir, TRUST_DIR_MODE);
+  if (!e)
+    e = fs_mkdirs(t->targets_dir, TRUST_DIR_MODE);
+  return e;
+}
+
+stella_trust *stella_trust_open(const char *home, const stella_clock *clock,
+                                stella_err *err) {
+  stella_err e = STELLA_OK;
+  stella_trust *t = calloc(1, sizeof *t);
+  char *resolved = trust_resolve_home(home);
+  if (!t)
+    e = STELLA_E_NOMEM;
+  else if (!resolved)
+    e = STELLA_E_INVALID_ARG; /* no --home, no $STELLA_HOME, no $HOME */
+  if (!e)
+    e = trust_make_paths(t, resolved);
+  if (!e)
+    e = store_open(t->db_path, &t->store, NULL, 0);
+  free(resolved);
+  if (t)
+    t->clock = clock ? *clock : *stella_clock_system();
+  if (err)
+    *err = e;
+  if (e) {
+    stella_trust_free(t);
+    return NULL;
+  }
+  return t;
+}
+
+void stella_trust_free(stella_trust *t) {
+  if (!t)
+    return;
+  store_close(t->store);
+  free(t->home);
+  free(t->tuf_dir);
+  free(t->meta_dir);
+  free(t->targets_dir);
+  free(t->db_path);
+  free(t->lock_path);
+  free(t);
+}
+
+const char *stella_trust_errmsg(const stella_trust *t) {
+  return t ? t->errmsg : "";
+}
+
+const char *stella_trust_home(const stella_trust *t) {
+  return t ? t->home : "";
+}
+
+const char *stella_trust_sync_summary(const stella_trust *t) {
+  return t ? t->summary : "";
+}
+
+const stella_clock *trust_clock(const stella_trust *t) { return &t->clock; }
+
+static int64_t trust_now(const stella_trust *t) {
+  return t->clock.now(t->clock.ctx);
+}
+
+/* ---- init ---------------------------------------------------------------- */
+
+static int trust_rm_entry(const char *path, const struct stat *sb, int flag,
+                          struct FTW *ftw) {
+  (void)sb;
+  (void)flag;
+  (void)ftw;
+  return remove(path) ? -1 : 0;
+}
+
+static void trust_rm_tree(const char *path) {
+  nftw(path, trust_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void trust_fsync_dir(const char *dir) {
+  int fd = open(dir, O_RDONLY | O_DIRECTORY);
+  if (fd >= 0) {
+    fsync(fd);
+    close(fd);
+  }
+}
+
+/* Puts the folder fresh in place of dir in one step where the kernel allows
+ * (RENAME_EXCHANGE), else in two renames; the old contents are deleted. */
+static stella_err trust_swap_dir(const char *fresh, const char *dir,
+                                 const char *parent) {
+  if (renameat2(AT_FDCWD, fresh, AT_FDCWD, dir, RENAME_EXCHANGE) != 0) {
+    char *old = fs_join(parent, ".old-XXXXXX");
+    if (!old)
+      return STELLA_E_NOMEM;
+    int ok = mkdtemp(old) && rename(dir, old) == 0 && rename(fresh, dir) == 0;
+    if (ok)
+      trust_rm_tree(old);
+    free(old);
+    if (!ok)
+      return STELLA_E_IO;
+  } else {
+    trust_rm_tree(fresh); /* now holds the old contents */
+  }
+  trust_fsync_dir(parent);
+  return STELLA_OK;
+}
+
+/* Writes root.json into a new folder first, then swaps it in for the old
+ * metadata; the old service map goes too (it came from the old trust). */
+static stella_err trust_install_root(stella_trust *t, const sbuf *root) {
+  char *fresh = fs_join(t->tuf_dir, ".metadata.new-XXXXXX");
+  char *empty = fs_join(t->tuf_dir, ".targets.new-XXXXXX");
+  char *root_path = NULL;
+  stella_err e = STELLA_OK;
+  if (!fresh || !empty || !(root_path = fs_join(fresh, "root.json")))
+    e = STELLA_E_NOMEM;
+  else if (!mkdtemp(fresh) || !mkdtemp(empty))
+    e = STELLA_E_IO;
+  if (!e)
+    e = fs_write_atomic(root_path, root->data, root->len, TRUST_FILE_MODE);
+  if (!e)
+    e = trust_swap_dir(fresh, t->meta_dir, t->tuf_dir);
+  if (!e)
+    e = trust_swap_dir(empty, t->targets_dir, t->tuf_dir);
+  if (e && fresh)
+    trust_rm_tree(fresh);
+  if (empty)
+    rmdir(empty);
+  free(root_path);
+  free(fresh);
+  free(empty);
+  return e;
+}
+
+static int trust_has_root(const stella_trust *t) {
+  int64_t version, expires;
+  return tuf_role_info(t->meta_dir, "root", &version, &expires) !=
+         STELLA_E_NOT_FOUND;
+}
+
+/* Normalizes the repository URL (no trailing '/') into out. */
+static stella_err trust_check_url(stella_trust *t, const char *url, char *out,
+                                  size_t outlen) {
+  static const char *const schemes[] = {"http://", "https://", "file://"};
+  int known = 0;
+  for (size_t i = 0; url && i < sizeof schemes / sizeof schemes[0]; i++)
+    known |= strncmp(url, schemes[i], strlen(schemes[i])) == 0;
+  size_t n = url ? strlen(url) : 0;
+  if (!known || n >= outlen || n > TRUST_URL_MAX)
+    return trust_fail(t, STELLA_E_INVALID_ARG, "bad --tuf-url '%s': "
+                      "expected an http://, https:// or file:// URL (give "
+                      "the repository's base URL)", url ? url : "");
+  while (n > 0 && url[n - 1] == '/')
+    n--;
+  memcpy(out, url, n);
+  out[n] = '\0';
+  return STELLA_OK;
+}
+
+static stella_err trust_read_root(stella_trust *t, const char *root_file,
+                                  sbuf *root) {
+  char why[512] = "";
+  stella_err e = fs_read_file(root_file, TRUST_ROOT_MAX, root);
+  if (e == STELLA_E_NOT_FOUND)
+    return trust_fail(t, e, "reading root %s: no such file (give the path "
+                      "of a root.json obtained out of band)", root_file);
+  if (e == STELLA_E_TOO_LARGE)
+    return trust_fail(t, e, "reading root %s: over %d bytes (is this a "
+                      "root.json?)", root_file, TRUST_ROOT_MAX);
+  if (e)
+    return trust_fail(t, e, "reading root %s: %s (check the path and its "
+                      "permissions)", root_file, stella_strerror(e));
+  e = tuf_check_root_bytes(root->data, root->len, why, sizeof why);
+  if (e)
+    return trust_fail(t, e, "checking root %s: %s (use a root.json obtained "
+                      "out of band from the repository's key holders)",
+                      root_file, *why ? why : stella_strerror(e));
+  return STELLA_OK;
+}
+
+stella_err stella_trust_init(stella_trust *t, const char *tuf_url,
+                             const char *root_file, int force) {
+  char url[TRUST_URL_MAX + 1], note[TRUST_URL_MAX + 64];
+  sbuf root = SBUF_INIT;
+  t->errmsg[0] = '\0';
+  stella_err e = trust_check_url(t, tuf_url, url, sizeof url);
+  if (!e)
+    e = trust_read_root(t, root_file ? root_file : "", &root);
+  if (!e && !force && trust_has_root(t))
+    e = trust_fail(t, STELLA_E_EXISTS, "trust is already set up in %s "
+                   "(pass --force to replace it)", t->home);
+  if (!e && (e = trust_install_root(t, &root)))
+    trust_fail(t, e, "storing root in %s: %s (%s)", t->meta_dir,
+               stella_strerror(e), trust_hint(e));
+  if (!e && ((e = store_set_setting(t->store, "tuf_url", url)) ||
+             (e = store_clear_stale(t->store))))
+    trust_fail(t, e, "%s (%s)", store_errmsg(t->store), trust_hint(e));
+  snprintf(note, sizeof note, "init: %s", url);
+  if (!e)
+    store_record(t->store, STORE_EVENT_INIT, trust_now(t), 1, note);
+  sbuf_free(&root);
+  return e;
+}
+
+/* ---- sync ---------------------------------------------------------------- */
+
+/* One sync per state folder at a time: a second one fails fast instead of
+ * interleaving its writes. Returns the held fd, or -1 (errmsg set). */
+static int trust_lock(stella_trust *t) {
+  int fd = open(t->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    trust_fail(t, STELLA_E_IO, "opening %s: %s (%s)", t->lock_path,
+               strerror(errno), trust_hint(STELLA_E_IO));
+    return -1;
+  }
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    trust_fail(t, STELLA_E_IO, "another sync is running on %s (wait for it "
+               "to finish, then retry)", t->home);
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/* Says loudly what --allow-stale tolerated and remembers it for status. */
+static void trust_report_stale(stella_trust *t, tuf_client *c,
+                               const stella_sync_opts *opts, int replace) {
+  size_t n = 0;
+  const tuf_stale *items = tuf_client_stale(c, &n);
+  char line[512], when[32], ago[32], limit[32];
+  stella_age_format(opts->max_stale_age, limit, sizeof limit);
+  for (size_t i = 0; opts->note && i < n; i++) {
+    stella_time_format(items[i].expires, when, sizeof when);
+    stella_age_format(trust_now(t) - items[i].expires, ago, sizeof ago);
+    snprintf(line, sizeof line, "WARNING: accepted EXPIRED %s metadata: it "
+             "expired %s, %s ago (within --max-age %s); signatures, versions "
+             "and hashes were still verified; status shows it as STALE",
+             items[i].role, when, ago, limit);
+    opts->note(opts->note_ctx, line);
+  }
+  if (n || replace)
+    store_put_stale(t->store, items, n, replace);
+}
+
+/* Checks that a downloaded service-map file is one we can read. */
+static stella_err trust_check_service_file(const char *name, const sbuf *b,
+                                           char *why, size_t whylen) {
+  servicemap sm = {0};
+  stella_err e = strcmp(name, trust_trusted_root) == 0
+      ? servicemap_add_trusted_root(&sm, b->data, b->len, why, whylen)
+      : servicemap_add_signing_config(&sm, b->data, b->len, why, whylen);
+  servicemap_clear(&sm);
+  return e;
+}
+
+/* Downloads target name into dest (verified by the TUF client before it is
+ * written) and checks it reads as a service map. */
+static stella_err trust_get_service_file(stella_trust *t, tuf_client *c,
+                                         const char *name, const char *dest,
+                                         sbuf *content) {
+  tuf_target *target = NULL;
+  char why[512] = "";
+  stella_err e = tuf_find_target(c, name, &target);
+  if (!e)
+    e = tuf_download_target(c, target, dest, NULL);
+  tuf_target_free(target);
+  if (e == STELLA_E_NOT_FOUND)
+    return e; /* the caller may try another name */
+  if (e)
+    return trust_fail_hint(t, e, "fetching service map", tuf_client_errmsg(c));
+  e = fs_read_file(dest, TRUST_SERVICE_MAP_MAX, content);
+  if (!e && (e = trust_check_service_file(name, content, why, sizeof why)))
+    return trust_fail(t, e, "reading service map %s: %s (the repository "
+                      "publishes a file stella cannot read; report it to its "
+                      "operators)", name, why);
+  if (e)
+    return trust_fail(t, e, "reading %s: %s (%s)", dest, stella_strerror(e),
+                      trust_hint(e));
+  return STELLA_OK;
+}
+
+/* Fetches one service-map target into HOME/tuf/targets/name. With force the
+ * file is downloaded again even if the stored copy matches: into a side
+ * file first, so the trusted copy is replaced only by verified bytes. */
+static stella_err trust_sync_service_file(stella_trust *t, tuf_client *c,
+                                          const char *name, int force) {
+  char side[128];
+  snprintf(side, sizeof side, ".%s.forced", name);
+  char *final = fs_join(t->targets_dir, name);
+  char *dest = force ? fs_join(t->targets_dir, side) : final;
+  sbuf content = SBUF_INIT;
+  stella_err e = final && dest ? STELLA_OK : STELLA_E_NOMEM;
+  if (!e && force)
+    fs_remove(dest);
+  if (!e)
+    e = trust_get_service_file(t, c, name, dest, &content);
+  if (!e && force) {
+    e = fs_write_atomic(final, content.data, content.len, TRUST_FILE_MODE);
+    if (e)
+      trust_fail(t, e, "writing %s: %s (%s)", final, stella_strerror(e),
+                 trust_hint(e));
+  }
+  if (force && dest)
+    fs_remove(dest);
+  if (dest != final)
+    free(dest);
+  free(final);
+  sbuf_free(&content);
+  return e;
+}
+
+/* The service map: trusted_root.json, then the first signing config the
+ * repository lists; the other one's stale copy is removed so status never
+ * mixes formats. *config_name gets the one used. */
+static stella_err trust_sync_service_map(stella_trust *t, tuf_client *c,
+                                         int force, const char **config_name) {
+  stella_err e = trust_sync_service_file(t, c, trust_trusted_root, force);
+  if (e == STELLA_E_NOT_FOUND)
+    return trust_fail(t, e, "service map: the repository lists no %s (is "
+                      "this a Sigstore-style TUF repository?)",
+                      trust_trusted_root);
+  for (size_t i = 0; !e && i < 2; i++) {
+    e = trust_sync_service_file(t, c, trust_signing_configs[i], force);
+    if (!e) {
+      char *other = fs_join(t->targets_dir, trust_signing_configs[1 - i]);
+      if (other)
+        fs_remove(other);
+      free(other);
+      *config_name = trust_signing_configs[i];
+      return STELLA_OK;
+    }
+    if (e == STELLA_E_NOT_FOUND)
+      e = STELLA_OK; /* try the older format */
+    else
+      return e;
+  }
+  return e ? e : trust_fail(t, STELLA_E_NOT_FOUND, "service map: the "
+                            "repository lists neither %s nor %s (is this a "
+                            "Sigstore-style TUF repository?)",
+                            trust_signing_configs[0], trust_signing_configs[1]);
+}
+
+static void trust_make_summary(stella_trust *t, const char *config_name) {
+  int64_t v[4] = {0}, expires;
+  for (int i = 0; i < 4; i++)
+    tuf_role_info(t->meta_dir, trust_roles[i], &v[i], &expires);
+  snprintf(t->summary, sizeof t->summary, "synced: root v%lld, timestamp "
+           "v%lld, snapshot v%lld, targets v%lld; service map: %s, %s",
+           (long long)v[0], (long long)v[1], (long long)v[2], (long long)v[3],
+           trust_trusted_root, config_name);
+}
+
+/* Builds the client for the stored repository URL. */
+static stella_err trust_client(stella_trust *t, const stella_sync_opts *opts,
+                               stella_fetcher *fetcher, tuf_client **c) {
+  char *url = NULL, why[512] = "";
+  sbuf meta_url = SBUF_INIT, targets_url = SBUF_INIT;
+  stella_err e = store_get_setting(t->store, "tuf_url", &url);
+  if (e == STELLA_E_NOT_FOUND || (!e && !trust_has_root(t)))
+    e = trust_fail(t, STELLA_E_NOT_INITIALIZED, "no trust is set up in %s "
+                   "(%s)", t->home, trust_hint(STELLA_E_NOT_INITIALIZED));
+  else if (e)
+    trust_fail(t, e, "%s (%s)", store_errmsg(t->store), trust_hint(e));
+  if (!e && (sbuf_printf(&meta_url, "%s/", url) ||
+             sbuf_printf(&targets_url, "%s/targets/", url)))
+    e = STELLA_E_NOMEM;
+  if (!e) {
+    tuf_config cfg = {
+      .metadata_dir = t->meta_dir,
+      .metadata_url = meta_url.data,
+      .targets_url = targets_url.data,
+      .clock = &t->clock,
+      .fetcher = fetcher,
+      .allow_stale_seconds = opts->allow_stale ? opts->max_stale_age : 0,
+    };
+    e = tuf_client_new(&cfg, c, why, sizeof why);
+    if (e)
+      trust_fail_hint(t, e, "loading the trusted root", why);
+  }
+  free(url);
+  sbuf_free(&meta_url);
+  sbuf_free(&targets_url);
+  return e;
+}
+
+static stella_err trust_sync_locked(stella_trust *t,
+                                    const stella_sync_opts *opts) {
+  const char *config_name = "";
+  tuf_client *c = NULL;
+  stella_fetcher *fetcher = fetch_curl_new(NULL);
+  if (!fetcher)
+    return trust_fail(t, STELLA_E_NOMEM, "starting libcurl failed (%s)",
+                      trust_hint(STELLA_E_NOMEM));
+  stella_err e = trust_client(t, opts, fetcher, &c);
+  if (!e) {
+    /* 5.3-5.6: root chain, timestamp, snapshot, targets. */
+    e = tuf_refresh(c);
+    if (e)
+      trust_fail_hint(t, e, "TUF update", tuf_client_errmsg(c));
+    trust_report_stale(t, c, opts, e == STELLA_OK);
+  }
+  if (!e)
+    e = trust_sync_service_map(t, c, opts->force, &config_name);
+  if (!e)
+    trust_make_summary(t, config_name);
+  if (e != STELLA_E_NOT_INITIALIZED)
+    store_record(t->store, STORE_EVENT_SYNC, trust_now(t), e == STELLA_OK,
+                 e ? t->errmsg : t->summary);
+  tuf_client_free(c);
+  fetch_free(fetcher);
+  return e;
+}
+
+stella_err stella_trust_sync(stella_trust *t, const stella_sync_opts *opts) {
+  static const stella_sync_opts defaults = {0};
+  t->errmsg[0] = '\0';
+  t->summary[0] = '\0';
+  if (!opts)
+    opts = &defaults;
+  if (opts->allow_stale && opts->max_stale_age <= 0)
+    return trust_fail(t, STELLA_E_INVALID_ARG, "--allow-stale needs a "
+                      "positive --max-age (say how much staleness to accept, "
+                      "e.g. --max-age 7d)");
+  int lock = trust_lock(t);
+  if (lock < 0)
+    return STELLA_E_IO;
+  stella_err e = trust_sync_locked(t, opts);
+  close(lock);
+  return e;
+}
+
+/* ---- status -------------------------------------------------------------- */
+
+static void trust_role_status(stella_trust *t, int64_t now, const char *role,
+                              stella_role_status *rs) {
+  snprintf(rs->name, sizeof rs->name, "%s", role);
+  if (tuf_role_info(t->meta_dir, role, &rs->version, &rs->expires)) {
+    rs->version = rs->expires = 0;
+    rs->state = STELLA_ROLE_MISSING;
+  } else if (rs->expires > now) {
+    rs->state = STELLA_ROLE_OK;
+  } else {
+    rs->state = store_is_stale_tolerated(t->store, role, rs->expires)
+                    ? STELLA_ROLE_STALE
+                    : STELLA_ROLE_EXPIRED;
+  }
+}
+
+/* Adds one stored service-map file to sm. 1 if it was there, 0 if absent,
+ * -1 on error (*why set). */
+static int trust_load_service_file(const stella_trust *t, const char *name,
+                                   servicemap *sm, char *why, size_t whylen) {
+  sbuf b = SBUF_INIT;
+  char *path = fs_join(t->targets_dir, name);
+  stella_err e = path ? fs_read_file(path, TRUST_SERVICE_MAP_MAX, &b)
+                      : STELLA_E_NOMEM;
+  int rc = 1;
+  if (e == STELLA_E_NOT_FOUND) {
+    rc = 0;
+  } else if (e) {
+    snprintf(why, whylen, "reading %s: %s", name, stella_strerror(e));
+    rc = -1;
+  } else if (strcmp(name, trust_trusted_root) == 0) {
+    rc = servicemap_add_trusted_root(sm, b.data, b.len, why, whylen) ? -1 : 1;
+  } else {
+    rc = servicemap_add_signing_config(sm, b.data, b.len, why, whylen) ? -1
+                                                                       : 1;
+  }
+  free(path);
+  sbuf_free(&b);
+  return rc;
+}
+
+/* Endpoints and keys from the stored service map, or why there are none. */
+static stella_err trust_load_service_map(const stella_trust *t,
+                                         stella_status *s) {
+  servicemap sm = {0};
+  char why[512] = "";
+  int have_root = trust_load_service_file(t, trust_trusted_root, &sm, why,
+                                          sizeof why);
+  int have_config = 0;
+  for (size_t i = 0; have_root >= 0 && !have_config && i < 2; i++)
+    have_config = trust_load_service_file(t, trust_signing_configs[i], &sm,
+                                          why, sizeof why);
+  if (have_root == 0 && have_config == 0)
+    snprintf(why, sizeof why, "no service map yet (run `stella trust sync`)");
+  else if (have_root == 0 || have_config == 0)
+    snprintf(why, sizeof why, "service map incomplete: %s missing (run "
+             "`stella trust sync`)", have_root ? "signing_config"
+                                               : trust_trusted_root);
+  if (*why && !(s->service_map_error = strdup(why))) {
+    servicemap_clear(&sm);
+    return STELLA_E_NOMEM;
+  }
+  s->endpoints = sm.endpoints;
+  s->n_endpoints = sm.n_endpoints;
+  s->keys = sm.keys;
+  s->n_keys = sm.n_keys;
+  return STELLA_OK;
+}
+
+stella_err stella_trust_status(stella_trust *t, stella_status **out) {
+  char *url = NULL;
+  *out = NULL;
+  t->errmsg[0] = '\0';
+  stella_status *s = calloc(1, sizeof *s);
+  if (!s)
+    return trust_fail(t, STELLA_E_NOMEM, "status: %s",
+                      stella_strerror(STELLA_E_NOMEM));
+  stella_err e = store_get_setting(t->store, "tuf_url", &url);
+  if (e == STELLA_E_NOT_FOUND || (!e && !trust_has_root(t)))
+    e = trust_fail(t, STELLA_E_NOT_INITIALIZED, "no trust is set up in %s "
+                   "(%s)", t->home, trust_hint(STELLA_E_NOT_INITIALIZED));
+  else if (e)
+    trust_fail(t, e, "%s (%s)", store_errmsg(t->store), trust_hint(e));
+  if (!e) {
+    snprintf(s->tuf_url, sizeof s->tuf_url, "%s", url);
+    s->now = trust_now(t);
+    for (int i = 0; i < 4; i++)
+      trust_role_status(t, s->now, trust_roles[i], &s->roles[i]);
+    store_last_good_sync(t->store, &s->last_sync);
+    /* Never synced: the metadata age is unknown, which is as bad as old. */
+    s->alert = s->last_sync ? stella_alert_for_age(s->now - s->last_sync)
+                            : STELLA_ALERT_CRITICAL;
+    e = trust_load_service_map(t, s);
+  }
+  free(url);
+  if (e) {
+    stella_status_free(s);
+    return e;
+  }
+  *out = s;
+  return STELLA_OK;
+}
+
+void stella_status_free(stella_status *s) {
+  if (!s)
+    return;
+  servicemap_free_endpoints(s->endpoints, s->n_endpoints);
+  servicemap_free_keys(s->keys, s->n_keys);
+  free(s->service_map_error);
+  free(s);
+}

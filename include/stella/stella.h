@@ -122,6 +122,16 @@ typedef struct stella_sync_opts {
 STELLA_API stella_err stella_trust_sync(stella_trust *t,
                                         const stella_sync_opts *opts);
 
+/* The one-line outcome of the last successful stella_trust_sync() on t,
+ * e.g. "synced: root v15, timestamp v762, snapshot v165, targets v14;
+ * service map: trusted_root.json, signing_config.v0.2.json" ("" if none).
+ * Owned by t, valid until the next call on t. */
+STELLA_API const char *stella_trust_sync_summary(const stella_trust *t);
+
+/* Formats a non-negative age in seconds for people: "42s", "5m", "3h 20m",
+ * "96d 4h". buf should hold at least 32 bytes. */
+STELLA_API void stella_age_format(int64_t seconds, char *buf, size_t buflen);
+
 /* ---- Status: a snapshot of verified state, owned by the caller ---------- */
 
 typedef enum stella_role_state {
