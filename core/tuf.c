@@ -565,12 +565,12 @@ static stella_err download_targets(tuf_client *c, const char *role,
 stella_err tuf_load_targets_role(tuf_client *c, const char *name,
                                  const json_val *keys, const json_val *role,
                                  tuf_meta *m) {
-  char *file = tuf_role_file_name(name, "");
-  if (!file)
+  sbuf key = SBUF_INIT; /* snapshot meta keys are raw role names */
+  if (sbuf_printf(&key, "%s.json", name) != STELLA_OK)
     return tuf_fail(c, STELLA_E_NOMEM, "out of memory");
   const json_val *info =
-      json_get(json_get(c->snapshot.signed_part, "meta"), file);
-  free(file);
+      json_get(json_get(c->snapshot.signed_part, "meta"), key.data);
+  sbuf_free(&key);
   if (!info)
     return tuf_fail(c, STELLA_E_NOT_FOUND,
                     "snapshot v%lld does not list role %s: it cannot be "
