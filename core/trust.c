@@ -109,12 +109,14 @@ static stella_err trust_fail(stella_trust *t, stella_err e, const char *fmt,
   return e;
 }
 
-/* "<what>: <why> (<hint>)", leaving out our hint when why already ends
- * with one of its own (the fetcher's "(is the server up?)"). */
+/* "<what>: <why> (<hint>)", leaving out our hint when why already has one:
+ * the fetcher's "(is the server up?)" or the TUF client's "...; do this". */
 static stella_err trust_fail_hint(stella_trust *t, stella_err e,
                                   const char *what, const char *why) {
   size_t n = why ? strlen(why) : 0;
-  if (n && why[n - 1] == ')')
+  int fetch_hint = n && why[n - 1] == ')' &&
+                   (e == STELLA_E_NETWORK || e == STELLA_E_TIMEOUT);
+  if (fetch_hint || (n && strstr(why, "; ")))
     return trust_fail(t, e, "%s: %s", what, why);
   return trust_fail(t, e, "%s: %s (%s)", what, n ? why : stella_strerror(e),
                     trust_hint(e));
@@ -126,10 +128,14 @@ void stella_age_format(int64_t s, char *buf, size_t len) {
     snprintf(buf, len, "%llds", v);
   else if (v < 3600)
     snprintf(buf, len, "%lldm", v / 60);
-  else if (v < 86400)
+  else if (v < 86400 && v % 3600 / 60)
     snprintf(buf, len, "%lldh %lldm", v / 3600, v % 3600 / 60);
-  else
+  else if (v < 86400)
+    snprintf(buf, len, "%lldh", v / 3600);
+  else if (v % 86400 / 3600)
     snprintf(buf, len, "%lldd %lldh", v / 86400, v % 86400 / 3600);
+  else
+    snprintf(buf, len, "%lldd", v / 86400);
 }
 
 /* ---- The state folder ---------------------------------------------------- */
@@ -277,10 +283,12 @@ static stella_err trust_install_root(stella_trust *t, const sbuf *root) {
   char *empty = fs_join(t->tuf_dir, ".targets.new-XXXXXX");
   char *root_path = NULL;
   stella_err e = STELLA_OK;
-  if (!fresh || !empty || !(root_path = fs_join(fresh, "root.json")))
+  if (!fresh || !empty)
     e = STELLA_E_NOMEM;
   else if (!mkdtemp(fresh) || !mkdtemp(empty))
     e = STELLA_E_IO;
+  else if (!(root_path = fs_join(fresh, "root.json")))
+    e = STELLA_E_NOMEM;
   if (!e)
     e = fs_write_atomic(root_path, root->data, root->len, TRUST_FILE_MODE);
   if (!e)

@@ -129,7 +129,8 @@ STELLA_API stella_err stella_trust_sync(stella_trust *t,
 STELLA_API const char *stella_trust_sync_summary(const stella_trust *t);
 
 /* Formats a non-negative age in seconds for people: "42s", "5m", "3h 20m",
- * "96d 4h". buf should hold at least 32 bytes. */
+ * "3h", "96d 4h", "120d" (a zero second unit is left out). buf should hold
+ * at least 32 bytes. */
 STELLA_API void stella_age_format(int64_t seconds, char *buf, size_t buflen);
 
 /* ---- Status: a snapshot of verified state, owned by the caller ---------- */
