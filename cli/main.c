@@ -1,2 +1,347 @@
-/* placeholder */
-int main(void) { return 0; }
+/* main.c - `stella`: the command table, argument parsing and generated
+ * help. Commands live in cmd_*.c; this file knows none of their logic. */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "console.h"
+
+#define CLI_MAX_WORDS 2 /* "trust sync" */
+
+static int cmd_console(cli_ctx *ctx, const cli_args *args);
+
+/* ---- Options: each is described once and listed by the commands ---------- */
+
+#define OPT_FLAG(n, field, h) {n, NULL, h, offsetof(cli_args, field)}
+#define OPT_ARG(n, a, field, h) {n, a, h, offsetof(cli_args, field)}
+
+static const cli_opt opt_home = OPT_ARG("--home", "DIR", home,
+    "state folder (default: $STELLA_HOME, $XDG_DATA_HOME/stella, "
+    "~/.local/share/stella)");
+static const cli_opt opt_help = OPT_FLAG("--help", help, "show this help");
+static const cli_opt opt_tuf_url = OPT_ARG("--tuf-url", "URL", tuf_url,
+    "repository base URL: metadata at URL/, targets at URL/targets/");
+static const cli_opt opt_root = OPT_ARG("--root", "FILE", root,
+    "the trusted root.json, obtained out of band");
+static const cli_opt opt_force_init = OPT_FLAG("--force", force,
+    "replace existing trust (wipes the old metadata and service map)");
+static const cli_opt opt_force_sync = OPT_FLAG("--force", force,
+    "download the service map again even if unchanged");
+static const cli_opt opt_allow_stale = OPT_FLAG("--allow-stale", allow_stale,
+    "accept metadata that expired at most --max-age ago (said loudly)");
+static const cli_opt opt_max_age = OPT_ARG("--max-age", "DUR", max_age,
+    "how long ago metadata may have expired: 7d, 36h, 90m, 120d");
+static const cli_opt opt_show_endpoints = OPT_FLAG("--show-endpoints",
+    show_endpoints, "list the service endpoints from signing_config");
+static const cli_opt opt_show_keys = OPT_FLAG("--show-keys", show_keys,
+    "list the trusted log keys from trusted_root.json");
+static const cli_opt opt_json = OPT_FLAG("--json", json,
+    "print one JSON object (fields in docs/cli.md)");
+
+static const cli_opt opt_refresh = OPT_ARG("--refresh", "SECS", refresh,
+    "seconds between screen refreshes of the stored state");
+
+static const cli_opt *const opts_none[] = {&opt_home, &opt_help, NULL};
+static const cli_opt *const opts_init[] = {
+  &opt_tuf_url, &opt_root, &opt_force_init, &opt_home, &opt_help, NULL};
+static const cli_opt *const opts_sync[] = {
+  &opt_force_sync, &opt_allow_stale, &opt_max_age, &opt_home, &opt_help,
+  NULL};
+static const cli_opt *const opts_status[] = {
+  &opt_show_endpoints, &opt_show_keys, &opt_json, &opt_home, &opt_help, NULL};
+static const cli_opt *const opts_console[] = {
+  &opt_home, &opt_allow_stale, &opt_max_age, &opt_refresh, &opt_help, NULL};
+
+/* ---- The command table ----------------------------------------------------- */
+
+static const cli_cmd cli_commands[] = {
+  {.name = "trust init", .usage = "--tuf-url URL --root FILE [--force]",
+   .help = "trust a TUF repository: check its root and store it (no network)",
+   .opts = opts_init, .run = cmd_trust_init},
+  {.name = "trust sync", .usage = "[--force] [--allow-stale --max-age DUR]",
+   .help = "full TUF update, then fetch and verify the service map",
+   .opts = opts_sync, .run = cmd_trust_sync},
+  {.name = "trust status",
+   .usage = "[--show-endpoints] [--show-keys] [--json]",
+   .help = "verified roles, metadata age and alert, endpoints and keys",
+   .opts = opts_status, .run = cmd_trust_status},
+  {.name = "console", .usage = "[--allow-stale --max-age DUR] [--refresh SECS]",
+   .help = "the full-screen console: live dashboard, syncs with `s`",
+   .opts = opts_console, .run = cmd_console, .passthrough = 1},
+  {.name = "help", .usage = "[COMMAND]",
+   .help = "show help for all commands or one", .opts = opts_none},
+};
+#define CLI_N_COMMANDS (sizeof cli_commands / sizeof cli_commands[0])
+
+/* ---- Errors ---------------------------------------------------------------- */
+
+static void cli_verror(const cli_ctx *ctx, const char *fmt, va_list ap) {
+  fprintf(stderr, "stella: ");
+  if (ctx && ctx->cmd)
+    fprintf(stderr, "%s: ", ctx->cmd->name);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+}
+
+int cli_error(const cli_ctx *ctx, int code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  cli_verror(ctx, fmt, ap);
+  va_end(ap);
+  return code;
+}
+
+int cli_usage_error(const cli_ctx *ctx, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return cli_error(ctx, CLI_EXIT_USAGE, "%s (see `stella %s%s--help`)", msg,
+                   ctx && ctx->cmd ? ctx->cmd->name : "",
+                   ctx && ctx->cmd ? " " : "");
+}
+
+int cli_exit_for(stella_err e) {
+  if (e == STELLA_OK)
+    return CLI_EXIT_OK;
+  return e == STELLA_E_INVALID_ARG ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
+}
+
+stella_trust *cli_open_trust(const cli_ctx *ctx, const cli_args *args) {
+  stella_err e = STELLA_OK;
+  stella_trust *t = stella_trust_open(args->home, ctx->clock, &e);
+  if (!t)
+    cli_error(ctx, CLI_EXIT_FAIL, "opening the state folder %s failed: %s "
+              "(pass --home DIR or set STELLA_HOME to a writable folder)",
+              args->home ? args->home : "(default)", stella_strerror(e));
+  return t;
+}
+
+/* ---- Help, generated from the table ------------------------------------------ */
+
+static void cli_print_opts(FILE *out, const cli_opt *const *opts) {
+  for (size_t i = 0; opts[i]; i++) {
+    char left[64];
+    snprintf(left, sizeof left, "%s%s%s", opts[i]->name,
+             opts[i]->arg ? " " : "", opts[i]->arg ? opts[i]->arg : "");
+    fprintf(out, "  %-18s %s\n", left, opts[i]->help);
+  }
+}
+
+static void cli_print_cmd_help(FILE *out, const cli_cmd *cmd) {
+  fprintf(out, "usage: stella [--home DIR] %s %s\n\n%s\n\noptions:\n",
+          cmd->name, cmd->usage, cmd->help);
+  cli_print_opts(out, cmd->opts);
+}
+
+/* Lists the commands whose name starts with prefix ("" = all). */
+static void cli_print_list(FILE *out, const char *prefix) {
+  size_t plen = strlen(prefix);
+  fprintf(out, "usage: stella [--home DIR] %sCOMMAND [OPTIONS]\n\n"
+          "commands:\n", plen ? prefix : "");
+  for (size_t i = 0; i < CLI_N_COMMANDS; i++) {
+    const cli_cmd *c = &cli_commands[i];
+    if (strncmp(c->name, prefix, plen) == 0)
+      fprintf(out, "  %s %s\n      %s\n", c->name, c->usage, c->help);
+  }
+  fprintf(out, "\nEvery command takes --help. Exit codes: 0 ok, 1 "
+          "verification/network failure, 2 usage error.\n"
+          "STELLA_NOW=RFC3339 fixes the clock (rehearsals and tests).\n");
+}
+
+/* ---- Parsing ---------------------------------------------------------------- */
+
+static const cli_opt *cli_find_opt(const cli_opt *const *opts,
+                                   const char *word, size_t len) {
+  for (size_t i = 0; opts[i]; i++)
+    if (strlen(opts[i]->name) == len && !strncmp(opts[i]->name, word, len))
+      return opts[i];
+  if (len == 2 && !strncmp(word, "-h", 2))
+    return &opt_help;
+  return NULL;
+}
+
+/* Applies argv[*i] (and its value) to args. Returns 0 or a usage error. */
+static int cli_take_opt(const cli_ctx *ctx, const cli_opt *const *opts,
+                        int argc, char **argv, int *i, cli_args *args) {
+  const char *word = argv[*i], *eq = strchr(word, '=');
+  size_t len = eq ? (size_t)(eq - word) : strlen(word);
+  const cli_opt *opt = cli_find_opt(opts, word, len);
+  if (!opt)
+    return cli_usage_error(ctx, "unknown option '%.*s'", (int)len, word);
+  char *field = (char *)args + opt->offset;
+  if (!opt->arg) {
+    if (eq)
+      return cli_usage_error(ctx, "%s takes no value", opt->name);
+    *(int *)(void *)field = 1;
+    return 0;
+  }
+  const char *value = eq ? eq + 1 : (*i + 1 < argc ? argv[++*i] : NULL);
+  if (!value || !*value)
+    return cli_usage_error(ctx, "%s needs a value (%s)", opt->name, opt->arg);
+  *(const char **)(void *)field = value;
+  return 0;
+}
+
+/* Matches the longest command name at argv[*i]; advances *i past it. */
+static const cli_cmd *cli_find_cmd(int argc, char **argv, int *i) {
+  const cli_cmd *best = NULL;
+  int best_words = 0;
+  for (size_t c = 0; c < CLI_N_COMMANDS; c++) {
+    const char *p = cli_commands[c].name;
+    int w = 0;
+    while (*p && *i + w < argc) {
+      size_t n = strcspn(p, " ");
+      if (strlen(argv[*i + w]) != n || strncmp(p, argv[*i + w], n))
+        break;
+      p += n + (p[n] == ' ');
+      w++;
+    }
+    if (!*p && w > best_words) {
+      best = &cli_commands[c];
+      best_words = w;
+    }
+  }
+  *i += best_words;
+  return best;
+}
+
+/* Parses the words after a command into args. */
+static int cli_parse_cmd_args(const cli_ctx *ctx, int argc, char **argv,
+                              int i, cli_args *args) {
+  if (ctx->cmd->passthrough) {
+    args->rest_argc = argc - i;
+    args->rest_argv = argv + i;
+  }
+  for (; i < argc; i++) {
+    if (argv[i][0] != '-')
+      return cli_usage_error(ctx, "unexpected argument '%s'", argv[i]);
+    int rc = cli_take_opt(ctx, ctx->cmd->opts, argc, argv, &i, args);
+    if (rc)
+      return rc;
+  }
+  return 0;
+}
+
+/* ---- Commands that live here -------------------------------------------------- */
+
+static int cmd_help(int argc, char **argv, int i) {
+  if (i >= argc) {
+    cli_print_list(stdout, "");
+    return CLI_EXIT_OK;
+  }
+  const cli_cmd *cmd = cli_find_cmd(argc, argv, &i);
+  if (cmd && i == argc) {
+    cli_print_cmd_help(stdout, cmd);
+    return CLI_EXIT_OK;
+  }
+  if (!cmd && !strcmp(argv[i], "trust") && i + 1 == argc) {
+    cli_print_list(stdout, "trust ");
+    return CLI_EXIT_OK;
+  }
+  return cli_error(NULL, CLI_EXIT_USAGE, "help: no command '%s' (see "
+                   "`stella --help`)", argv[i]);
+}
+
+/* `stella console`: hands its words to the console, with --home given
+ * before the command put in front. */
+static int cmd_console(cli_ctx *ctx, const cli_args *args) {
+  (void)ctx;
+  char **argv = calloc((size_t)args->rest_argc + 4, sizeof *argv);
+  int n = 0;
+  if (!argv)
+    return cli_error(ctx, CLI_EXIT_FAIL, "out of memory");
+  argv[n++] = (char *)"console";
+  if (args->home) {
+    argv[n++] = (char *)"--home";
+    argv[n++] = (char *)args->home;
+  }
+  for (int i = 0; i < args->rest_argc; i++)
+    argv[n++] = args->rest_argv[i];
+  argv[n] = NULL;
+  int rc = console_main(n, argv);
+  free(argv);
+  return rc;
+}
+
+/* ---- STELLA_NOW: a fixed clock for rehearsals and tests ---------------------- */
+
+static int64_t cli_fixed_now(void *ctx) { return *(const int64_t *)ctx; }
+
+static int cli_setup_clock(stella_clock *clock, int64_t *fixed) {
+  const char *now = getenv("STELLA_NOW");
+  if (!now || !*now)
+    return 0;
+  if (stella_time_parse(now, fixed))
+    return cli_error(NULL, CLI_EXIT_USAGE, "STELLA_NOW='%s' is not an RFC "
+                     "3339 time (e.g. 2026-08-22T00:00:00Z; unset it to use "
+                     "the system clock)", now);
+  clock->now = cli_fixed_now;
+  clock->ctx = fixed;
+  return 0;
+}
+
+/* `stella trust` without a known subcommand: its help, or one error line. */
+static int cli_trust_group(int argc, char **argv, int i) {
+  if (i < argc && (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))) {
+    cli_print_list(stdout, "trust ");
+    return CLI_EXIT_OK;
+  }
+  if (i >= argc)
+    return cli_error(NULL, CLI_EXIT_USAGE, "trust: which command? (see "
+                     "`stella trust --help`)");
+  return cli_error(NULL, CLI_EXIT_USAGE, "trust: unknown command '%s' (see "
+                   "`stella trust --help`)", argv[i]);
+}
+
+/* Global options before the command: --home, --help. */
+static int cli_parse_global(int argc, char **argv, int *i, cli_args *args) {
+  for (; *i < argc && argv[*i][0] == '-'; (*i)++) {
+    int rc = cli_take_opt(NULL, opts_none, argc, argv, i, args);
+    if (rc)
+      return rc;
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  cli_args args = {0};
+  stella_clock clock;
+  int64_t fixed_now;
+  int i = 1, rc;
+  cli_ctx ctx = {NULL, NULL};
+  if ((rc = cli_setup_clock(&clock, &fixed_now)))
+    return rc;
+  if (getenv("STELLA_NOW") && *getenv("STELLA_NOW"))
+    ctx.clock = &clock;
+  if ((rc = cli_parse_global(argc, argv, &i, &args)))
+    return rc;
+  if (i >= argc) {
+    if (args.help)
+      cli_print_list(stdout, "");
+    return args.help ? CLI_EXIT_OK
+                     : cli_error(NULL, CLI_EXIT_USAGE, "which command? (see "
+                                 "`stella --help`)");
+  }
+  int word = i;
+  ctx.cmd = cli_find_cmd(argc, argv, &i);
+  if (!ctx.cmd && !strcmp(argv[word], "trust"))
+    return cli_trust_group(argc, argv, word + 1);
+  if (!ctx.cmd)
+    return cli_error(NULL, CLI_EXIT_USAGE, "unknown command '%s' (see "
+                     "`stella --help`)", argv[word]);
+  if (!ctx.cmd->run)
+    return cmd_help(argc, argv, i);
+  if ((rc = cli_parse_cmd_args(&ctx, argc, argv, i, &args)))
+    return rc;
+  if (args.help) {
+    cli_print_cmd_help(stdout, ctx.cmd);
+    return CLI_EXIT_OK;
+  }
+  return ctx.cmd->run(&ctx, &args);
+}

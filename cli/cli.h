@@ -1,0 +1,78 @@
+/* cli.h - the `stella` command: one const table of command descriptors
+ * (tmux-style), each with its options; help and usage are generated from
+ * it. Built only on the public API (include/stella/stella.h). */
+#ifndef STELLA_CLI_CLI_H
+#define STELLA_CLI_CLI_H
+
+#include <stddef.h>
+#include "stella/stella.h"
+
+/* Exit codes of every command. */
+enum {
+  CLI_EXIT_OK = 0,
+  CLI_EXIT_FAIL = 1,   /* verification, network or state failure */
+  CLI_EXIT_USAGE = 2   /* bad command line */
+};
+
+/* Everything any command's options can set. */
+typedef struct cli_args {
+  const char *home;
+  const char *tuf_url;
+  const char *root;
+  const char *max_age;
+  const char *refresh;
+  int force;
+  int allow_stale;
+  int show_endpoints;
+  int show_keys;
+  int json;
+  int help;
+  int rest_argc;       /* passthrough commands: the words after the name */
+  char **rest_argv;
+} cli_args;
+
+/* One option: "--name ARG" (arg != NULL) sets a const char * field, a flag
+ * (arg == NULL) sets an int field to 1; offset is offsetof(cli_args, ...). */
+typedef struct cli_opt {
+  const char *name;
+  const char *arg;
+  const char *help;
+  size_t offset;
+} cli_opt;
+
+typedef struct cli_ctx cli_ctx;
+
+typedef struct cli_cmd {
+  const char *name;         /* "trust init": the words that select it */
+  const char *usage;        /* argument synopsis after the name */
+  const char *help;         /* one line */
+  const cli_opt *const *opts; /* NULL-terminated */
+  int (*run)(cli_ctx *ctx, const cli_args *args);
+  int passthrough;          /* the handler parses its own arguments */
+} cli_cmd;
+
+struct cli_ctx {
+  const cli_cmd *cmd;
+  const stella_clock *clock; /* STELLA_NOW's fixed clock, or NULL */
+};
+
+/* Prints "stella: <command>: <msg>" on stderr; returns code. */
+int cli_error(const cli_ctx *ctx, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Usage error with the --help hint; returns CLI_EXIT_USAGE. */
+int cli_usage_error(const cli_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Exit code for a core error (INVALID_ARG is a usage error). */
+int cli_exit_for(stella_err e);
+
+/* Opens the state folder for a command, or prints why not (NULL). */
+stella_trust *cli_open_trust(const cli_ctx *ctx, const cli_args *args);
+
+/* Command handlers (cmd_trust.c, cmd_status.c, main.c). */
+int cmd_trust_init(cli_ctx *ctx, const cli_args *args);
+int cmd_trust_sync(cli_ctx *ctx, const cli_args *args);
+int cmd_trust_status(cli_ctx *ctx, const cli_args *args);
+
+#endif

@@ -1,0 +1,167 @@
+/* cmd_status.c - `stella trust status`: a table for people, one JSON object
+ * (--json, fields documented in docs/cli.md) for scripts. */
+#include "cli.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+/* RFC 3339, or "-" (text) / null (JSON) for 0 = absent or open-ended. */
+static const char *status_time(int64_t t, char *buf, size_t len) {
+  if (!t)
+    return NULL;
+  stella_time_format(t, buf, len);
+  return buf;
+}
+
+static json_t *status_json_time(int64_t t) {
+  char buf[32];
+  return t ? json_string(status_time(t, buf, sizeof buf)) : json_null();
+}
+
+static json_t *status_json_roles(const stella_status *s) {
+  json_t *roles = json_object();
+  for (size_t i = 0; i < 4; i++) {
+    const stella_role_status *r = &s->roles[i];
+    json_t *v = r->state == STELLA_ROLE_MISSING ? json_null()
+                                                : json_integer(r->version);
+    json_object_set_new(roles, r->name, json_pack("{s:o, s:o, s:s}",
+        "version", v, "expires", status_json_time(r->expires),
+        "state", stella_role_state_name(r->state)));
+  }
+  return roles;
+}
+
+static json_t *status_json_endpoints(const stella_status *s) {
+  json_t *arr = json_array();
+  for (size_t i = 0; i < s->n_endpoints; i++) {
+    const stella_endpoint *ep = &s->endpoints[i];
+    json_array_append_new(arr, json_pack("{s:s, s:s, s:i, s:s, s:o, s:o}",
+        "url", ep->url, "kind", ep->kind, "api_version", ep->api_version,
+        "operator", ep->operator_name,
+        "valid_from", status_json_time(ep->valid_from),
+        "valid_until", status_json_time(ep->valid_until)));
+  }
+  return arr;
+}
+
+static json_t *status_json_keys(const stella_status *s) {
+  json_t *arr = json_array();
+  for (size_t i = 0; i < s->n_keys; i++) {
+    const stella_key *k = &s->keys[i];
+    json_array_append_new(arr, json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "kind", k->kind,
+        "base_url", k->base_url, "log_id", k->log_id, "key_type", k->key_type,
+        "fingerprint_sha256", k->fingerprint_sha256,
+        "valid_from", status_json_time(k->valid_from),
+        "valid_until", status_json_time(k->valid_until)));
+  }
+  return arr;
+}
+
+static int status_print_json(const stella_status *s) {
+  json_t *o = json_pack("{s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:o}",
+      "tuf_url", s->tuf_url, "now", status_json_time(s->now),
+      "roles", status_json_roles(s),
+      "last_sync", status_json_time(s->last_sync),
+      "alert", stella_alert_name(s->alert),
+      "endpoints", status_json_endpoints(s), "keys", status_json_keys(s),
+      "service_map_error", s->service_map_error
+                               ? json_string(s->service_map_error)
+                               : json_null());
+  if (!o || json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER))
+    return CLI_EXIT_FAIL;
+  putchar('\n');
+  json_decref(o);
+  return CLI_EXIT_OK;
+}
+
+static void status_print_roles(const stella_status *s) {
+  char when[32], ago[32];
+  printf("%-11s %-8s %-21s %s\n", "role", "version", "expires", "state");
+  for (size_t i = 0; i < 4; i++) {
+    const stella_role_status *r = &s->roles[i];
+    const char *exp = status_time(r->expires, when, sizeof when);
+    printf("%-11s %-8lld %-21s %s", r->name, (long long)r->version,
+           exp ? exp : "-", stella_role_state_name(r->state));
+    if (r->state == STELLA_ROLE_STALE || r->state == STELLA_ROLE_EXPIRED) {
+      stella_age_format(s->now - r->expires, ago, sizeof ago);
+      printf(" (expired %s ago)", ago);
+    }
+    putchar('\n');
+  }
+}
+
+static void status_print_endpoints(const stella_status *s) {
+  char from[32], until[32];
+  printf("\nendpoints (signing_config)\n");
+  printf("  %-5s %-4s %-46s %-13s %s\n", "kind", "api", "url", "operator",
+         "valid");
+  for (size_t i = 0; i < s->n_endpoints; i++) {
+    const stella_endpoint *ep = &s->endpoints[i];
+    const char *f = status_time(ep->valid_from, from, sizeof from);
+    const char *u = status_time(ep->valid_until, until, sizeof until);
+    printf("  %-5s v%-3d %-46s %-13s %s .. %s\n", ep->kind, ep->api_version,
+           ep->url, *ep->operator_name ? ep->operator_name : "-",
+           f ? f : "-", u ? u : "open");
+  }
+}
+
+static void status_print_keys(const stella_status *s) {
+  char from[32], until[32];
+  printf("\nkeys (trusted_root)\n");
+  for (size_t i = 0; i < s->n_keys; i++) {
+    const stella_key *k = &s->keys[i];
+    const char *f = status_time(k->valid_from, from, sizeof from);
+    const char *u = status_time(k->valid_until, until, sizeof until);
+    printf("  %-5s %s\n", k->kind, *k->base_url ? k->base_url : "-");
+    printf("        key type     %s\n", k->key_type);
+    printf("        log id       %s\n", *k->log_id ? k->log_id : "-");
+    printf("        fingerprint  sha256:%s\n", k->fingerprint_sha256);
+    printf("        valid        %s .. %s\n", f ? f : "-", u ? u : "open");
+  }
+}
+
+static void status_print_text(const stella_status *s,
+                              const cli_args *args) {
+  char when[32], ago[32];
+  printf("repository  %s\n\n", s->tuf_url);
+  status_print_roles(s);
+  if (s->last_sync) {
+    stella_age_format(s->now - s->last_sync, ago, sizeof ago);
+    printf("\nlast sync   %s (%s ago), alert: %s\n",
+           status_time(s->last_sync, when, sizeof when), ago,
+           stella_alert_name(s->alert));
+  } else {
+    printf("\nlast sync   never, alert: %s (run `stella trust sync`)\n",
+           stella_alert_name(s->alert));
+  }
+  if (s->service_map_error)
+    printf("service map %s\n", s->service_map_error);
+  else
+    printf("service map %zu endpoints, %zu keys%s\n", s->n_endpoints,
+           s->n_keys, args->show_endpoints || args->show_keys ? ""
+           : " (--show-endpoints, --show-keys to list them)");
+  if (args->show_endpoints)
+    status_print_endpoints(s);
+  if (args->show_keys)
+    status_print_keys(s);
+}
+
+int cmd_trust_status(cli_ctx *ctx, const cli_args *args) {
+  stella_status *s = NULL;
+  stella_trust *t = cli_open_trust(ctx, args);
+  if (!t)
+    return CLI_EXIT_FAIL;
+  stella_err e = stella_trust_status(t, &s);
+  int rc = cli_exit_for(e);
+  if (e)
+    cli_error(ctx, rc, "%s", stella_trust_errmsg(t));
+  else if (args->json)
+    rc = status_print_json(s);
+  else
+    status_print_text(s, args);
+  stella_status_free(s);
+  stella_trust_free(t);
+  return rc;
+}
