@@ -703,7 +703,10 @@ stella_err tuf_role_info(const char *metadata_dir, const char *role,
   memset(&tmp, 0, sizeof tmp);
   char err[TUF_ERRLEN];
   tmp.metadata_dir = (char *)metadata_dir;
-  stella_err e = load_local(&tmp, role, role, 16u << 20, &m, err, sizeof err);
+  int top = !strcmp(role, "root") || !strcmp(role, "timestamp") ||
+            !strcmp(role, "snapshot");
+  stella_err e = load_local(&tmp, role, top ? role : "targets", 16u << 20, &m,
+                            err, sizeof err);
   if (e != STELLA_OK)
     return e;
   if (version)
