@@ -348,8 +348,8 @@ static void console_init(console *c, const console_opts *o,
   c->open_scenario = -1;
   c->message_style = STYLE_BAR;
   if (console_model_uninitialized(&c->model))
-    console_set_message(c, STYLE_WARN, "no trusted root: run stella trust "
-                                       "init first");
+    console_set_message(c, STYLE_WARN, "no trusted root yet: see the Roles "
+                                       "panel");
   else if (c->model.load_err != STELLA_OK)
     console_set_message(c, STYLE_BAD, "cannot read trusted state: %s",
                         c->model.load_msg);

@@ -159,6 +159,10 @@ int draw_wrapped(console_rect r, int row0, console_style st,
   char line[DRAW_MAX_CELLS];
   int row = row0;
   while (text && *text && row < r.h) {
+    if (row == r.h - 1) { /* last row: what does not fit ends in "…" */
+      draw_text(r.y + row, r.x, r.w, st, text, 1);
+      return row + 1 - row0;
+    }
     size_t n = wrap_point(text, r.w);
     if (n >= sizeof line)
       n = sizeof line - 1;

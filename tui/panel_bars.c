@@ -45,7 +45,7 @@ static void statusline_draw(const console_panel *p, const console *c) {
   int room = p->rect.w - hw;
   draw_text(p->rect.y, p->rect.x, p->rect.w, STYLE_BAR, "", 1);
   /* The message matters more than the hints when space is short. */
-  if (room < draw_width(c->message) + 2)
+  if (room < draw_width(c->message) + 3)
     room = p->rect.w;
   draw_text(p->rect.y, p->rect.x + 1, room - 1, c->message_style, c->message,
             0);

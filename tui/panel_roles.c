@@ -70,12 +70,13 @@ static console_style roles_cell(const console *c, size_t row, size_t col,
 
 /* Without a trusted root, say what to run instead of showing nothing. */
 static const char *roles_empty(const console *c, console_style *st) {
-  static char text[CONSOLE_MSG_MAX + 160];
+  static char text[CONSOLE_MSG_MAX + 1200];
   if (console_model_uninitialized(&c->model)) {
     *st = STYLE_WARN;
-    return "no trusted root: run stella trust init --tuf-url URL --root "
-           "FILE (add --home DIR for another state folder), then press s "
-           "to sync.";
+    snprintf(text, sizeof text, "no trusted root: run stella --home %s "
+             "trust init --tuf-url URL --root FILE, then press s to sync.",
+             c->model.trust ? stella_trust_home(c->model.trust) : "DIR");
+    return text;
   }
   *st = STYLE_BAD;
   snprintf(text, sizeof text, "cannot read trusted state: %s (press r to "
