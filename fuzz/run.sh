@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# fuzz/run.sh [SECONDS] - builds the libFuzzer harnesses with clang
+# (ASan+UBSan) in build-fuzz/ and runs each for SECONDS (default 60),
+# seeded with the real TUF metadata in tests/data/tuf-canonical-json/input.
+# Crashing inputs are saved in build-fuzz/artifacts/.
+set -euo pipefail
+secs=${1:-60}
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
+harnesses=(fuzz_json_parse fuzz_json_canonical)
+if [ ! -f "$build/build.ninja" ]; then
+  CC=${CC:-clang} meson setup "$build" "$root" -Dfuzz=true -Dtests=false \
+    -Db_sanitize=address,undefined -Db_lundef=false
+fi
+ninja -C "$build" "${harnesses[@]/#/fuzz/}"
+mkdir -p "$build/artifacts"
+for h in "${harnesses[@]}"; do
+  FUZZ_ARTIFACTS="$build/artifacts/" bash "$root/fuzz/run-one.sh" \
+    "$build/fuzz/$h" "$secs" "$root/tests/data/tuf-canonical-json/input" \
+    "$root/fuzz/json.dict"
+done
