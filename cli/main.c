@@ -251,7 +251,6 @@ static int cmd_help(int argc, char **argv, int i) {
 /* `stella console`: hands its words to the console, with --home given
  * before the command put in front. */
 static int cmd_console(cli_ctx *ctx, const cli_args *args) {
-  (void)ctx;
   char **argv = calloc((size_t)args->rest_argc + 4, sizeof *argv);
   int n = 0;
   if (!argv)
@@ -273,7 +272,10 @@ static int cmd_console(cli_ctx *ctx, const cli_args *args) {
 
 static int64_t cli_fixed_now(void *ctx) { return *(const int64_t *)ctx; }
 
-static int cli_setup_clock(stella_clock *clock, int64_t *fixed) {
+/* Points ctx->clock at clock when STELLA_NOW is set (else the core uses
+ * the system clock). Returns 0 or a usage error. */
+static int cli_setup_clock(cli_ctx *ctx, stella_clock *clock,
+                           int64_t *fixed) {
   const char *now = getenv("STELLA_NOW");
   if (!now || !*now)
     return 0;
@@ -283,6 +285,7 @@ static int cli_setup_clock(stella_clock *clock, int64_t *fixed) {
                      "the system clock)", now);
   clock->now = cli_fixed_now;
   clock->ctx = fixed;
+  ctx->clock = clock;
   return 0;
 }
 
@@ -315,10 +318,8 @@ int main(int argc, char **argv) {
   int64_t fixed_now;
   int i = 1, rc;
   cli_ctx ctx = {NULL, NULL};
-  if ((rc = cli_setup_clock(&clock, &fixed_now)))
+  if ((rc = cli_setup_clock(&ctx, &clock, &fixed_now)))
     return rc;
-  if (getenv("STELLA_NOW") && *getenv("STELLA_NOW"))
-    ctx.clock = &clock;
   if ((rc = cli_parse_global(argc, argv, &i, &args)))
     return rc;
   if (i >= argc) {
