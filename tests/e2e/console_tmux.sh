@@ -88,7 +88,8 @@ keys() { tmux -L "$sock" send-keys -t "$1" "${@:2}"; sleep 0.2; }
 start_console() {
   local name=$1; shift
   local cmd="env LANG=C.UTF-8 STELLA_NOW=$STELLA_NOW NO_COLOR=1"
-  cmd+=" $(printf '%q ' "$STELLA_BIN" "$@")"
+  cmd+=" $(printf '%q ' "$STELLA_BIN" "$@") 2>$(printf '%q' "$work/$name.err")"
+  cmd+="; echo \$? >$(printf '%q' "$work/$name.rc")"
   if tmux -L "$sock" has-session 2>/dev/null; then
     tmux -L "$sock" new-window -d -n "$name" "$cmd"
   else
@@ -96,8 +97,18 @@ start_console() {
       -s e2e -n "$name" "$cmd"
   fi
 }
-pane_state() { tmux -L "$sock" display-message -p -t "$1" \
-                 '#{pane_dead} #{pane_dead_status}'; }
+# The pane's shell writes the console's exit status to NAME.rc; the pane
+# dies with it (remain-on-exit keeps it around to be asked).
+wait_exit() { # NAME TARGET: "dead RC" within 10 s, else what is known
+  local i dead rc
+  for i in $(seq 100); do
+    dead=$(tmux -L "$sock" display-message -p -t "$2" '#{pane_dead}')
+    rc=$(cat "$work/$1.rc" 2>/dev/null)
+    [[ $dead == 1 && -n $rc ]] && break
+    sleep 0.1
+  done
+  echo "${dead:-?} ${rc:-?}"
+}
 
 # Every row fits the width, and the screen has exactly the rows asked for.
 check_geometry() { # TARGET COLS ROWS
@@ -197,13 +208,9 @@ expect $t '^ Endpoints' "Esc goes back to the dashboard"
 
 # ---- `q` ends the process -------------------------------------------------
 keys $t q
-for i in $(seq 50); do
-  [[ $(pane_state $t) == "1 "* ]] && break
-  sleep 0.1
-done
-state=$(pane_state $t)
-if [[ $state == "1 0" ]]; then pass "q quits with status 0"
-else fail "after q the pane is '$state' (dead? status)"; fi
+state=$(wait_exit main $t)
+if [[ $state == "1 0" ]]; then pass "q quits with status 0, the pane's process ends"
+else fail "after q the pane is '$state' (dead? status)"; cat "$work/main.err" >&2; fi
 
 # ---- no trusted state: guidance instead of a crash ------------------------
 start_console empty --home "$work/empty" console
@@ -214,10 +221,18 @@ expect $t '--root FILE' "guidance names the root file"
 keys $t s
 expect $t 'sync failed' "sync without state reports, no crash"
 keys $t q
-sleep 0.5
-state=$(pane_state $t)
+state=$(wait_exit empty $t)
 if [[ $state == "1 0" ]]; then pass "no-state console quits cleanly"
 else fail "no-state console pane is '$state'"; fi
+
+# Nothing on stderr: no sanitizer report, no stray output under the screen.
+for name in main empty; do
+  if [[ -s $work/$name.err ]]; then
+    fail "console '$name' wrote to stderr:"; cat "$work/$name.err" >&2
+  else
+    pass "console '$name' left stderr empty"
+  fi
+done
 
 if [[ $failures -gt 0 ]]; then
   echo "$failures check(s) failed" >&2
