@@ -181,7 +181,8 @@ void draw_title(console_rect r, const char *title, int focused) {
   if (r.h <= 0)
     return;
   char buf[256];
-  snprintf(buf, sizeof buf, " %s%s", title, focused ? "  [focus]" : "");
+  /* Brackets mark focus in words too, for NO_COLOR and mono terminals. */
+  snprintf(buf, sizeof buf, focused ? "[%s]" : " %s", title);
   draw_text(r.y, r.x, r.w, focused ? STYLE_TITLE_FOCUS : STYLE_TITLE, buf, 1);
 }
 

@@ -12,14 +12,15 @@ static void titlebar_draw(const console_panel *p, const console *c) {
   const char *home = m->trust ? stella_trust_home(m->trust)
                               : (m->home ? m->home : "(default)");
   snprintf(left, sizeof left, " stella console  home %s", home);
-  int nw = draw_width(now) + 1;
-  int room = p->rect.w - nw;
+  int time_w = draw_width(now);
+  int room = p->rect.w - time_w - 2; /* a blank before and after the time */
+  draw_text(p->rect.y, p->rect.x, p->rect.w, STYLE_BAR, "", 1);
   if (room < 20) { /* too narrow for both: the time gives way */
     draw_text(p->rect.y, p->rect.x, p->rect.w, STYLE_BAR, left, 1);
     return;
   }
   draw_text(p->rect.y, p->rect.x, room, STYLE_BAR, left, 1);
-  draw_text(p->rect.y, p->rect.x + room, nw, STYLE_BAR, now, 1);
+  draw_text(p->rect.y, p->rect.x + room + 1, time_w, STYLE_BAR, now, 1);
 }
 
 /* "s sync  r reload  ? help  q quit", from the bindings marked as hints. */
