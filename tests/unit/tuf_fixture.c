@@ -130,18 +130,35 @@ static int cmp_str(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-char *fx_dir_image(const char *dir, size_t *len) {
+/* Sorted entry names of dir (without . and ..); returns the count. */
+static size_t list_dir(const char *dir, char **names, size_t max) {
   DIR *d = opendir(dir);
-  char *names[256];
   size_t n = 0;
   struct dirent *de;
-  sbuf img = SBUF_INIT;
   assert_non_null(d);
-  while ((de = readdir(d)) && n < 256)
+  while ((de = readdir(d)) && n < max)
     if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
       names[n++] = strdup(de->d_name);
   closedir(d);
   qsort(names, n, sizeof names[0], cmp_str);
+  return n;
+}
+
+char *fx_dir_names(const char *dir) {
+  char *names[256];
+  size_t n = list_dir(dir, names, 256);
+  sbuf out = SBUF_INIT;
+  for (size_t i = 0; i < n; i++) {
+    sbuf_printf(&out, "%s%s", i ? " " : "", names[i]);
+    free(names[i]);
+  }
+  return sbuf_take(&out, NULL);
+}
+
+char *fx_dir_image(const char *dir, size_t *len) {
+  char *names[256];
+  size_t n = list_dir(dir, names, 256);
+  sbuf img = SBUF_INIT;
   for (size_t i = 0; i < n; i++) {
     size_t flen = 0;
     char *p = fs_join(dir, names[i]), *bytes = fx_slurp(p, &flen);

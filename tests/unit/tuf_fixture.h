@@ -43,6 +43,9 @@ tuf_client *fx_client(tuf_fx *fx);
 /* All of meta_dir as "name\0bytes..." blocks, for byte-identity checks. */
 char *fx_dir_image(const char *dir, size_t *len);
 
+/* Space-separated sorted names of every entry in dir (malloc'd). */
+char *fx_dir_names(const char *dir);
+
 /* Serves the Sigstore public-good set in consistent-snapshot layout. */
 void fx_serve_sigstore(tuf_fx *fx);
 /* The 12 Sigstore target paths (11 top-level + 1 delegated). */
