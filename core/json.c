@@ -118,18 +118,20 @@ static int fail_nomem(parser *p) {
   return -1;
 }
 
-/* Grows a scratch stack so one more element of size sz fits. */
-static int stack_grow(parser *p, void **base, size_t *cap, size_t n,
-                      size_t sz) {
+/* Makes room for one more element of size sz in a scratch stack holding
+ * n; returns the (maybe moved) stack, or NULL on NOMEM. */
+static void *stack_grow(parser *p, void *base, size_t *cap, size_t n,
+                        size_t sz) {
   if (n < *cap)
-    return 0;
+    return base;
   size_t ncap = *cap ? *cap * 2 : 256;
-  void *nb = realloc(*base, ncap * sz);
-  if (!nb)
-    return fail_nomem(p);
-  *base = nb;
+  void *nb = realloc(base, ncap * sz);
+  if (!nb) {
+    fail_nomem(p);
+    return NULL;
+  }
   *cap = ncap;
-  return 0;
+  return nb;
 }
 
 static const uint8_t json_ws[256] = {[' '] = 1, ['\t'] = 1, ['\n'] = 1,
@@ -473,8 +475,11 @@ static int parse_array(parser *p, json_val *out, int depth) {
       json_val v;
       if (parse_value(p, &v, depth))
         return -1;
-      if (stack_grow(p, (void **)&p->vals, &p->capvals, p->nvals, sizeof(v)))
+      json_val *vals =
+          stack_grow(p, p->vals, &p->capvals, p->nvals, sizeof(v));
+      if (!vals)
         return -1;
+      p->vals = vals;
       p->vals[p->nvals++] = v;
       skip_ws(p);
       if (*p->cur == ']')
@@ -523,8 +528,11 @@ static int parse_object(parser *p, json_val *out, int depth) {
       json_member m;
       if (parse_member(p, &m, depth))
         return -1;
-      if (stack_grow(p, (void **)&p->mems, &p->capmems, p->nmems, sizeof(m)))
+      json_member *mems =
+          stack_grow(p, p->mems, &p->capmems, p->nmems, sizeof(m));
+      if (!mems)
         return -1;
+      p->mems = mems;
       p->mems[p->nmems++] = m;
       skip_ws(p);
       if (*p->cur == '}')

@@ -36,8 +36,9 @@ typedef struct json_val json_val;
  * escapes (with surrogate pairs) are decoded, duplicate keys in one object
  * are rejected, nesting is capped (depth 512), trailing garbage is rejected.
  * On success *out is a new doc the caller frees with json_doc_free().
- * On failure returns STELLA_E_PARSE (or NOMEM) and writes a short reason
- * with the byte offset into errbuf (may be NULL). */
+ * On failure returns STELLA_E_PARSE (or NOMEM, or TOO_LARGE for 4 GiB and
+ * more) and writes a short reason with the byte offset into errbuf (may be
+ * NULL). */
 stella_err json_parse(const char *buf, size_t len, json_doc **out,
                       char *errbuf, size_t errlen);
 void json_doc_free(json_doc *doc); /* NULL-safe */
