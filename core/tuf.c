@@ -246,51 +246,53 @@ static void forget_rotated_roles(tuf_client *c, const tuf_meta *old_root) {
   }
 }
 
+/* Fetches, checks and persists root v`want`; NOT_FOUND if there is none. */
+static stella_err next_root(tuf_client *c, int64_t want, tuf_meta *next) {
+  char name[64], err[TUF_ERRLEN], *raw = NULL;
+  size_t len = 0;
+  snprintf(name, sizeof name, "%lld.root.json", (long long)want);
+  stella_err e = tuf_fetch_meta(c, name, DEF(c->limits.root_max, 512000),
+                                &raw, &len);
+  if (e != STELLA_OK)
+    return e;
+  snprintf(name, sizeof name, "root v%lld", (long long)want);
+  e = tuf_meta_parse(next, raw, len, "root", name, err, sizeof err);
+  if (e != STELLA_OK)
+    tuf_fail(c, e, "%s", err);
+  else
+    e = root_accept(c, next, want);
+  if (e == STELLA_OK)
+    e = persist(c, "root", next); /* each root as it is accepted */
+  if (e != STELLA_OK)
+    tuf_meta_clear(next);
+  return e;
+}
+
 static stella_err update_root(tuf_client *c) {
   int max = DEF(c->limits.max_root_rotations, 256);
-  size_t cap = DEF(c->limits.root_max, 512000);
-  tuf_meta first = c->root; /* still owned by c->root until a rotation */
+  tuf_meta first = c->root; /* owned by c->root until the first rotation */
   int rotated = 0;
+  stella_err e = STELLA_OK;
   for (int i = 0; i < max; i++) {
-    char name[64], err[TUF_ERRLEN], *raw = NULL;
-    size_t len = 0;
-    int64_t want = c->root.version + 1;
     tuf_meta next;
-    snprintf(name, sizeof name, "%lld.root.json", (long long)want);
-    stella_err e = tuf_fetch_meta(c, name, cap, &raw, &len);
-    if (e == STELLA_E_NOT_FOUND)
-      break; /* 5.3.3: no newer root */
+    e = next_root(c, c->root.version + 1, &next);
     if (e != STELLA_OK)
-      goto fail;
-    snprintf(name, sizeof name, "root v%lld", (long long)want);
-    e = tuf_meta_parse(&next, raw, len, "root", name, err, sizeof err);
-    if (e != STELLA_OK) {
-      tuf_meta_clear(&next);
-      tuf_fail(c, e, "%s", err);
-      goto fail;
-    }
-    e = root_accept(c, &next, want);
-    if (e == STELLA_OK)
-      e = persist(c, "root", &next);
-    if (e != STELLA_OK) {
-      tuf_meta_clear(&next);
-      goto fail;
-    }
-    tuf_note(c, "accepted root v%lld", (long long)want);
+      break;
+    tuf_note(c, "accepted root v%lld", (long long)next.version);
     if (rotated)
       tuf_meta_clear(&c->root);
     c->root = next;
     rotated = 1;
-    continue;
-  fail:
-    if (rotated)
-      tuf_meta_clear(&first);
-    return e;
   }
+  if (e == STELLA_E_NOT_FOUND)
+    e = STELLA_OK; /* 5.3.3: no newer root */
   if (rotated) {
-    forget_rotated_roles(c, &first);
+    if (e == STELLA_OK)
+      forget_rotated_roles(c, &first);
     tuf_meta_clear(&first);
   }
+  if (e != STELLA_OK)
+    return e;
   return tuf_check_expiry(c, "root", &c->root); /* 5.3.10: final root only */
 }
 
