@@ -94,7 +94,8 @@ stella_err tuf_fetch_meta(tuf_client *c, const char *name, size_t max,
   } else if (e == STELLA_E_TOO_LARGE) {
     tuf_fail(c, e, "%s is larger than its %zu-byte cap: refused", name, max);
   } else {
-    tuf_fail(c, e, "fetching %s failed: %s", url.data ? url.data : name,
+    tuf_fail(c, e, "fetching %s failed: %s (check the repository URL and "
+             "the network, then retry)", url.data ? url.data : name,
              ferr[0] ? ferr : stella_strerror(e));
   }
   sbuf_free(&url);
