@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app.h"
 
@@ -296,6 +297,8 @@ static int console_loop(console *c, int refresh_secs) {
     int wait_ms = (int)((next_tick - console_monotonic()) * 1000) + 1;
     if (poll(fds, n, wait_ms < 0 ? 0 : wait_ms) < 0 && errno != EINTR)
       return 1;
+    if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL))
+      return 0; /* the terminal went away */
     mask = console_read_keys(c); /* also after EINTR: SIGWINCH */
     if (n == 2 && fds[1].revents)
       mask |= console_finish_sync(c);
@@ -309,7 +312,7 @@ static void console_on_signal(int sig) {
   console_stop = 1;
 }
 
-/* SIGINT/SIGTERM end the loop so the terminal is restored (no SA_RESTART:
+/* SIGINT/SIGTERM/SIGHUP end the loop so the terminal is restored (no SA_RESTART:
  * poll() must wake up). */
 static void console_signals(void) {
   struct sigaction sa;
@@ -318,11 +321,12 @@ static void console_signals(void) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
 }
 
 static int console_screen_start(void) {
   const char *no_color = getenv("NO_COLOR");
-  if (!initscr())
+  if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO) || !initscr())
     return -1;
   cbreak();
   noecho();
@@ -374,7 +378,8 @@ int console_main(int argc, char **argv) {
   console_init(&c, &opts, &clock);
   console_signals();
   if (console_screen_start() != 0) {
-    fprintf(stderr, "stella console: cannot set up the terminal\n");
+    fprintf(stderr, "stella console: needs a terminal (stdin and stdout); "
+                    "for a one-off view use `stella trust status`\n");
     console_model_close(&c.model);
     return 1;
   }

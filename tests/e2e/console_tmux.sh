@@ -19,8 +19,10 @@ command -v tmux >/dev/null || { echo "SKIP: no tmux"; exit 77; }
 work=$(mktemp -d)
 sock=stella-e2e-$$-$RANDOM
 server_pid=""
+sock_path=""
 cleanup() {
   tmux -L "$sock" kill-server 2>/dev/null
+  [[ -n $sock_path ]] && rm -f "$sock_path" # tmux may leave it behind
   [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid"
   rm -rf "$work"
 }
@@ -95,6 +97,7 @@ start_console() {
   else
     tmux -L "$sock" -f "$work/tmux.conf" -u new-session -d -x 80 -y 24 \
       -s e2e -n "$name" "$cmd"
+    sock_path=$(tmux -L "$sock" display-message -p '#{socket_path}')
   fi
 }
 # The pane's shell writes the console's exit status to NAME.rc; the pane
