@@ -145,8 +145,10 @@ static size_t wrap_point(const char *text, int width) {
     const char *save = p;
     wchar_t wc;
     int w = next_cell(&p, &mbs, &wc);
-    if (used + w > width)
-      return last_space ? last_space : (size_t)(save - text ? save - text : 1);
+    if (used + w > width) {
+      size_t fits = (size_t)(save - text);
+      return last_space ? last_space : fits ? fits : 1;
+    }
     used += w;
     if (*save == ' ')
       last_space = (size_t)(save - text);
