@@ -38,11 +38,16 @@ static void syncjob_note(void *ctx, const char *line) {
 static void syncjob_finish(stella_sync_job *job, stella_err e,
                            const char *text) {
   job->result = e;
+  /* The warning goes first so a narrow status line still shows it. */
+  int n = 0;
   if (!e && job->stale_notes)
-    snprintf(job->msg, sizeof job->msg, "%s; WARNING: %d expired item(s) "
-             "accepted as STALE", text, job->stale_notes);
-  else
-    snprintf(job->msg, sizeof job->msg, "%s", text);
+    n = snprintf(job->msg, sizeof job->msg,
+                 "WARNING: %d expired item(s) accepted as STALE; ",
+                 job->stale_notes);
+  if (n < 0 || (size_t)n >= sizeof job->msg)
+    n = 0;
+  snprintf(job->msg + n, sizeof job->msg - (size_t)n, "%.*s",
+           (int)(sizeof job->msg - (size_t)n - 1), text);
   atomic_store(&job->finished, 1);
   ssize_t w = write(job->pipe_wr, "x", 1);
   (void)w; /* the finished flag is authoritative; the byte only wakes poll */

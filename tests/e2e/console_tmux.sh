@@ -188,7 +188,9 @@ if grep -q '^> 2 Rekor key compromise' "$screen" && grep -q 'syncing…' "$scree
 then pass "keys handled while the sync runs (no freeze)"
 else fail "screen did not move during the sync"; fi
 rm -f "$work/slow"
-expect $t '^ sync ok: synced: root v15' "sync outcome on the status line" 60
+expect $t '^ sync ok: WARNING: 2 expired item\(s\) accepted as STALE' \
+  "sync outcome leads with the stale warning" 60
+expect $t 'synced: root v15' "sync outcome names the verified versions"
 expect $t 'last sync 2026-12-03T00:00:00Z' "last sync shown after the sync"
 
 # ---- resize to 100x30 and back -------------------------------------------
