@@ -1,0 +1,136 @@
+/* repo_internal.h - the repository workspace as other core modules see it
+ * (the root key ceremony, core/ceremony*.c, builds on this).
+ *
+ * Layout of a workspace (docs/repository.md, "Repository workspace"):
+ *   DIR/stella-repo.json        policy: key type, expiry per role, online
+ *                               key files, default web root, grace period
+ *   DIR/keys/root/<holder>.pem  one root key per key holder (PKCS#8, 0600)
+ *   DIR/keys/<role>/<role>.pem  online keys: targets, snapshot, timestamp
+ *   DIR/staged/metadata/<role>.json   signed envelopes {signed, signatures}
+ *                               for root, targets, snapshot, timestamp
+ *   DIR/staged/targets/<name>   target files as they will be published
+ *   DIR/staged/custom.json      {"<target name>": {custom object}}
+ *   DIR/published/              the last published web root, byte for byte:
+ *                               N.root.json, N.targets.json, N.snapshot.json,
+ *                               timestamp.json, targets/<sha256>.<name>
+ *   DIR/CHANGELOG               append-only, one line per change
+ *   DIR/scripts/sign-metadata.sh, DIR/scripts/publish.sh
+ *
+ * JSON is built with jansson (json_t) and canonicalized by parsing the dump
+ * with core/json.c and calling json_canonical (one canonical encoder).
+ */
+#ifndef STELLA_CORE_REPO_INTERNAL_H
+#define STELLA_CORE_REPO_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "crypto_sign.h"
+#include "stella/repo.h"
+#include "stella/stella.h"
+
+#define REPO_POLICY_FILE "stella-repo.json"
+#define REPO_FORMAT "stella-tuf-repo/1"
+#define REPO_N_ROLES 4
+#define REPO_KEY_MODE 0600
+#define REPO_DIR_MODE 0700
+#define REPO_FILE_MODE 0644
+
+/* The four top-level roles, in signing order of a root change. */
+extern const char *const repo_roles[REPO_N_ROLES]; /* root targets snapshot
+                                                      timestamp */
+
+/* A loaded workspace. Strings are owned by the workspace. */
+typedef struct repo_ws {
+  char *dir;                /* absolute path */
+  const stella_clock *clock;/* never NULL (borrowed) */
+  char *key_type;           /* "ed25519" or "ecdsa-p256": new keys */
+  int64_t expiry[REPO_N_ROLES]; /* seconds, by repo_roles index */
+  int64_t grace;            /* rekor key removal grace, seconds */
+  char *publish_to;         /* default web root, or NULL */
+  char *online_key[REPO_N_ROLES]; /* relative key file per role; [0] NULL */
+} repo_ws;
+
+/* Loads DIR/stella-repo.json. STELLA_E_NOT_FOUND when dir is not a
+ * workspace, STELLA_E_FORMAT when the policy is unreadable; errbuf says
+ * which. clock NULL = system clock. */
+stella_err repo_ws_load(const char *dir, const stella_clock *clock,
+                        repo_ws **out, char *errbuf, size_t errlen);
+void repo_ws_free(repo_ws *ws); /* NULL-safe */
+
+/* malloc'd absolute path DIR/rel (caller frees), NULL on NOMEM. */
+char *repo_path(const repo_ws *ws, const char *rel);
+
+/* Index of role in repo_roles, -1 if not a top-level role. */
+int repo_role_index(const char *role);
+
+/* Expiry period of role from the policy, seconds (0 if unknown role). */
+int64_t repo_expiry_of(const repo_ws *ws, const char *role);
+
+/* ---- Staged metadata ---------------------------------------------------- */
+
+/* Reads staged/metadata/<role>.json into a new jansson envelope {signed,
+ * signatures} (caller json_decref()s). STELLA_E_NOT_FOUND if absent. */
+stella_err repo_staged_load(const repo_ws *ws, const char *role,
+                            json_t **envelope, char *errbuf, size_t errlen);
+
+/* Writes the envelope to staged/metadata/<role>.json atomically (0644). */
+stella_err repo_staged_save(const repo_ws *ws, const char *role,
+                            const json_t *envelope);
+
+/* Canonical bytes of signed (what signatures cover) into out. */
+stella_err repo_canonical(const json_t *signed_obj, sbuf *out);
+
+/* The TUF key object of s ({"keytype","scheme","keyval":{"public"}}, new
+ * reference) and its keyid: hex sha256 of the key object's canonical form. */
+stella_err repo_key_object(const crypto_signer *s, json_t **keyobj,
+                           char keyid[65]);
+
+/* Loads a private key file for signing: refuses (STELLA_E_IO, errbuf says
+ * "readable by group or others; chmod 600 FILE") a file whose mode lets
+ * anyone but the owner read it, STELLA_E_NOT_FOUND if absent,
+ * STELLA_E_PARSE if it is not a PEM private key. */
+stella_err repo_key_load(const char *path, crypto_signer **out, char *errbuf,
+                         size_t errlen);
+
+/* Adds (or replaces) the signature of s over the canonical "signed" of the
+ * envelope. keyid receives the key's id (may be NULL). */
+stella_err repo_sign_envelope(json_t *envelope, const crypto_signer *s,
+                              char keyid_out[65]);
+
+/* Counts valid signatures on envelope from the keys root_signed authorizes
+ * for role (keys + roles.<role>.keyids, threshold). *missing (may be NULL)
+ * gets the unsigned authorized keyids. Returns STELLA_E_FORMAT if root has
+ * no such role. */
+stella_err repo_count_signatures(const json_t *root_signed, const char *role,
+                                 const json_t *envelope, int *have, int *need,
+                                 stella_repo_missing *missing);
+
+/* ---- Published state, preflight, change log ----------------------------- */
+
+/* Version of role in published/ (0 when never published). */
+int64_t repo_published_version(const repo_ws *ws, const char *role);
+
+/* Reads the published envelope of role (latest version; timestamp.json for
+ * the timestamp). STELLA_E_NOT_FOUND if never published. */
+stella_err repo_published_load(const repo_ws *ws, const char *role,
+                               json_t **envelope);
+
+/* Builds the candidate web root (published/ plus the staged metadata and
+ * targets under their published names) in a temp folder under DIR, then
+ * runs core/tuf.h's client over it from every starting point a client can
+ * be at (root v1, and the published state), downloads every target and
+ * parses the service map. *candidate_dir (malloc'd; may be NULL) is the
+ * folder kept for publishing; the caller removes it. Returns the client's
+ * error and its reason in errbuf when a client would reject the result. */
+stella_err repo_preflight(const repo_ws *ws, char **candidate_dir,
+                          char *errbuf, size_t errlen);
+
+/* Appends "TIME\tWHAT\tNOTE" to DIR/CHANGELOG (append-only, fsync'd). */
+stella_err repo_changelog(const repo_ws *ws, const char *what,
+                          const char *note);
+
+#endif

@@ -1,0 +1,172 @@
+/* repo.h - public API of the repository side: the TUF repository workspace
+ * an admin keeps on the admin machine (`stella tuf ...`, devops/scripts/).
+ *
+ * One opaque handle, stella_repo, over one workspace folder (layout in
+ * docs/repository.md, "Repository workspace"). Every change only STAGES;
+ * stella_repo_sign() turns staged changes into signed metadata and
+ * stella_repo_publish() runs our own TUF client over the result (preflight)
+ * before anything reaches the web root. Same conventions as stella.h: every
+ * call returns a stella_err, the handle keeps a one-line message (what
+ * failed, why, what to do: stella_repo_errmsg()), nothing prints or exits,
+ * private key bytes are never put in a message. No call touches the network.
+ */
+#ifndef STELLA_REPO_H
+#define STELLA_REPO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stella/stella.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct stella_repo stella_repo;
+
+/* A new handle with no workspace yet. clock NULL means the system clock;
+ * a non-NULL clock must outlive the handle. note (may be NULL) receives
+ * progress lines ("generated keys/root/holder-1.pem", "targets v3 signed"),
+ * one line per call, never secret material. NULL on NOMEM. Never blocks. */
+STELLA_API stella_repo *stella_repo_new(const stella_clock *clock,
+                                        stella_note_fn note, void *note_ctx);
+
+/* NULL-safe. */
+STELLA_API void stella_repo_free(stella_repo *r);
+
+/* The one-line message of the last failed call ("" if none). Owned by r,
+ * valid until the next call on r. */
+STELLA_API const char *stella_repo_errmsg(const stella_repo *r);
+
+/* Absolute path of the loaded workspace, "" before init/open. Owned by r. */
+STELLA_API const char *stella_repo_dir(const stella_repo *r);
+
+typedef struct stella_repo_init_opts {
+  const char *rekor_url;        /* primary Rekor endpoint (required) */
+  const char *rekor_key_file;   /* PEM SPKI public key of the log (required) */
+  const char *rekor_key_name;   /* NULL: from the file name ("rekor-key-v1") */
+  const char *const *mirror_urls; /* more Rekor endpoints, may be NULL */
+  size_t n_mirror_urls;
+  int root_keys;                /* root key holders; 0 = 1 */
+  int root_threshold;           /* 0 = 1; must be 1..root_keys */
+  const char *key_type;         /* "ed25519" (NULL) or "ecdsa-p256" */
+  const char *publish_to;       /* default web root for publish, may be NULL */
+  const char *operator_name;    /* signing_config operator; NULL: URL host */
+} stella_repo_init_opts;
+
+/* `stella tuf repo init`: creates the workspace dir (must not exist or be
+ * empty): keys per role (PEM PKCS#8, 0600), root v1 signed by every holder,
+ * staged targets/snapshot/timestamp with consistent_snapshot, the service
+ * map targets (trusted_root.json, signing_config.v0.2.json,
+ * signing_keys.json), the expiry policy, scripts/ and CHANGELOG. On success
+ * r is loaded on it. Nothing is left behind on failure. */
+STELLA_API stella_err stella_repo_init(stella_repo *r, const char *dir,
+                                       const stella_repo_init_opts *opts);
+
+/* Loads an existing workspace. STELLA_E_NOT_FOUND (with a message saying
+ * so) when dir is not one. */
+STELLA_API stella_err stella_repo_open(stella_repo *r, const char *dir);
+
+/* ---- Changes: each one only stages (files under staged/, CHANGELOG) ---- */
+
+/* The new URL becomes the primary Rekor endpoint (first in
+ * rekorTlogUrls, validity from now); every other open Rekor entry's
+ * validity ends now (kept for history). A URL seen before gets a fresh
+ * entry. note is required (recorded with the time). */
+STELLA_API stella_err stella_repo_endpoint_swap(stella_repo *r,
+                                                const char *new_url,
+                                                const char *note);
+
+/* Adds a mirror Rekor endpoint (appended, valid from now) / ends the
+ * validity of an open entry for url (STELLA_E_NOT_FOUND if none). note may
+ * be NULL. Removing the last valid endpoint is refused. */
+STELLA_API stella_err stella_repo_endpoint_add(stella_repo *r, const char *url,
+                                               const char *note);
+STELLA_API stella_err stella_repo_endpoint_remove(stella_repo *r,
+                                                  const char *url,
+                                                  const char *note);
+
+/* Adds a transparency-log key (PEM SPKI file) to trusted_root.json, valid
+ * from now, for the current primary Rekor URL. name NULL: the file name
+ * without extension. Refuses a key already present or a name in use. */
+STELLA_API stella_err stella_repo_rekor_key_add(stella_repo *r,
+                                                const char *pub_file,
+                                                const char *name,
+                                                const char *note);
+
+/* Ends the validity of the log key called name: at compromised_since (epoch
+ * seconds, > 0 for a compromise) or now (0). Without skip_grace (and
+ * without a compromise) refuses while the newest other key is younger than
+ * the grace period (the timestamp expiry: every client has seen it).
+ * Refuses to leave no valid key. */
+STELLA_API stella_err stella_repo_rekor_key_remove(stella_repo *r,
+                                                   const char *name,
+                                                   int64_t compromised_since,
+                                                   int skip_grace,
+                                                   const char *note);
+
+/* Generates an attestation signing key pair: out_dir/NAME.pem (PKCS#8,
+ * 0600) and out_dir/NAME.pub (SPKI PEM). key_type NULL = "ecdsa-p256";
+ * name NULL = "signing-key-<UTC date>". If r has a workspace loaded, the
+ * public key is staged in signing_keys.json as "active"; r may also be a
+ * fresh handle (key pair only). Refuses to overwrite files. */
+STELLA_API stella_err stella_repo_signing_key_generate(stella_repo *r,
+                                                       const char *key_type,
+                                                       const char *name,
+                                                       const char *out_dir,
+                                                       const char *note);
+
+/* Marks the signing key called name "retired" (validity ends now) or, with
+ * compromised_since > 0, "compromised" (validity ends then). */
+STELLA_API stella_err stella_repo_signing_key_retire(stella_repo *r,
+                                                     const char *name,
+                                                     int64_t compromised_since,
+                                                     const char *note);
+
+/* ---- Sign, publish, diff ------------------------------------------------ */
+
+typedef struct stella_repo_sign_opts {
+  const char *role;      /* NULL: all roles with online keys; else one role */
+  const char *key_file;  /* with role: add this key holder's signature */
+} stella_repo_sign_opts;
+
+/* What is still missing before publish can succeed. */
+typedef struct stella_repo_missing {
+  char role[64];
+  int version;           /* staged version of role */
+  int have, need;        /* valid signatures from authorized keys */
+  char keyids[1024];     /* authorized keyids not yet signed, ", "-joined,
+                            each with its holder file name when known */
+} stella_repo_missing;
+
+/* `stella tuf sign`: bumps the version of every role whose content changed
+ * (targets -> snapshot -> timestamp; timestamp and snapshot also when more
+ * than half of their expiry period is gone), sets expiries from the policy,
+ * signs with the online keys; with opts->role/key_file adds one signature
+ * (the key must be authorized for the role: STELLA_E_SIGNATURE if not).
+ * *missing (caller frees with free(); may be NULL) lists the roles still
+ * short of their threshold, *n_missing how many (0 = ready to publish). */
+STELLA_API stella_err stella_repo_sign(stella_repo *r,
+                                       const stella_repo_sign_opts *opts,
+                                       stella_repo_missing **missing,
+                                       size_t *n_missing);
+
+/* `stella tuf publish`: PREFLIGHT with our own TUF client (from the
+ * published state and from root v1 to the staged state: thresholds,
+ * versions, expiry, hashes, rollback, and the service map parses), then
+ * writes published/ and the web root to_dir (NULL: the policy's
+ * publish_to, else published/ only): hash-prefixed targets and versioned
+ * metadata first, timestamp.json last, old versions kept. A refusal leaves
+ * every published folder untouched. */
+STELLA_API stella_err stella_repo_publish(stella_repo *r, const char *to_dir);
+
+/* `stella tuf diff`: staged against published, one line per change in an
+ * operator's words, through line(ctx, text). Returns the number of lines
+ * via *n_changes (0: nothing to publish). */
+STELLA_API stella_err stella_repo_diff(stella_repo *r, stella_note_fn line,
+                                       void *ctx, size_t *n_changes);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* STELLA_REPO_H */
