@@ -166,6 +166,95 @@ STELLA_API stella_err stella_repo_publish(stella_repo *r, const char *to_dir);
 STELLA_API stella_err stella_repo_diff(stella_repo *r, stella_note_fn line,
                                        void *ctx, size_t *n_changes);
 
+/* ---- Root key ceremony (core/ceremony.c; docs/repository.md) -------------
+ * Root N is the published root; the ceremony stages root N+1 as the plain
+ * file DIR/staged/ceremony/root.json (it may travel on removable media
+ * between key holders). It needs BOTH thresholds: root N's keys (the chain
+ * a client walks, spec 5.3.4) and root N+1's own keys (5.3.5). */
+
+#define STELLA_CEREMONY_MAX_KEYS 32 /* root keys per set we report */
+
+typedef struct stella_ceremony_init_opts {
+  int threshold;          /* signatures root N+1 needs, 1..keys */
+  int keys;               /* new key holders (one key file each) */
+  const char *algorithm;  /* "ed25519" (NULL) or "ecdsa-p256" */
+  const char *out_dir;    /* the holders' key files; NULL: DIR/keys/root-next */
+  int force;              /* replace a ceremony in progress (its unused key
+                             files are archived, not deleted) */
+} stella_ceremony_init_opts;
+
+/* One root key of a set, and whether the ceremony root carries a valid
+ * signature from it. */
+typedef struct stella_ceremony_key {
+  char keyid[65];
+  char holder[512];       /* key file as recorded ("keys/root-next/holder-2.pem"
+                             relative to DIR, else absolute), "" if unknown */
+  int has_signature;
+} stella_ceremony_key;
+
+/* The keys of one root (N or N+1) and their count against its threshold. */
+typedef struct stella_ceremony_set {
+  int64_t version;        /* the root version whose root role these keys are */
+  int have, need;         /* valid signatures / threshold */
+  size_t n_keys;          /* entries in keys (capped at ..._MAX_KEYS) */
+  stella_ceremony_key keys[STELLA_CEREMONY_MAX_KEYS];
+} stella_ceremony_set;
+
+typedef struct stella_ceremony_status {
+  int64_t version;        /* N+1, the root being made */
+  int64_t expires;        /* its expiry, epoch seconds */
+  stella_ceremony_set old_root; /* root N's keys */
+  stella_ceremony_set new_root; /* root N+1's keys */
+  int ready;              /* both thresholds met */
+} stella_ceremony_status;
+
+/* `tuf-ceremony init` (`stella tuf ceremony init`): generates opts->keys new
+ * key pairs (PEM PKCS#8 files, 0600, holder-1.pem ... in out_dir; one
+ * note line per file with its path and keyid, never key material) and
+ * stages root N+1: version N+1, the same online role keys, the new root
+ * keys and threshold, expiry from the root policy. STELLA_E_EXISTS when a
+ * ceremony is in progress and !force. st (may be NULL) gets the status.
+ * BLOCKS on disk I/O. */
+STELLA_API stella_err stella_repo_ceremony_init(
+    stella_repo *r, const stella_ceremony_init_opts *opts,
+    stella_ceremony_status *st);
+
+/* Bits of *sets from stella_repo_ceremony_sign(). */
+#define STELLA_CEREMONY_OLD 1 /* the key is one of root N's keys */
+#define STELLA_CEREMONY_NEW 2 /* the key is one of root N+1's keys */
+
+/* `stella tuf ceremony sign`: adds key_file's signature to the ceremony
+ * root: root_file (NULL: DIR/staged/ceremony/root.json). Signing again with
+ * the same key replaces its signature (idempotent). A root_file other than
+ * the staged one must carry the same root; its valid signatures are then
+ * also merged into the staged root. Refuses (STELLA_E_SIGNATURE) a key in
+ * neither set, and a root that differs from the one init staged. keyid
+ * (may be NULL) gets the key's id, *sets (may be NULL) which sets it is in,
+ * st (may be NULL) the status after signing. BLOCKS on disk I/O. */
+STELLA_API stella_err stella_repo_ceremony_sign(stella_repo *r,
+                                                const char *key_file,
+                                                const char *root_file,
+                                                char keyid[65], int *sets,
+                                                stella_ceremony_status *st);
+
+/* `stella tuf ceremony status`: both thresholds of root_file (NULL: the
+ * staged ceremony root) into *st. STELLA_E_NOT_FOUND when no ceremony is in
+ * progress. BLOCKS on disk I/O. */
+STELLA_API stella_err stella_repo_ceremony_status(stella_repo *r,
+                                                  const char *root_file,
+                                                  stella_ceremony_status *st);
+
+/* `stella tuf ceremony finalize`: refuses (STELLA_E_SIGNATURE, message
+ * says which signatures are missing) until both thresholds hold, then runs
+ * the publish preflight with root N+1 staged (a client must reach it from
+ * the published root; on refusal the staged root is put back). Then root
+ * N+1 becomes staged/metadata/root.json, the new holders' key files move
+ * to keys/root/ (the old ones to keys/archive/root-vN/), and CHANGELOG
+ * records it. `stella tuf sign` + `publish` make it live. st (may be NULL)
+ * gets the final status. BLOCKS on disk I/O. */
+STELLA_API stella_err stella_repo_ceremony_finalize(stella_repo *r,
+                                                    stella_ceremony_status *st);
+
 #ifdef __cplusplus
 }
 #endif
