@@ -21,8 +21,8 @@
 typedef struct json_member json_member;
 
 struct json_val {
-  uint8_t type;    /* json_type */
-  uint8_t bigint;  /* JSON_REAL written as an integer (too large for int64) */
+  uint8_t type;    /* jv_type */
+  uint8_t bigint;  /* JV_REAL written as an integer (too large for int64) */
   uint32_t n;      /* string/raw-number bytes, or element/member count */
   union {
     const char *s;          /* STRING: decoded bytes; INT/REAL: raw text */
@@ -354,7 +354,7 @@ static int scan_digits(parser *p) {
 }
 
 /* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? ; integers that fit int64
- * become JSON_INT, everything else JSON_REAL (kept as raw text). */
+ * become JV_INT, everything else JV_REAL (kept as raw text). */
 static int parse_number(parser *p, json_val *out) {
   char *start = p->cur;
   int neg = *p->cur == '-', overflow = 0, real = 0;
@@ -390,11 +390,11 @@ static int parse_number(parser *p, json_val *out) {
   out->u.s = start;
   out->n = (uint32_t)(p->cur - start);
   if (real || overflow) {
-    out->type = JSON_REAL;
+    out->type = JV_REAL;
     out->bigint = !real;
     return 0;
   }
-  out->type = JSON_INT;
+  out->type = JV_INT;
   out->i = neg ? (int64_t)(0 - mag) : (int64_t)mag;
   if (out->n == 2 && neg && mag == 0) { /* "-0" is the integer 0 */
     out->u.s = start + 1;
@@ -404,7 +404,7 @@ static int parse_number(parser *p, json_val *out) {
 }
 
 static int parse_literal(parser *p, json_val *out, const char *word,
-                         json_type type, int64_t value) {
+                         jv_type type, int64_t value) {
   size_t n = strlen(word);
   if ((size_t)(p->end - p->cur) < n || memcmp(p->cur, word, n) != 0)
     return fail(p, "unexpected character");
@@ -491,7 +491,7 @@ static int parse_array(parser *p, json_val *out, int depth) {
     }
   }
   p->cur++;
-  out->type = JSON_ARRAY;
+  out->type = JV_ARRAY;
   out->n = (uint32_t)(p->nvals - base);
   out->u.items = NULL;
   if (out->n) {
@@ -544,7 +544,7 @@ static int parse_object(parser *p, json_val *out, int depth) {
     }
   }
   p->cur++;
-  out->type = JSON_OBJECT;
+  out->type = JV_OBJECT;
   out->n = (uint32_t)(p->nmems - base);
   out->u.members = NULL;
   if (out->n) {
@@ -570,14 +570,14 @@ static int parse_value(parser *p, json_val *out, int depth) {
     return *p->cur == '{' ? parse_object(p, out, depth + 1)
                           : parse_array(p, out, depth + 1);
   case '"':
-    out->type = JSON_STRING;
+    out->type = JV_STRING;
     return parse_string(p, &out->u.s, &out->n);
   case 't':
-    return parse_literal(p, out, "true", JSON_BOOL, 1);
+    return parse_literal(p, out, "true", JV_BOOL, 1);
   case 'f':
-    return parse_literal(p, out, "false", JSON_BOOL, 0);
+    return parse_literal(p, out, "false", JV_BOOL, 0);
   case 'n':
-    return parse_literal(p, out, "null", JSON_NULL, 0);
+    return parse_literal(p, out, "null", JV_NULL, 0);
   default:
     if (*p->cur == '-' || (*p->cur >= '0' && *p->cur <= '9'))
       return parse_number(p, out);
@@ -636,12 +636,12 @@ const json_val *json_root(const json_doc *doc) {
   return doc ? &doc->root : NULL;
 }
 
-json_type json_typeof(const json_val *v) {
-  return v ? (json_type)v->type : JSON_NULL;
+jv_type json_type_of(const json_val *v) {
+  return v ? (jv_type)v->type : JV_NULL;
 }
 
 const json_val *json_get(const json_val *v, const char *key) {
-  if (!v || v->type != JSON_OBJECT || !key)
+  if (!v || v->type != JV_OBJECT || !key)
     return NULL;
   size_t keylen = strlen(key);
   if (keylen >= JSON_MAX_INPUT)
@@ -662,19 +662,19 @@ const json_val *json_get(const json_val *v, const char *key) {
 }
 
 size_t json_len(const json_val *v) {
-  if (!v || (v->type != JSON_ARRAY && v->type != JSON_OBJECT))
+  if (!v || (v->type != JV_ARRAY && v->type != JV_OBJECT))
     return 0;
   return v->n;
 }
 
 const json_val *json_at(const json_val *v, size_t i) {
-  if (!v || v->type != JSON_ARRAY || i >= v->n)
+  if (!v || v->type != JV_ARRAY || i >= v->n)
     return NULL;
   return &v->u.items[i];
 }
 
 const char *json_key_at(const json_val *v, size_t i, size_t *keylen) {
-  if (!v || v->type != JSON_OBJECT || i >= v->n)
+  if (!v || v->type != JV_OBJECT || i >= v->n)
     return NULL;
   if (keylen)
     *keylen = v->u.members[i].keylen;
@@ -682,13 +682,13 @@ const char *json_key_at(const json_val *v, size_t i, size_t *keylen) {
 }
 
 const json_val *json_val_at(const json_val *v, size_t i) {
-  if (!v || v->type != JSON_OBJECT || i >= v->n)
+  if (!v || v->type != JV_OBJECT || i >= v->n)
     return NULL;
   return &v->u.members[i].val;
 }
 
 const char *json_str(const json_val *v, size_t *len) {
-  if (!v || v->type != JSON_STRING)
+  if (!v || v->type != JV_STRING)
     return NULL;
   if (len)
     *len = v->n;
@@ -696,14 +696,14 @@ const char *json_str(const json_val *v, size_t *len) {
 }
 
 int json_int(const json_val *v, int64_t *out) {
-  if (!v || v->type != JSON_INT)
+  if (!v || v->type != JV_INT)
     return -1;
   *out = v->i;
   return 0;
 }
 
 int json_bool(const json_val *v, int *out) {
-  if (!v || v->type != JSON_BOOL)
+  if (!v || v->type != JV_BOOL)
     return -1;
   *out = (int)v->i;
   return 0;
@@ -799,13 +799,13 @@ static void canon_object(canon_writer *w, const json_val *v) {
 
 static void canon_value(canon_writer *w, const json_val *v) {
   switch (v->type) {
-  case JSON_NULL:
+  case JV_NULL:
     canon_put(w, "null", 4);
     break;
-  case JSON_BOOL:
+  case JV_BOOL:
     canon_put(w, v->i ? "true" : "false", v->i ? 4 : 5);
     break;
-  case JSON_REAL:
+  case JV_REAL:
     /* Fractions and exponents have no canonical form; big integers are
      * integers all the same and are written as given. */
     if (!v->bigint) {
@@ -813,13 +813,13 @@ static void canon_value(canon_writer *w, const json_val *v) {
       break;
     }
     /* fall through */
-  case JSON_INT:
+  case JV_INT:
     canon_put(w, v->u.s, v->n);
     break;
-  case JSON_STRING:
+  case JV_STRING:
     canon_string(w, v->u.s, v->n);
     break;
-  case JSON_ARRAY:
+  case JV_ARRAY:
     canon_array(w, v);
     break;
   default:

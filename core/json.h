@@ -17,17 +17,17 @@
 #include "stella/stella.h"
 #include "buf.h"
 
-typedef enum json_type {
-  JSON_NULL = 0,
-  JSON_BOOL,
-  JSON_INT,     /* integer literal that fits int64 */
-  JSON_REAL,    /* fraction or exponent (refused by the canonical encoder),
+typedef enum jv_type {
+  JV_NULL = 0,
+  JV_BOOL,
+  JV_INT,     /* integer literal that fits int64 */
+  JV_REAL,    /* fraction or exponent (refused by the canonical encoder),
                    or an integer literal too large for int64 (json_int fails;
                    the canonical encoder writes it as given, like Python) */
-  JSON_STRING,
-  JSON_ARRAY,
-  JSON_OBJECT
-} json_type;
+  JV_STRING,
+  JV_ARRAY,
+  JV_OBJECT
+} jv_type;
 
 typedef struct json_doc json_doc;
 typedef struct json_val json_val;
@@ -46,7 +46,7 @@ void json_doc_free(json_doc *doc); /* NULL-safe */
 /* The top value. Owned by doc; every json_val lives as long as its doc. */
 const json_val *json_root(const json_doc *doc);
 
-json_type json_typeof(const json_val *v); /* JSON_NULL for v == NULL */
+jv_type json_type_of(const json_val *v); /* JV_NULL for v == NULL */
 
 /* Object member by key (binary search), NULL if v is not an object or the
  * key is absent. */
@@ -65,7 +65,7 @@ const json_val *json_val_at(const json_val *v, size_t i);
 /* String bytes (decoded, NUL-terminated, may contain NUL: use *len), or NULL
  * if v is not a string. len may be NULL. */
 const char *json_str(const json_val *v, size_t *len);
-/* 0 and *out on success, -1 if v is not a JSON_INT. */
+/* 0 and *out on success, -1 if v is not a JV_INT. */
 int json_int(const json_val *v, int64_t *out);
 /* 0 and *out (0/1) on success, -1 if v is not a bool. */
 int json_bool(const json_val *v, int *out);

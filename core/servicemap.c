@@ -102,7 +102,7 @@ static stella_err sm_valid_for(const json_val *obj, int64_t *from,
   const char *start = json_get_str(vf, "start");
   const char *end = json_get_str(vf, "end");
   *from = *until = 0;
-  if (vf && json_typeof(vf) != JSON_OBJECT)
+  if (vf && json_type_of(vf) != JV_OBJECT)
     return STELLA_E_FORMAT;
   if (start && stella_time_parse(start, from))
     return STELLA_E_FORMAT;
@@ -152,7 +152,7 @@ static stella_err sm_add_v02(servicemap *sm, const json_val *root,
   for (size_t l = 0; l < sizeof sm_v02_lists / sizeof sm_v02_lists[0]; l++) {
     const json_val *list = json_get(root, sm_v02_lists[l].member);
     *bad = sm_v02_lists[l].member;
-    if (list && json_typeof(list) != JSON_ARRAY)
+    if (list && json_type_of(list) != JV_ARRAY)
       return STELLA_E_FORMAT;
     for (size_t i = 0; i < json_len(list); i++) {
       stella_err e = sm_add_v02_service(sm, json_at(list, i),
@@ -167,7 +167,7 @@ static stella_err sm_add_v02(servicemap *sm, const json_val *root,
 /* v0.1: caUrl and oidcUrl are strings, tlogUrls and tsaUrls string lists. */
 static stella_err sm_add_v01_list(servicemap *sm, const json_val *list,
                                   const char *kind) {
-  if (list && json_typeof(list) != JSON_ARRAY)
+  if (list && json_type_of(list) != JV_ARRAY)
     return STELLA_E_FORMAT;
   for (size_t i = 0; i < json_len(list); i++) {
     const char *url = json_str(json_at(list, i), NULL);
@@ -190,7 +190,7 @@ static stella_err sm_add_v01(servicemap *sm, const json_val *root,
   for (size_t i = 0; !e && i < sizeof singles / sizeof singles[0]; i++) {
     const json_val *v = json_get(root, singles[i].member);
     *bad = singles[i].member;
-    if (v && json_typeof(v) != JSON_STRING)
+    if (v && json_type_of(v) != JV_STRING)
       return STELLA_E_FORMAT;
     if (v)
       e = sm_push_endpoint(sm, json_str(v, NULL), singles[i].kind, 0, "", 0,
@@ -211,7 +211,7 @@ static stella_err sm_parse_object(const char *buf, size_t len, json_doc **doc,
   stella_err e = json_parse(buf, len, doc, why, sizeof why);
   if (e)
     return sm_fail(e, errbuf, errlen, what, why);
-  if (json_typeof(json_root(*doc)) != JSON_OBJECT) {
+  if (json_type_of(json_root(*doc)) != JV_OBJECT) {
     json_doc_free(*doc);
     *doc = NULL;
     return sm_fail(STELLA_E_FORMAT, errbuf, errlen, what,
@@ -322,7 +322,7 @@ stella_err servicemap_add_trusted_root(servicemap *sm, const char *buf,
        l++) {
     const json_val *list = json_get(root, sm_key_lists[l].member);
     bad = sm_key_lists[l].member;
-    if (list && json_typeof(list) != JSON_ARRAY)
+    if (list && json_type_of(list) != JV_ARRAY)
       e = STELLA_E_FORMAT;
     for (size_t i = 0; !e && i < json_len(list); i++)
       e = sm_add_log_key(sm, json_at(list, i), sm_key_lists[l].kind);

@@ -24,7 +24,7 @@ static stella_err check_sig_list(const json_val *sigs, const char *what,
   for (size_t i = 0; i < n; i++) {
     const json_val *s = json_at(sigs, i);
     const char *kid = json_get_str(s, "keyid");
-    if (!kid || json_typeof(json_get(s, "sig")) != JSON_STRING) {
+    if (!kid || json_type_of(json_get(s, "sig")) != JV_STRING) {
       snprintf(err, errlen, "%s: signature %zu has no keyid/sig string", what,
                i);
       return STELLA_E_FORMAT;
@@ -88,8 +88,8 @@ stella_err tuf_meta_parse(tuf_meta *m, char *raw, size_t raw_len,
   const json_val *top = json_root(m->doc);
   m->signed_part = json_get(top, "signed");
   m->signatures = json_get(top, "signatures");
-  if (json_typeof(m->signed_part) != JSON_OBJECT ||
-      json_typeof(m->signatures) != JSON_ARRAY) {
+  if (json_type_of(m->signed_part) != JV_OBJECT ||
+      json_type_of(m->signatures) != JV_ARRAY) {
     snprintf(err, errlen, "%s: not TUF metadata (no signed object and "
              "signatures list)", what);
     return STELLA_E_FORMAT;
@@ -134,7 +134,7 @@ stella_err tuf_meta_check_sigs(const tuf_meta *m, const sbuf *canon,
                                const char *what, char *err, size_t errlen) {
   const json_val *keyids = json_get(role, "keyids");
   int64_t threshold = 0;
-  if (json_typeof(keyids) != JSON_ARRAY ||
+  if (json_type_of(keyids) != JV_ARRAY ||
       json_get_int(role, "threshold", &threshold) != 0 || threshold < 1) {
     snprintf(err, errlen, "%s: the delegating role has no keyids/threshold",
              what);
@@ -223,7 +223,7 @@ stella_err tuf_check_length_hashes(const json_val *info, const void *data,
     return STELLA_E_HASH;
   }
   const json_val *hashes = json_get(info, "hashes");
-  if (hashes && json_typeof(hashes) != JSON_OBJECT) {
+  if (hashes && json_type_of(hashes) != JV_OBJECT) {
     snprintf(err, errlen, "%s: hashes is not an object", what);
     return STELLA_E_FORMAT;
   }

@@ -14,18 +14,18 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* 1 if v holds a fraction or exponent (the only thing canonical refuses).
- * A big integer is JSON_REAL too but is written as given, so compare the
+ * A big integer is JV_REAL too but is written as given, so compare the
  * canonical form of the number alone. */
 static int has_float(const json_val *v) {
   size_t n = json_len(v);
-  if (json_typeof(v) == JSON_REAL) {
+  if (json_type_of(v) == JV_REAL) {
     sbuf tmp = SBUF_INIT;
     int refused = json_canonical(v, &tmp) == STELLA_E_PARSE;
     sbuf_free(&tmp);
     return refused;
   }
   for (size_t i = 0; i < n; i++)
-    if (has_float(json_typeof(v) == JSON_ARRAY ? json_at(v, i)
+    if (has_float(json_type_of(v) == JV_ARRAY ? json_at(v, i)
                                                : json_val_at(v, i)))
       return 1;
   return 0;

@@ -36,26 +36,26 @@ static void walk(const json_val *v) {
   size_t len;
   int64_t i;
   int b;
-  switch (json_typeof(v)) {
-  case JSON_STRING:
+  switch (json_type_of(v)) {
+  case JV_STRING:
     if (!json_str(v, &len) || json_str(v, NULL)[len] != '\0')
       abort();
     break;
-  case JSON_INT:
+  case JV_INT:
     if (json_int(v, &i) != 0)
       abort();
     break;
-  case JSON_BOOL:
+  case JV_BOOL:
     if (json_bool(v, &b) != 0 || (b != 0 && b != 1))
       abort();
     break;
-  case JSON_ARRAY:
+  case JV_ARRAY:
     for (size_t k = 0; k < json_len(v); k++)
       walk(json_at(v, k));
     if (json_at(v, json_len(v)) != NULL)
       abort();
     break;
-  case JSON_OBJECT:
+  case JV_OBJECT:
     check_object(v);
     for (size_t k = 0; k < json_len(v); k++)
       walk(json_val_at(v, k));

@@ -35,6 +35,7 @@ typedef struct console_option {
   const char *name;  /* "--home" */
   const char *arg;   /* "DIR", or NULL for a flag */
   const char *help;
+  const char *expect; /* what a valid value looks like, for errors */
   /* Stores value (NULL for flags); returns 0, or -1 if it is unusable. */
   int (*set)(console_opts *o, const char *value);
 } console_option;
@@ -64,14 +65,16 @@ static int opt_help(console_opts *o, const char *v) {
 
 static const console_option console_options[] = {
   {"--home", "DIR", "state folder (default: $STELLA_HOME, else the XDG "
-                    "data dir)", opt_home},
+                    "data dir)", "a folder", opt_home},
   {"--allow-stale", NULL, "let `s` accept metadata expired at most "
-                          "--max-age ago (shown as STALE)", opt_stale},
+                          "--max-age ago (shown as STALE)", NULL, opt_stale},
   {"--max-age", "DUR", "how long ago stale metadata may have expired "
-                       "(7d, 36h, 120d)", opt_max_age},
+                       "(7d, 36h, 120d)",
+   "a duration like 7d, 36h or 90m", opt_max_age},
   {"--refresh", "SECS", "re-read trusted state from disk every SECS "
-                        "seconds (default 5)", opt_refresh},
-  {"--help", NULL, "show this help", opt_help},
+                        "seconds (1 to 3600, default 5)",
+   "a whole number of seconds from 1 to 3600", opt_refresh},
+  {"--help", NULL, "show this help", NULL, opt_help},
 };
 #define N_OPTIONS (sizeof console_options / sizeof console_options[0])
 
@@ -89,10 +92,9 @@ static void console_usage(FILE *out) {
   fprintf(out, "\nSTELLA_NOW=RFC3339 fixes the clock (for tests and demos).\n");
 }
 
-static int console_usage_error(const char *fmt, const char *what) {
-  fprintf(stderr, "stella console: ");
-  fprintf(stderr, fmt, what);
-  fprintf(stderr, " (see stella console --help)\n");
+static int console_usage_error(const char *what, const char *why) {
+  fprintf(stderr, "stella console: %s%s%s (see `stella console --help`)\n",
+          what, why ? ": " : "", why ? why : "");
   return 2;
 }
 
@@ -110,18 +112,21 @@ static int console_parse(int argc, char **argv, console_opts *o) {
   for (int i = 1; i < argc; i++) {
     const console_option *opt = find_option(argv[i]);
     if (!opt)
-      return console_usage_error("unknown option %s", argv[i]);
+      return console_usage_error("unknown option", argv[i]);
     const char *value = NULL;
     if (opt->arg && i + 1 >= argc)
-      return console_usage_error("%s needs a value", opt->name);
+      return console_usage_error(opt->name, "needs a value");
     if (opt->arg)
       value = argv[++i];
-    if (opt->set(o, value) != 0)
-      return console_usage_error("bad value for %s", opt->name);
+    if (opt->set(o, value) != 0) {
+      char what[96];
+      snprintf(what, sizeof what, "%s '%.64s'", opt->name, value);
+      return console_usage_error(what, opt->expect);
+    }
   }
   if (o->allow_stale != (o->max_age != NULL))
-    return console_usage_error("%s", "--allow-stale and --max-age DUR go "
-                                     "together");
+    return console_usage_error("--allow-stale and --max-age DUR go together",
+                               NULL);
   return 0;
 }
 

@@ -125,7 +125,7 @@ static void check_signed_vector(const char *input, const char *expected) {
   read_vector_file(expected, &want);
   json_doc *doc = parse_ok(in.data, in.len);
   const json_val *signed_part = json_get(json_root(doc), "signed");
-  assert_int_equal(json_typeof(signed_part), JSON_OBJECT);
+  assert_int_equal(json_type_of(signed_part), JV_OBJECT);
   assert_int_equal(json_canonical(signed_part, &out), STELLA_OK);
   if (out.len != want.len || memcmp(out.data, want.data, want.len) != 0)
     fail_msg("%s: canonical bytes differ from %s", input, expected);
@@ -303,13 +303,13 @@ static void test_numbers(void **state) {
   assert_int_equal(json_int(json_at(a, 1), &v), 0);
   assert_true(v == INT64_MIN);
   for (size_t i = 2; i <= 4; i++) {
-    assert_int_equal(json_typeof(json_at(a, i)), JSON_REAL);
+    assert_int_equal(json_type_of(json_at(a, i)), JV_REAL);
     assert_int_equal(json_int(json_at(a, i), &v), -1);
   }
   assert_int_equal(json_int(json_at(a, 5), &v), 0);
   assert_true(v == 0);
   for (size_t i = 7; i <= 9; i++)
-    assert_int_equal(json_typeof(json_at(a, i)), JSON_REAL);
+    assert_int_equal(json_type_of(json_at(a, i)), JV_REAL);
   assert_int_equal(json_int(json_at(a, 10), &v), 0);
   assert_true(v == 10);
   /* Big integers are written as given; "-0" as 0; floats are refused and
@@ -390,7 +390,7 @@ static void test_accessors(void **state) {
   assert_int_equal(json_bool(json_get(o, "f"), &b), 0);
   assert_int_equal(b, 0);
   assert_int_equal(json_bool(json_get(o, "n"), &b), -1);
-  assert_int_equal(json_typeof(json_get(o, "n")), JSON_NULL);
+  assert_int_equal(json_type_of(json_get(o, "n")), JV_NULL);
   assert_int_equal(json_get_int(o, "s", &v), -1);
   assert_int_equal(json_get_int(o, "missing", &v), -1);
   assert_int_equal(json_len(json_get(o, "a")), 2);
@@ -401,7 +401,7 @@ static void test_accessors(void **state) {
   assert_int_equal(json_len(json_get(o, "s")), 0);
   assert_null(json_key_at(o, 6, NULL));
   assert_null(json_val_at(o, 6));
-  assert_int_equal(json_typeof(NULL), JSON_NULL);
+  assert_int_equal(json_type_of(NULL), JV_NULL);
   assert_null(json_get(NULL, "a"));
   assert_null(json_str(NULL, NULL));
   assert_null(json_root(NULL));
