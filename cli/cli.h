@@ -21,11 +21,14 @@ typedef struct cli_args {
   const char *root;
   const char *max_age;
   const char *refresh;
+  const char *out;      /* trust snapshot export --out */
+  const char *operand;  /* the command's one positional argument (FILE) */
   int force;
   int allow_stale;
   int show_endpoints;
   int show_keys;
   int json;
+  int include_root;
   int help;
   int rest_argc;       /* passthrough commands: the words after the name */
   char **rest_argv;
@@ -49,6 +52,7 @@ typedef struct cli_cmd {
   const cli_opt *const *opts; /* NULL-terminated */
   int (*run)(cli_ctx *ctx, const cli_args *args);
   int passthrough;          /* the handler parses its own arguments */
+  const char *operand;      /* name of its one positional argument, or NULL */
 } cli_cmd;
 
 struct cli_ctx {
@@ -74,5 +78,7 @@ stella_trust *cli_open_trust(const cli_ctx *ctx, const cli_args *args);
 int cmd_trust_init(cli_ctx *ctx, const cli_args *args);
 int cmd_trust_sync(cli_ctx *ctx, const cli_args *args);
 int cmd_trust_status(cli_ctx *ctx, const cli_args *args);
+int cmd_snapshot_export(cli_ctx *ctx, const cli_args *args); /* cmd_snapshot.c */
+int cmd_snapshot_import(cli_ctx *ctx, const cli_args *args);
 
 #endif

@@ -10,7 +10,7 @@
 
 #include "console.h"
 
-#define CLI_MAX_WORDS 2 /* "trust sync" */
+#define CLI_MAX_WORDS 3 /* "trust snapshot export" */
 
 static int cmd_console(cli_ctx *ctx, const cli_args *args);
 
@@ -53,6 +53,16 @@ static const cli_opt *const opts_sync[] = {
   NULL};
 static const cli_opt *const opts_status[] = {
   &opt_show_endpoints, &opt_show_keys, &opt_json, &opt_home, &opt_help, NULL};
+static const cli_opt opt_out = OPT_ARG("--out", "FILE", out,
+    "where to write the bundle (FILE.tar.zst, replaced atomically)");
+static const cli_opt opt_include_root = OPT_FLAG("--include-root",
+    include_root, "include every root since the first one trusted here");
+static const cli_opt opt_force_import = OPT_FLAG("--force", force,
+    "confirm a root change, or the bundle's own root as the anchor");
+static const cli_opt *const opts_export[] = {
+  &opt_out, &opt_include_root, &opt_home, &opt_help, NULL};
+static const cli_opt *const opts_import[] = {
+  &opt_force_import, &opt_home, &opt_help, NULL};
 static const cli_opt *const opts_console[] = {
   &opt_home, &opt_allow_stale, &opt_max_age, &opt_refresh, &opt_help, NULL};
 
@@ -72,6 +82,12 @@ static const cli_cmd cli_commands[] = {
   {.name = "console", .usage = "[--allow-stale --max-age DUR] [--refresh SECS]",
    .help = "the full-screen console: live dashboard, syncs with `s`",
    .opts = opts_console, .run = cmd_console, .passthrough = 1},
+  {.name = "trust snapshot export", .usage = "[--include-root] --out FILE",
+   .help = "write the verified trust state to a bundle for air-gapped sites",
+   .opts = opts_export, .run = cmd_snapshot_export},
+  {.name = "trust snapshot import", .usage = "FILE [--force]",
+   .help = "verify a trust bundle with the full TUF rules and install it",
+   .opts = opts_import, .run = cmd_snapshot_import, .operand = "FILE"},
   {.name = "help", .usage = "[COMMAND]",
    .help = "show help for all commands or one", .opts = opts_none},
 };
@@ -219,6 +235,10 @@ static int cli_parse_cmd_args(const cli_ctx *ctx, int argc, char **argv,
     args->rest_argv = argv + i;
   }
   for (; i < argc; i++) {
+    if (argv[i][0] != '-' && ctx->cmd->operand && !args->operand) {
+      args->operand = argv[i];
+      continue;
+    }
     if (argv[i][0] != '-')
       return cli_usage_error(ctx, "unexpected argument '%s'", argv[i]);
     int rc = cli_take_opt(ctx, ctx->cmd->opts, argc, argv, &i, args);

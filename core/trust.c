@@ -25,6 +25,7 @@
 #include "fetch.h"
 #include "fsutil.h"
 #include "servicemap.h"
+#include "statedir.h"
 #include "store.h"
 #include "trust_internal.h"
 #include "tuf.h"
@@ -229,6 +230,12 @@ const char *stella_trust_sync_summary(const stella_trust *t) {
 
 const stella_clock *trust_clock(const stella_trust *t) { return &t->clock; }
 
+store *trust_store(stella_trust *t) { return t->store; }
+
+stella_err trust_set_errmsg(stella_trust *t, stella_err e, const char *msg) {
+  return trust_fail(t, e, "%s", msg);
+}
+
 static int64_t trust_now(const stella_trust *t) {
   return t->clock.now(t->clock.ctx);
 }
@@ -365,6 +372,8 @@ stella_err stella_trust_init(stella_trust *t, const char *tuf_url,
   if (!e && (e = trust_install_root(t, &root)))
     trust_fail(t, e, "storing root in %s: %s (%s)", t->meta_dir,
                stella_strerror(e), trust_hint(e));
+  if (!e) /* best effort: only exports with --include-root read it */
+    statedir_history_reset(t->tuf_dir, root.data, root.len);
   if (!e && ((e = store_set_setting(t->store, "tuf_url", url)) ||
              (e = store_clear_stale(t->store))))
     trust_fail(t, e, "%s (%s)", store_errmsg(t->store), trust_hint(e));
@@ -545,6 +554,8 @@ static stella_err trust_client(stella_trust *t, const stella_sync_opts *opts,
       .clock = &t->clock,
       .fetcher = fetcher,
       .allow_stale_seconds = opts->allow_stale ? opts->max_stale_age : 0,
+      .root_accepted = statedir_root_accepted, /* history for bundles */
+      .root_accepted_ctx = t->tuf_dir,
     };
     e = tuf_client_new(&cfg, c, why, sizeof why);
     if (e)

@@ -9,4 +9,9 @@
  * caller's and must outlive every user of the copy). */
 const stella_clock *trust_clock(const stella_trust *t);
 
+/* For modules that extend the handle (bundle.c, trust bundles): its store
+ * (owned by t) and its one-line message (copied; returns e). */
+struct store *trust_store(stella_trust *t);
+stella_err trust_set_errmsg(stella_trust *t, stella_err e, const char *msg);
+
 #endif

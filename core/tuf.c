@@ -264,6 +264,8 @@ static stella_err next_root(tuf_client *c, int64_t want, tuf_meta *next) {
     e = root_accept(c, next, want);
   if (e == STELLA_OK)
     e = persist(c, "root", next); /* each root as it is accepted */
+  if (e == STELLA_OK && c->hooks.root_accepted)
+    c->hooks.root_accepted(c->hooks.root_accepted_ctx, want, c->metadata_dir);
   if (e != STELLA_OK)
     tuf_meta_clear(next);
   return e;
@@ -623,6 +625,8 @@ stella_err tuf_client_new(const tuf_config *cfg, tuf_client **out,
   c->allow_stale_seconds = cfg->allow_stale_seconds;
   c->note = cfg->note;
   c->note_ctx = cfg->note_ctx;
+  c->hooks.root_accepted = cfg->root_accepted;
+  c->hooks.root_accepted_ctx = cfg->root_accepted_ctx;
   stella_err e = (!c->metadata_dir || !c->metadata_url || !c->targets_url)
                      ? tuf_fail(c, STELLA_E_NOMEM, "out of memory")
                      : load_initial_root(c);

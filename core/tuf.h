@@ -45,6 +45,11 @@ typedef struct tuf_config {
   int64_t allow_stale_seconds;
   stella_note_fn note;            /* may be NULL: progress and warnings */
   void *note_ctx;
+  /* May be NULL: called each time root v`version` has been verified and
+   * persisted as METADATA_DIR/root.json (root history for trust bundles).
+   * Its failures are not the client's. */
+  void (*root_accepted)(void *ctx, int64_t version, const char *metadata_dir);
+  void *root_accepted_ctx;
 } tuf_config;
 
 typedef struct tuf_client tuf_client;

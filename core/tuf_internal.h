@@ -77,6 +77,7 @@ struct tuf_client {
   int64_t allow_stale_seconds;
   stella_note_fn note;
   void *note_ctx;
+  tuf_config hooks; /* root_accepted + ctx, copied from the config */
 
   int64_t now;            /* fixed at the start of a refresh */
   int refreshed;

@@ -228,6 +228,56 @@ STELLA_API int stella_sync_job_done(stella_sync_job *job, stella_err *result,
 /* Waits for the worker and frees the job. NULL-safe. */
 STELLA_API void stella_sync_job_free(stella_sync_job *job);
 
+/* ---- Trust bundles: the verified state for air-gapped sites ------------- */
+
+/* What a bundle holds, or what an import changed (filled on success). */
+typedef struct stella_bundle_info {
+  int64_t root_first;     /* lowest root version in the bundle */
+  int64_t root_last;      /* highest root version (the current root) */
+  int64_t root_before;    /* import: trusted root before, 0 if none */
+  int64_t timestamp, snapshot, targets; /* versions */
+  int64_t exported_at;    /* epoch seconds, from the bundle's manifest */
+  size_t n_files;         /* files in the bundle besides the manifest */
+  int anchor_from_bundle; /* import: no local trust; the anchor root is
+                             the bundle's first root (confirmed by force) */
+  char anchor_sha256[65]; /* hex SHA-256 of that anchor root, else "" */
+  char tuf_url[1024];     /* the repository URL the bundle came from */
+} stella_bundle_info;
+
+/* `trust snapshot export`: writes the verified trust state of t to out_file
+ * (a zstd-compressed tar, written atomically, mode 0644): the current root
+ * (include_root_chain: every root since the first one this client trusted,
+ * so an importer holding any of them can walk the chain), the stored
+ * timestamp, snapshot, targets and delegated metadata, the service-map
+ * targets, and manifest.json (each file's sha256 and size, the export
+ * time, the TUF URL). Needs a completed `trust sync`. No network; BLOCKS
+ * on disk I/O. info may be NULL. */
+STELLA_API stella_err stella_trust_snapshot_export(stella_trust *t,
+                                                   const char *out_file,
+                                                   int include_root_chain,
+                                                   stella_bundle_info *info);
+
+typedef struct stella_import_opts {
+  /* Confirms a root change (or, on a folder with no trust, taking the
+   * bundle's first root as the anchor). Never skips a check. */
+  int force;
+  stella_note_fn note;    /* may be NULL: warnings the operator must see */
+  void *note_ctx;
+} stella_import_opts;
+
+/* `trust snapshot import`: reads bundle_file with size caps (refusing
+ * absolute or '..' paths, links, devices and duplicate names), checks every
+ * file against the manifest, then verifies it with the full TUF rules
+ * starting from the locally trusted root (root chain step by step,
+ * timestamp, snapshot, targets, the service-map targets against the targets
+ * metadata): rollback is refused, a root change needs opts->force. The
+ * verified state is built aside and swapped in at once: on any failure
+ * nothing is changed. No network; BLOCKS on disk I/O. opts and info may be
+ * NULL. */
+STELLA_API stella_err stella_trust_snapshot_import(
+    stella_trust *t, const char *bundle_file, const stella_import_opts *opts,
+    stella_bundle_info *info);
+
 #ifdef __cplusplus
 }
 #endif
