@@ -63,6 +63,31 @@ static const cli_opt *const opts_export[] = {
   &opt_out, &opt_include_root, &opt_home, &opt_help, NULL};
 static const cli_opt *const opts_import[] = {
   &opt_force_import, &opt_home, &opt_help, NULL};
+static const cli_opt opt_repo = OPT_ARG("--repo", "DIR", repo,
+    "the repository workspace (default: the current folder)");
+static const cli_opt opt_cer_threshold = OPT_ARG("--threshold", "M",
+    threshold, "signatures the new root needs (1..N)");
+static const cli_opt opt_cer_keys = OPT_ARG("--keys", "N", keys,
+    "new root key holders: one key file each");
+static const cli_opt opt_cer_algorithm = OPT_ARG("--algorithm", "ALG",
+    algorithm, "ed25519 (default: the repository's key type) or ecdsa-p256");
+static const cli_opt opt_cer_out = OPT_ARG("--out", "DIR", out,
+    "where the new holders' key files go (default: DIR/keys/root-next)");
+static const cli_opt opt_cer_force = OPT_FLAG("--force", force,
+    "start over even if a ceremony is in progress (its keys are archived)");
+static const cli_opt opt_cer_key = OPT_ARG("--key", "FILE", key,
+    "one root key holder's private key file (old or new root)");
+static const cli_opt opt_cer_file = OPT_ARG("--file", "ROOT", file,
+    "the ceremony root.json (default: DIR/staged/ceremony/root.json)");
+static const cli_opt *const opts_cer_init[] = {
+  &opt_cer_threshold, &opt_cer_keys, &opt_cer_algorithm, &opt_repo,
+  &opt_cer_out, &opt_cer_force, &opt_help, NULL};
+static const cli_opt *const opts_cer_sign[] = {
+  &opt_repo, &opt_cer_key, &opt_cer_file, &opt_help, NULL};
+static const cli_opt *const opts_cer_status[] = {
+  &opt_repo, &opt_cer_file, &opt_json, &opt_help, NULL};
+static const cli_opt *const opts_cer_finalize[] = {
+  &opt_repo, &opt_help, NULL};
 static const cli_opt *const opts_console[] = {
   &opt_home, &opt_allow_stale, &opt_max_age, &opt_refresh, &opt_help, NULL};
 
@@ -88,6 +113,20 @@ static const cli_cmd cli_commands[] = {
   {.name = "trust snapshot import", .usage = "FILE [--force]",
    .help = "verify a trust bundle with the full TUF rules and install it",
    .opts = opts_import, .run = cmd_snapshot_import, .operand = "FILE"},
+  {.name = "tuf ceremony init",
+   .usage = "--threshold M --keys N [--algorithm ALG] [--repo DIR] "
+            "[--out DIR] [--force]",
+   .help = "root key ceremony: new holders' keys, root N+1 staged to sign",
+   .opts = opts_cer_init, .run = cmd_ceremony_init},
+  {.name = "tuf ceremony sign", .usage = "--key FILE [--repo DIR] [--file ROOT]",
+   .help = "add one key holder's signature (old or new root) to root N+1",
+   .opts = opts_cer_sign, .run = cmd_ceremony_sign},
+  {.name = "tuf ceremony status", .usage = "[--repo DIR] [--file ROOT] [--json]",
+   .help = "signatures from root N's and root N+1's keys, and who is missing",
+   .opts = opts_cer_status, .run = cmd_ceremony_status},
+  {.name = "tuf ceremony finalize", .usage = "[--repo DIR]",
+   .help = "both thresholds met and a client accepts it: stage root N+1",
+   .opts = opts_cer_finalize, .run = cmd_ceremony_finalize},
   {.name = "help", .usage = "[COMMAND]",
    .help = "show help for all commands or one", .opts = opts_none},
 };

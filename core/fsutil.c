@@ -98,11 +98,34 @@ static stella_err tmp_template(const char *path, char **dir, char **tmpl) {
   return STELLA_OK;
 }
 
-stella_err fs_write_atomic(const char *path, const void *data, size_t len,
-                           int mode) {
+/* Where the bytes of an atomic write come from: one buffer, or a source
+ * read in chunks. */
+typedef struct fs_bytes {
+  const void *data;
+  fs_source_fn source;
+  const void *ctx;
+  size_t len;
+} fs_bytes;
+
+static stella_err write_bytes(int fd, const fs_bytes *b) {
+  if (!b->source)
+    return write_all(fd, b->data, b->len);
+  char chunk[65536];
+  stella_err e = STELLA_OK;
+  for (size_t off = 0; off < b->len && !e;) {
+    size_t want = b->len - off < sizeof chunk ? b->len - off : sizeof chunk;
+    size_t got = b->source(b->ctx, off, chunk, want);
+    if (got != want)
+      return STELLA_E_IO; /* the source is shorter than it said */
+    e = write_all(fd, chunk, got);
+    off += got;
+  }
+  return e;
+}
+
+static stella_err write_atomic(const char *path, const fs_bytes *b,
+                               int mode) {
   char *dir = NULL, *tmp = NULL;
-  if (!path || (!data && len))
-    return STELLA_E_INVALID_ARG;
   stella_err e = tmp_template(path, &dir, &tmp);
   if (e)
     return e;
@@ -112,7 +135,7 @@ stella_err fs_write_atomic(const char *path, const void *data, size_t len,
     free(tmp);
     return STELLA_E_IO;
   }
-  e = write_all(fd, data, len);
+  e = write_bytes(fd, b);
   if (!e && fsync(fd) != 0)
     e = STELLA_E_IO;
   if (!e && fchmod(fd, (mode_t)mode & 07777) != 0)
@@ -128,6 +151,22 @@ stella_err fs_write_atomic(const char *path, const void *data, size_t len,
   free(dir);
   free(tmp);
   return e;
+}
+
+stella_err fs_write_atomic(const char *path, const void *data, size_t len,
+                           int mode) {
+  fs_bytes b = {data, NULL, NULL, len};
+  if (!path || (!data && len))
+    return STELLA_E_INVALID_ARG;
+  return write_atomic(path, &b, mode);
+}
+
+stella_err fs_write_atomic_from(const char *path, fs_source_fn source,
+                                const void *ctx, size_t len, int mode) {
+  fs_bytes b = {NULL, source, ctx, len};
+  if (!path || !source)
+    return STELLA_E_INVALID_ARG;
+  return write_atomic(path, &b, mode);
 }
 
 static stella_err mkdir_one(const char *path, int mode) {

@@ -18,6 +18,16 @@ stella_err fs_read_file(const char *path, size_t max, sbuf *out);
 stella_err fs_write_atomic(const char *path, const void *data, size_t len,
                            int mode);
 
+/* A source of bytes for fs_write_atomic_from: copies up to n bytes from
+ * offset off into dst and returns how many. */
+typedef size_t (*fs_source_fn)(const void *ctx, size_t off, char *dst,
+                               size_t n);
+
+/* fs_write_atomic for len bytes read from source in 64 KiB chunks, for
+ * data that is not kept as one buffer (a parsed 13 MB metadata file). */
+stella_err fs_write_atomic_from(const char *path, fs_source_fn source,
+                                const void *ctx, size_t len, int mode);
+
 /* mkdir -p with mode for each created level. */
 stella_err fs_mkdirs(const char *path, int mode);
 

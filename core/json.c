@@ -1,10 +1,12 @@
 /* json.c - arena-built JSON tree with sorted object members, and the
  * OLPC/securesystemslib canonical encoder used for TUF signatures.
  *
- * The input is copied once into the doc and strings are decoded in place
- * (a decoded string is never longer than its escaped form), so parsing
- * allocates the copy, a few arena chunks for the tree, and two scratch
- * stacks - never one malloc per node. */
+ * The doc owns the input text (json_parse copies it, json_parse_owned takes
+ * it over): strings without escapes point into it, their closing quote
+ * turned into the NUL; strings with escapes are decoded into the arena. So
+ * parsing allocates a few arena chunks for the tree and two scratch stacks
+ * - never one malloc per node - and the input can still be given back
+ * byte for byte (json_doc_source). */
 #include "json.h"
 
 #include <stdio.h>
@@ -20,22 +22,25 @@
 
 typedef struct json_member json_member;
 
+/* 16 bytes: a 100 000-target file has about a million of these, so an
+ * INT keeps only its text (json_int converts it) and a BOOL its value in
+ * flag. */
 struct json_val {
   uint8_t type;    /* jv_type */
-  uint8_t bigint;  /* JV_REAL written as an integer (too large for int64) */
+  uint8_t flag;    /* BOOL: 0/1; REAL: 1 if written as an integer (too
+                      large for int64) */
   uint32_t n;      /* string/raw-number bytes, or element/member count */
   union {
     const char *s;          /* STRING: decoded bytes; INT/REAL: raw text */
     json_val *items;        /* ARRAY */
     json_member *members;   /* OBJECT, sorted by key bytes */
   } u;
-  int64_t i;       /* INT value, BOOL 0/1 */
 };
 
 struct json_member {
   const char *key; /* decoded, NUL-terminated */
-  json_val val;
   uint32_t keylen;
+  json_val val;
 };
 
 typedef struct arena_chunk {
@@ -45,7 +50,8 @@ typedef struct arena_chunk {
 } arena_chunk;
 
 struct json_doc {
-  char *text;           /* copy of the input; strings point into it */
+  char *text;           /* the input (owned); strings point into it */
+  size_t len;           /* input bytes */
   arena_chunk *chunks;  /* tree nodes */
   json_val root;
 };
@@ -235,10 +241,10 @@ static const uint8_t json_simple_escape[256] = {
     ['"'] = '"', ['\\'] = '\\', ['/'] = '/', ['b'] = '\b',
     ['f'] = '\f', ['n'] = '\n', ['r'] = '\r', ['t'] = '\t'};
 
-/* Slow path, from the first backslash: decodes in place (dst <= src). */
-static int string_unescape(parser *p, char *start, char *src,
+/* Slow path, from the first backslash at src: decodes into dst, the
+ * string so far being [start, dst). The text itself is left as it was. */
+static int string_unescape(parser *p, char *start, char *dst, char *src,
                            uint32_t *len) {
-  char *dst = src;
   for (;;) {
     uint8_t c = (uint8_t)*src;
     if (c == '"') {
@@ -274,7 +280,7 @@ static int string_unescape(parser *p, char *start, char *src,
     int n = utf8_seq_len((const uint8_t *)src);
     if (!n)
       return fail_at(p, src, "invalid UTF-8 in string");
-    memmove(dst, src, (size_t)n);
+    memcpy(dst, src, (size_t)n);
     dst += n;
     src += n;
   }
@@ -317,8 +323,28 @@ static size_t scan_plain(const char *s, const char *end) {
   return (size_t)(q - s);
 }
 
-/* Parses a string whose opening quote is at p->cur. *s points into the
- * doc's text copy, decoded and NUL-terminated. */
+/* A string with escapes is decoded into the arena: its bytes in the text
+ * stay as received, so json_doc_source can give the input back. A decoded
+ * string is never longer than its escaped form, and string_unescape stops
+ * (at the closing quote or with an error) within the bytes measured here. */
+static int string_decode_copy(parser *p, char *start, char *esc,
+                              const char **s, uint32_t *len) {
+  const char *end = esc;
+  while (end < p->end && *end != '"')
+    end += *end == '\\' ? 2 : 1;
+  if (end > p->end)
+    end = p->end;
+  char *dst = arena_alloc(p->doc, (size_t)(end - start) + 1, 0);
+  if (!dst)
+    return fail_nomem(p);
+  memcpy(dst, start, (size_t)(esc - start));
+  *s = dst;
+  return string_unescape(p, dst, dst + (esc - start), esc, len);
+}
+
+/* Parses a string whose opening quote is at p->cur. Without escapes, *s
+ * points into the text and its closing quote becomes the NUL (the only
+ * change parsing makes to the text); with escapes, see above. */
 static int parse_string(parser *p, const char **s, uint32_t *len) {
   char *start = p->cur + 1, *q = start;
   *s = start;
@@ -332,7 +358,7 @@ static int parse_string(parser *p, const char **s, uint32_t *len) {
       return 0;
     }
     if (c == '\\')
-      return string_unescape(p, start, q, len);
+      return string_decode_copy(p, start, q, s, len);
     if (c < 0x20)
       return fail_at(p, q, q >= p->end ? "unterminated string"
                                        : "control character in string");
@@ -353,25 +379,42 @@ static int scan_digits(parser *p) {
   return 0;
 }
 
+/* Value of the digits at s (negated if neg) into *out (may be NULL);
+ * *ndigits (may be NULL) gets their count. Returns 1 if it does not fit
+ * int64. */
+static int int_text_value(const char *s, int neg, int64_t *out,
+                          size_t *ndigits) {
+  const char *start = s;
+  uint64_t mag = 0, limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+  int overflow = 0;
+  for (; *s >= '0' && *s <= '9'; s++) {
+    uint64_t d = (uint64_t)(*s - '0');
+    if (mag > (limit - d) / 10)
+      overflow = 1;
+    else
+      mag = mag * 10 + d;
+  }
+  if (ndigits)
+    *ndigits = (size_t)(s - start);
+  if (out)
+    *out = neg ? (int64_t)(0 - mag) : (int64_t)mag;
+  return overflow;
+}
+
 /* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? ; integers that fit int64
  * become JV_INT, everything else JV_REAL (kept as raw text). */
 static int parse_number(parser *p, json_val *out) {
   char *start = p->cur;
   int neg = *p->cur == '-', overflow = 0, real = 0;
-  uint64_t mag = 0, limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
   p->cur += neg;
   if (*p->cur == '0') {
     p->cur++;
   } else {
     if (*p->cur < '1' || *p->cur > '9')
       return fail(p, "digit expected");
-    for (; *p->cur >= '0' && *p->cur <= '9'; p->cur++) {
-      uint64_t d = (uint64_t)(*p->cur - '0');
-      if (mag > (limit - d) / 10)
-        overflow = 1;
-      else
-        mag = mag * 10 + d;
-    }
+    size_t ndigits;
+    overflow = int_text_value(p->cur, neg, NULL, &ndigits);
+    p->cur += ndigits;
   }
   if (*p->cur == '.') {
     p->cur++;
@@ -391,12 +434,11 @@ static int parse_number(parser *p, json_val *out) {
   out->n = (uint32_t)(p->cur - start);
   if (real || overflow) {
     out->type = JV_REAL;
-    out->bigint = !real;
+    out->flag = !real;
     return 0;
   }
   out->type = JV_INT;
-  out->i = neg ? (int64_t)(0 - mag) : (int64_t)mag;
-  if (out->n == 2 && neg && mag == 0) { /* "-0" is the integer 0 */
+  if (out->n == 2 && neg && start[1] == '0') { /* "-0" is the integer 0 */
     out->u.s = start + 1;
     out->n = 1;
   }
@@ -404,13 +446,13 @@ static int parse_number(parser *p, json_val *out) {
 }
 
 static int parse_literal(parser *p, json_val *out, const char *word,
-                         jv_type type, int64_t value) {
+                         jv_type type, int value) {
   size_t n = strlen(word);
   if ((size_t)(p->end - p->cur) < n || memcmp(p->cur, word, n) != 0)
     return fail(p, "unexpected character");
   p->cur += n;
   out->type = (uint8_t)type;
-  out->i = value;
+  out->flag = (uint8_t)value;
   return 0;
 }
 
@@ -586,28 +628,27 @@ static int parse_value(parser *p, json_val *out, int depth) {
   }
 }
 
-stella_err json_parse(const char *buf, size_t len, json_doc **out,
-                      char *errbuf, size_t errlen) {
+stella_err json_parse_owned(char *buf, size_t len, json_doc **out,
+                            char *errbuf, size_t errlen) {
   parser p = {.errbuf = errbuf, .errlen = errlen, .status = STELLA_OK};
   *out = NULL;
   if (errbuf && errlen)
     errbuf[0] = '\0';
-  if (!buf && len)
+  if (!buf)
     return STELLA_E_INVALID_ARG;
-  if (len >= JSON_MAX_INPUT)
+  if (len >= JSON_MAX_INPUT) {
+    free(buf);
     return STELLA_E_TOO_LARGE;
+  }
   p.doc = calloc(1, sizeof(*p.doc));
-  if (p.doc)
-    p.doc->text = malloc(len + 1);
-  if (!p.doc || !p.doc->text) {
-    json_doc_free(p.doc);
+  if (!p.doc) {
+    free(buf);
     fail_nomem(&p);
     return p.status;
   }
-  if (len)
-    memcpy(p.doc->text, buf, len);
-  p.doc->text[len] = '\0';
-  p.text = p.cur = p.doc->text;
+  p.doc->text = p.text = p.cur = buf;
+  p.doc->len = len;
+  buf[len] = '\0';
   p.end = p.text + len;
   /* One chunk sized for a typical tree avoids growing while parsing. */
   if (!arena_alloc(p.doc, 0, len / 2))
@@ -629,6 +670,43 @@ stella_err json_parse(const char *buf, size_t len, json_doc **out,
   *out = p.doc;
   return STELLA_OK;
 }
+
+stella_err json_parse(const char *buf, size_t len, json_doc **out,
+                      char *errbuf, size_t errlen) {
+  *out = NULL;
+  if (errbuf && errlen)
+    errbuf[0] = '\0';
+  if (!buf && len)
+    return STELLA_E_INVALID_ARG;
+  if (len >= JSON_MAX_INPUT)
+    return STELLA_E_TOO_LARGE;
+  char *copy = malloc(len + 1);
+  if (!copy) {
+    if (errbuf && errlen)
+      snprintf(errbuf, errlen, "out of memory while parsing JSON");
+    return STELLA_E_NOMEM;
+  }
+  if (len)
+    memcpy(copy, buf, len);
+  return json_parse_owned(copy, len, out, errbuf, errlen);
+}
+
+/* Valid JSON has no NUL byte, so every NUL in the text is a closing quote
+ * the parser replaced. */
+size_t json_doc_source(const json_doc *doc, size_t off, char *dst,
+                       size_t n) {
+  if (!doc || off >= doc->len)
+    return 0;
+  if (n > doc->len - off)
+    n = doc->len - off;
+  memcpy(dst, doc->text + off, n);
+  for (char *q = dst, *end = dst + n;
+       (q = memchr(q, '\0', (size_t)(end - q))) != NULL; q++)
+    *q = '"';
+  return n;
+}
+
+size_t json_doc_source_len(const json_doc *doc) { return doc ? doc->len : 0; }
 
 /* ---- accessors -------------------------------------------------------- */
 
@@ -698,14 +776,16 @@ const char *json_str(const json_val *v, size_t *len) {
 int json_int(const json_val *v, int64_t *out) {
   if (!v || v->type != JV_INT)
     return -1;
-  *out = v->i;
+  /* the parser checked the text: optional '-', digits, fits int64 */
+  int neg = v->u.s[0] == '-';
+  int_text_value(v->u.s + neg, neg, out, NULL);
   return 0;
 }
 
 int json_bool(const json_val *v, int *out) {
   if (!v || v->type != JV_BOOL)
     return -1;
-  *out = (int)v->i;
+  *out = v->flag;
   return 0;
 }
 
@@ -753,14 +833,32 @@ static void canon_char(canon_writer *w, char c) {
   w->buf[w->n++] = c;
 }
 
+/* Number of leading bytes of s (stopping at end) that are not '"' or
+ * '\\'. */
+static size_t scan_unescaped(const char *s, const char *end) {
+  const char *q = s;
+#ifdef __SSE2__
+  const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+  while (end - q >= 16) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)q);
+    unsigned mask = (unsigned)_mm_movemask_epi8(
+        _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)));
+    if (mask)
+      return (size_t)(q - s) + (size_t)__builtin_ctz(mask);
+    q += 16;
+  }
+#endif
+  while (q < end && *q != '"' && *q != '\\')
+    q++;
+  return (size_t)(q - s);
+}
+
 /* Only '"' and '\\' are escaped; every other byte is written raw. */
 static void canon_string(canon_writer *w, const char *s, size_t n) {
   const char *end = s + n;
   canon_char(w, '"');
   while (s < end) {
-    const char *q = s;
-    while (q < end && *q != '"' && *q != '\\')
-      q++;
+    const char *q = s + scan_unescaped(s, end);
     canon_put(w, s, (size_t)(q - s));
     if (q == end)
       break;
@@ -803,12 +901,12 @@ static void canon_value(canon_writer *w, const json_val *v) {
     canon_put(w, "null", 4);
     break;
   case JV_BOOL:
-    canon_put(w, v->i ? "true" : "false", v->i ? 4 : 5);
+    canon_put(w, v->flag ? "true" : "false", v->flag ? 4 : 5);
     break;
   case JV_REAL:
     /* Fractions and exponents have no canonical form; big integers are
      * integers all the same and are written as given. */
-    if (!v->bigint) {
+    if (!v->flag) {
       w->err = STELLA_E_PARSE;
       break;
     }

@@ -43,6 +43,20 @@ stella_err json_parse(const char *buf, size_t len, json_doc **out,
                       char *errbuf, size_t errlen);
 void json_doc_free(json_doc *doc); /* NULL-safe */
 
+/* Same as json_parse, without the copy: buf (malloc'd, len bytes plus one
+ * more that gets a NUL) belongs to the doc from this call on, even when
+ * parsing fails. Parsing changes buf: read the input back with
+ * json_doc_source, not from buf. For 13 MB metadata files. */
+stella_err json_parse_owned(char *buf, size_t len, json_doc **out,
+                            char *errbuf, size_t errlen);
+
+/* Copies up to n bytes of the input doc was parsed from, starting at byte
+ * off, into dst, exactly as they were given to the parser. Returns the
+ * number copied (0 at or past the end). json_doc_source_len: input length. */
+size_t json_doc_source(const json_doc *doc, size_t off, char *dst,
+                       size_t n);
+size_t json_doc_source_len(const json_doc *doc);
+
 /* The top value. Owned by doc; every json_val lives as long as its doc. */
 const json_val *json_root(const json_doc *doc);
 

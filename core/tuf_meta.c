@@ -12,8 +12,15 @@ void tuf_meta_clear(tuf_meta *m) {
   if (!m)
     return;
   json_doc_free(m->doc);
-  free(m->raw);
   memset(m, 0, sizeof *m);
+}
+
+static size_t meta_source(const void *doc, size_t off, char *dst, size_t n) {
+  return json_doc_source(doc, off, dst, n);
+}
+
+stella_err tuf_meta_write(const tuf_meta *m, const char *path) {
+  return fs_write_atomic_from(path, meta_source, m->doc, m->raw_len, 0644);
 }
 
 /* Each keyid may sign once: a repeated keyid rejects the whole file, so one
@@ -78,9 +85,8 @@ stella_err tuf_meta_parse(tuf_meta *m, char *raw, size_t raw_len,
                           size_t errlen) {
   char perr[200] = "";
   memset(m, 0, sizeof *m);
-  m->raw = raw;
   m->raw_len = raw_len;
-  stella_err e = json_parse(raw, raw_len, &m->doc, perr, sizeof perr);
+  stella_err e = json_parse_owned(raw, raw_len, &m->doc, perr, sizeof perr);
   if (e != STELLA_OK) {
     snprintf(err, errlen, "%s is not valid JSON (%s)", what, perr);
     return e;
