@@ -23,6 +23,12 @@ typedef struct cli_args {
   const char *refresh;
   const char *out;      /* trust snapshot export --out */
   const char *operand;  /* the command's one positional argument (FILE) */
+  const char *repo;     /* tuf ...: the repository workspace folder */
+  const char *key;      /* tuf ...: a private key file (PEM PKCS#8) */
+  const char *file;     /* tuf ceremony sign/status: the ceremony root file */
+  const char *threshold;/* tuf ceremony init: signatures the new root needs */
+  const char *keys;     /* tuf ceremony init: new root key holders */
+  const char *algorithm;/* tuf ceremony init: ed25519 or ecdsa-p256 */
   int force;
   int allow_stale;
   int show_endpoints;
@@ -80,5 +86,9 @@ int cmd_trust_sync(cli_ctx *ctx, const cli_args *args);
 int cmd_trust_status(cli_ctx *ctx, const cli_args *args);
 int cmd_snapshot_export(cli_ctx *ctx, const cli_args *args); /* cmd_snapshot.c */
 int cmd_snapshot_import(cli_ctx *ctx, const cli_args *args);
+int cmd_ceremony_init(cli_ctx *ctx, const cli_args *args); /* cmd_ceremony.c */
+int cmd_ceremony_sign(cli_ctx *ctx, const cli_args *args);
+int cmd_ceremony_status(cli_ctx *ctx, const cli_args *args);
+int cmd_ceremony_finalize(cli_ctx *ctx, const cli_args *args);
 
 #endif
