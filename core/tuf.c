@@ -117,11 +117,24 @@ char *tuf_role_file_name(const char *role, const char *prefix) {
 static stella_err persist(tuf_client *c, const char *role, const tuf_meta *m) {
   char *name = tuf_role_file_name(role, "");
   char *path = name ? fs_join(c->metadata_dir, name) : NULL;
-  stella_err e = path ? fs_write_atomic(path, m->raw, m->raw_len, 0644)
-                      : STELLA_E_NOMEM;
+  stella_err e = path ? tuf_meta_write(m, path) : STELLA_E_NOMEM;
   if (e != STELLA_OK)
     tuf_fail(c, e, "could not store %s in %s: %s", role, c->metadata_dir,
              stella_strerror(e));
+  free(name);
+  free(path);
+  return e;
+}
+
+/* Reads METADATA_DIR/<role>.json into a malloc'd *raw. */
+static stella_err read_local(tuf_client *c, const char *role, size_t max,
+                             char **raw, size_t *len, char *err,
+                             size_t errlen) {
+  char *name = tuf_role_file_name(role, "");
+  char *path = name ? fs_join(c->metadata_dir, name) : NULL;
+  stella_err e = path ? tuf_read_file(path, max, raw, len) : STELLA_E_NOMEM;
+  if (e != STELLA_OK)
+    snprintf(err, errlen, "%s: %s", path ? path : role, stella_strerror(e));
   free(name);
   free(path);
   return e;
@@ -133,13 +146,7 @@ static stella_err load_local(tuf_client *c, const char *role, const char *type,
                              size_t errlen) {
   char *raw = NULL;
   size_t len = 0;
-  char *name = tuf_role_file_name(role, "");
-  char *path = name ? fs_join(c->metadata_dir, name) : NULL;
-  stella_err e = path ? tuf_read_file(path, max, &raw, &len) : STELLA_E_NOMEM;
-  if (e != STELLA_OK)
-    snprintf(err, errlen, "%s: %s", path ? path : role, stella_strerror(e));
-  free(name);
-  free(path);
+  stella_err e = read_local(c, role, max, &raw, &len, err, errlen);
   if (e != STELLA_OK)
     return e;
   e = tuf_meta_parse(m, raw, len, type, role, err, errlen);
@@ -506,20 +513,38 @@ static stella_err targets_check(tuf_client *c, const char *role,
   return tuf_check_expiry(c, role, m);
 }
 
-/* Local copy: same checks as a download, but a failure just means "fetch". */
+/* Size cap of a targets file: its length in snapshot meta, else the
+ * configured limit. */
+static size_t targets_cap(const tuf_client *c, const json_val *info) {
+  int64_t length = -1;
+  json_get_int(info, "length", &length);
+  return length >= 0 ? (size_t)length : DEF(c->limits.targets_max, 5000000);
+}
+
+/* Local copy: same checks as a download, but a failure just means "fetch".
+ * Hashes first: the bytes are parsed in place. */
 static int targets_local_ok(tuf_client *c, const char *role,
                             const json_val *info, const json_val *keys,
                             const json_val *drole, tuf_meta *m) {
-  char err[TUF_ERRLEN], saved[TUF_ERRLEN];
+  char err[TUF_ERRLEN], saved[TUF_ERRLEN], *raw = NULL;
+  size_t len = 0;
   int64_t want = -1;
   json_get_int(info, "version", &want);
-  if (load_local(c, role, "targets", DEF(c->limits.targets_max, 5000000),
-                 m, err, sizeof err) != STELLA_OK)
+  if (read_local(c, role, targets_cap(c, info), &raw, &len, err,
+                 sizeof err) != STELLA_OK)
     return 0;
+  if (tuf_check_length_hashes(info, raw, len, 0, role, err, sizeof err) !=
+      STELLA_OK) {
+    free(raw);
+    return 0;
+  }
+  if (tuf_meta_parse(m, raw, len, "targets", role, err, sizeof err) !=
+      STELLA_OK) {
+    tuf_meta_clear(m);
+    return 0;
+  }
   memcpy(saved, c->errmsg, sizeof saved);
   int ok = m->version == want &&
-           tuf_check_length_hashes(info, m->raw, m->raw_len, 0, role, err,
-                                   sizeof err) == STELLA_OK &&
            targets_check(c, role, info, keys, drole, m) == STELLA_OK;
   memcpy(c->errmsg, saved, sizeof saved);
   if (!ok)
@@ -532,11 +557,9 @@ static stella_err download_targets(tuf_client *c, const char *role,
                                    const json_val *drole, tuf_meta *m) {
   char err[TUF_ERRLEN], *raw = NULL;
   size_t len = 0;
-  int64_t v = -1, length = -1;
+  int64_t v = -1;
   json_get_int(info, "version", &v);
-  json_get_int(info, "length", &length);
-  size_t cap = length >= 0 ? (size_t)length
-                           : DEF(c->limits.targets_max, 5000000);
+  size_t cap = targets_cap(c, info);
   char prefix[32] = "";
   if (consistent_snapshot(c))
     snprintf(prefix, sizeof prefix, "%lld.", (long long)v);

@@ -9,10 +9,10 @@
 
 #define TUF_ERRLEN 512
 
-/* One metadata file as received: raw bytes (kept for byte-exact storage and
- * hashing), the parse tree, and the fields every role has. */
+/* One metadata file as received: the parse tree, which also keeps the raw
+ * bytes for byte-exact storage (json_doc_source; there is no second copy),
+ * and the fields every role has. */
 typedef struct tuf_meta {
-  char *raw;
   size_t raw_len;
   json_doc *doc;
   const json_val *signed_part;  /* "signed" */
@@ -21,7 +21,8 @@ typedef struct tuf_meta {
   int64_t expires;
 } tuf_meta;
 
-/* Parses raw (taking ownership of the malloc'd buffer even on failure) and
+/* Parses raw in place (taking ownership of the malloc'd buffer, which must
+ * hold raw_len + 1 bytes, even on failure: check hashes before) and
  * checks the common shape: signed/signatures, _type == type, spec_version
  * major 1, version >= 1, expires, no keyid twice in signatures. what names
  * the file in messages ("snapshot v3", "role1"). */
@@ -29,6 +30,9 @@ stella_err tuf_meta_parse(tuf_meta *m, char *raw, size_t raw_len,
                           const char *type, const char *what, char *err,
                           size_t errlen);
 void tuf_meta_clear(tuf_meta *m);
+
+/* Replaces path with the bytes m was parsed from (temp + fsync + rename). */
+stella_err tuf_meta_write(const tuf_meta *m, const char *path);
 
 /* Counts distinct keyids of role (an object with keyids + threshold) with
  * a valid signature over canon (the canonical "signed"), keys looked up in
