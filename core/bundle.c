@@ -633,15 +633,22 @@ static stella_err bundle_read(stella_trust *t, const char *path, bundle *b) {
   if (!a)
     return bundle_fail(t, STELLA_E_NOMEM, "out of memory");
   stella_err e = STELLA_OK;
-  if (archive_read_support_filter_zstd(a) != ARCHIVE_OK ||
-      archive_read_support_format_tar(a) != ARCHIVE_OK)
+  struct stat st;
+  int missing = stat(path, &st) != 0, why_missing = errno;
+  if (missing || !S_ISREG(st.st_mode))
+    e = bundle_fail(t, missing && why_missing == ENOENT ? STELLA_E_NOT_FOUND
+                                                        : STELLA_E_IO,
+                    "opening bundle %s: %s (check the path)", path,
+                    missing ? strerror(why_missing) : "not a regular file");
+  else if (archive_read_support_filter_zstd(a) != ARCHIVE_OK ||
+           archive_read_support_format_tar(a) != ARCHIVE_OK)
     e = bundle_fail(t, STELLA_E_UNSUPPORTED, "this libarchive cannot read "
                     "zstd tar files (install libarchive with zstd support)");
   else if (archive_read_open_filename(a, path, 64 * 1024) != ARCHIVE_OK)
-    e = bundle_fail(t, errno == ENOENT ? STELLA_E_NOT_FOUND : STELLA_E_IO,
-                    "opening bundle %s: %s (check the path)", path,
+    e = bundle_fail(t, STELLA_E_FORMAT, "reading bundle %s: %s (not a trust "
+                    "bundle, or damaged: export it again)", path,
                     archive_error_string(a) ? archive_error_string(a)
-                                            : strerror(errno));
+                                            : "unreadable");
   else if ((e = bundle_read_entries(a, b, why, sizeof why)))
     bundle_fail(t, e, "reading bundle %s: %s (not a trust bundle, or "
                 "damaged: export it again)", path, why);

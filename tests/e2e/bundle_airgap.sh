@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# bundle_airgap.sh - trust bundles end to end: a client syncs from Sigstore's
+# real snapshot served on loopback, exports its verified state, the server
+# goes away, and two "air-gapped" homes import the bundle (one with no trust
+# at all, taking the bundle's first root as the anchor with --force; one
+# initialized from root v1 out of band) and end up with the same status.
+# Also the wrapper script, usage errors and damaged bundles through the CLI.
+# Env (set by tests/meson.build): STELLA_BIN, STELLA_TEST_DATA,
+# STELLA_SOURCE_ROOT.
+set -uo pipefail
+: "${STELLA_BIN:?}" "${STELLA_TEST_DATA:?}"
+top=${STELLA_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+data=$STELLA_TEST_DATA/tuf-sigstore-public-good
+root1=$data/metadata/root_history/1.root.json
+. "$top/devops/scripts/lib-serve.sh"
+
+work=$(mktemp -d)
+trap 'serve_stop; rm -rf "$work"' EXIT
+failures=0
+out=$work/out err=$work/err
+
+fail() { echo "FAIL: $*" >&2; echo "--- stdout" >&2; cat "$out" >&2;
+         echo "--- stderr" >&2; cat "$err" >&2; failures=$((failures + 1)); }
+pass() { echo "ok: $*"; }
+
+# run EXPECTED_RC DESCRIPTION -- stella args... (output in $out / $err)
+run() {
+  local want=$1 what=$2; shift 3
+  "$STELLA_BIN" "$@" >"$out" 2>"$err"
+  local rc=$?
+  if [[ $rc -ne $want ]]; then fail "$what: exit $rc, wanted $want"; return 1; fi
+  pass "$what (exit $rc)"
+}
+expect_in() { # FILE PATTERN DESCRIPTION
+  if grep -qE -- "$2" "$1"; then pass "$3"; else fail "$3: no /$2/ in $1"; fi
+}
+one_line_stderr() {
+  if [[ $(wc -l <"$err") -eq 1 ]]; then pass "$1: one-line error"
+  else fail "$1: stderr is not one line"; fi
+}
+# same_status A B: trust status --json of two homes, equal but for the clock
+# and the sync time (an import is the importing site's own sync).
+same_status() {
+  "$STELLA_BIN" --home "$1" trust status --json >"$work/a.json" 2>"$err" &&
+  "$STELLA_BIN" --home "$2" trust status --json >"$work/b.json" 2>>"$err" || {
+    fail "$3: status failed"; return; }
+  if python3 - "$work/a.json" "$work/b.json" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for d in (a, b):
+    for k in ("now", "last_sync"):
+        d.pop(k, None)
+sys.exit(0 if a == b else 1)
+PY
+  then pass "$3"; else fail "$3: $(diff "$work/a.json" "$work/b.json" | head -5)"; fi
+}
+tuf_sums() { (cd "$1/tuf" && find . -type f | sort | xargs sha256sum); }
+
+export STELLA_NOW=2026-08-22T00:00:00Z
+"$top/devops/scripts/layout-sigstore-demo.sh" "$data" "$work/repo"
+serve_start "$work/repo" || exit 1
+url=$SERVE_URL
+src=$work/site-a bundle=$work/bundle.tar.zst
+
+# ---- help and usage ----------------------------------------------------------
+run 0 "stella trust --help" -- trust --help && expect_in "$out" "trust snapshot export" "trust help lists snapshot export"
+run 0 "import --help" -- trust snapshot import --help && expect_in "$out" "FILE \[--force\]" "import help shows FILE [--force]"
+run 0 "export --help" -- trust snapshot export --help && expect_in "$out" "--include-root" "export help shows --include-root"
+run 2 "export without --out" -- --home "$src" trust snapshot export && one_line_stderr "export without --out"
+run 2 "import without FILE" -- --home "$src" trust snapshot import && one_line_stderr "import without FILE"
+run 2 "import with two files" -- --home "$src" trust snapshot import a b
+
+# ---- site A: online, synced ---------------------------------------------------
+run 1 "export before init" -- --home "$src" trust snapshot export --out "$bundle" && one_line_stderr "export before init"
+run 0 "init site A with root v1" -- --home "$src" trust init --tuf-url "$url" --root "$root1"
+run 1 "export before sync" -- --home "$src" trust snapshot export --out "$bundle" && expect_in "$err" "trust sync" "says to sync first"
+run 0 "sync site A" -- --home "$src" trust sync && expect_in "$out" "root v15, timestamp v762" "site A walked to root v15"
+run 0 "export --include-root" -- --home "$src" trust snapshot export --include-root --out "$bundle" \
+  && expect_in "$out" "root v1\.\.v15, timestamp v762, snapshot v165, targets v14 \(20 files\)" "bundle holds roots 1..15 and the top roles"
+if [[ $(stat -c %a "$bundle") == 644 ]]; then pass "bundle is 0644"; else fail "bundle mode $(stat -c %a "$bundle")"; fi
+if ls -a "$work" | grep -q '\.tmp-'; then fail "temp file left next to the bundle"; else pass "no temp file left"; fi
+run 0 "export current root only" -- --home "$src" trust snapshot export --out "$work/current.tar.zst" \
+  && expect_in "$out" "root v15\.\.v15" "current-root bundle"
+serve_stop
+
+# ---- site B: air-gapped, no trust at all -----------------------------------------
+anchor=$(sha256sum "$root1" | cut -d' ' -f1)
+b=$work/site-b
+run 1 "import into an empty home without --force" -- --home "$b" trust snapshot import "$bundle" \
+  && one_line_stderr "anchor refusal" && expect_in "$err" "$anchor" "refusal prints the anchor's SHA-256" \
+  && expect_in "$err" "--force" "refusal names --force"
+if [[ -e $b/tuf/metadata/root.json ]]; then fail "refused import left a root"; else pass "refused import left no root"; fi
+run 0 "import --force into an empty home" -- --home "$b" trust snapshot import "$bundle" --force \
+  && expect_in "$err" "WARNING: .*FROM THE BUNDLE ITSELF, SHA-256 $anchor" "warns that the anchor comes from the bundle" \
+  && expect_in "$out" "root v0 -> v15, timestamp v762, snapshot v165, targets v14" "imported the verified state"
+same_status "$src" "$b" "site B status equals site A's"
+
+# ---- site C: root v1 from out of band, then the bundle via the wrapper -----------
+c=$work/site-c
+run 0 "init site C offline with root v1" -- --home "$c" trust init --tuf-url "$url" --root "$root1"
+before=$(tuf_sums "$c")
+STELLA_HOME=$c "$top/devops/scripts/bootstrap-trust-offline.sh" "$bundle" >"$out" 2>"$err"
+if [[ $? -eq 1 ]] && grep -q "from v1 to v15" "$err"; then pass "wrapper: root change refused without --force"
+else fail "wrapper: root change without --force"; fi
+[[ $(tuf_sums "$c") == "$before" ]] && pass "refused import changed nothing" || fail "refused import changed trusted files"
+run 1 "current-root bundle cannot reach v15 from v1" -- --home "$c" trust snapshot import "$work/current.tar.zst" --force \
+  && expect_in "$err" "lacks root v2.*--include-root" "says which root is missing"
+STELLA_HOME=$c STELLA_BIN=$STELLA_BIN "$top/devops/scripts/bootstrap-trust-offline.sh" "$bundle" --force >"$out" 2>"$err"
+if [[ $? -eq 0 ]]; then pass "wrapper: import --force"; else fail "wrapper: import --force"; fi
+expect_in "$out" "root v1 -> v15" "site C moved from root v1 to v15"
+same_status "$src" "$c" "site C status equals site A's"
+run 0 "import the same bundle again" -- --home "$c" trust snapshot import "$bundle" && expect_in "$out" "root v15 -> v15" "re-import is a no-op root-wise"
+
+# ---- damaged bundles through the CLI --------------------------------------------
+before=$(tuf_sums "$c")
+head -c 3000 "$bundle" >"$work/cut.tar.zst"
+run 1 "truncated bundle" -- --home "$c" trust snapshot import "$work/cut.tar.zst" --force && one_line_stderr "truncated bundle"
+head -c 4096 /dev/urandom >"$work/noise.tar.zst"
+run 1 "garbage bundle" -- --home "$c" trust snapshot import "$work/noise.tar.zst" --force && one_line_stderr "garbage bundle"
+[[ $(tuf_sums "$c") == "$before" ]] && pass "damaged bundles changed nothing" || fail "damaged bundle changed trusted files"
+
+if [[ $failures -ne 0 ]]; then echo "$failures failure(s)" >&2; exit 1; fi
+echo "all bundle_airgap checks passed"
