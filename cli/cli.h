@@ -29,6 +29,11 @@ typedef struct cli_args {
   const char *threshold;/* tuf ceremony init: signatures the new root needs */
   const char *keys;     /* tuf ceremony init: new root key holders */
   const char *algorithm;/* tuf ceremony init: ed25519 or ecdsa-p256 */
+  /* tuf repo/sign/publish/endpoint/rekor-key/signing-key (cmd_tuf.c) */
+  const char *rekor_url, *rekor_key, *new_rekor_url, *new_key;
+  const char *root_keys, *root_threshold, *key_type, *publish_to, *role;
+  const char *to, *note, *name, *old_key_name, *old_key, *compromised_since;
+  int skip_grace;
   int force;
   int allow_stale;
   int show_endpoints;
@@ -90,5 +95,16 @@ int cmd_ceremony_init(cli_ctx *ctx, const cli_args *args); /* cmd_ceremony.c */
 int cmd_ceremony_sign(cli_ctx *ctx, const cli_args *args);
 int cmd_ceremony_status(cli_ctx *ctx, const cli_args *args);
 int cmd_ceremony_finalize(cli_ctx *ctx, const cli_args *args);
+int cmd_tuf_repo_init(cli_ctx *ctx, const cli_args *args); /* cmd_tuf.c */
+int cmd_tuf_sign(cli_ctx *ctx, const cli_args *args);
+int cmd_tuf_publish(cli_ctx *ctx, const cli_args *args);
+int cmd_tuf_diff(cli_ctx *ctx, const cli_args *args);
+int cmd_tuf_endpoint_swap(cli_ctx *ctx, const cli_args *args);
+int cmd_tuf_endpoint_add(cli_ctx *ctx, const cli_args *args);
+int cmd_tuf_endpoint_remove(cli_ctx *ctx, const cli_args *args);
+int cmd_tuf_rekor_key_add(cli_ctx *ctx, const cli_args *args);
+int cmd_tuf_rekor_key_remove(cli_ctx *ctx, const cli_args *args);
+int cmd_tuf_signing_key_generate(cli_ctx *ctx, const cli_args *args);
+int cmd_tuf_signing_key_retire(cli_ctx *ctx, const cli_args *args);
 
 #endif

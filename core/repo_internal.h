@@ -129,8 +129,51 @@ stella_err repo_published_load(const repo_ws *ws, const char *role,
 stella_err repo_preflight(const repo_ws *ws, char **candidate_dir,
                           char *errbuf, size_t errlen);
 
+/* Roles of the staged state still short of a threshold (signatures by the
+ * staged root's keys; for a new root also by the published root's keys).
+ * *out malloc'd (caller frees), *n how many. */
+stella_err repo_missing_all(const repo_ws *ws, stella_repo_missing **out,
+                            size_t *n);
+
 /* Appends "TIME\tWHAT\tNOTE" to DIR/CHANGELOG (append-only, fsync'd). */
 stella_err repo_changelog(const repo_ws *ws, const char *what,
                           const char *note);
+
+/* ---- The public handle (shared by the repo_*.c files) ---------------------- */
+
+struct stella_repo {
+  repo_ws *ws;               /* NULL until init/open */
+  const stella_clock *clock; /* never NULL */
+  stella_note_fn note;       /* may be NULL */
+  void *note_ctx;
+  char errmsg[1024];
+};
+
+/* Sets r->errmsg and returns e. */
+stella_err repo_fail(stella_repo *r, stella_err e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* One progress line to r->note (if any). */
+void repo_note(stella_repo *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* STELLA_E_INVALID_ARG with a message when no workspace is loaded. */
+stella_err repo_need_ws(stella_repo *r);
+
+/* RFC 3339 "YYYY-MM-DDTHH:MM:SSZ" of t into buf (>= 21 bytes). */
+void repo_time(int64_t t, char buf[32]);
+
+/* Reads a JSON file into a new jansson value (NOT_FOUND, PARSE). */
+stella_err repo_json_load(const char *path, json_t **out, char *errbuf,
+                          size_t errlen);
+/* Writes v pretty-printed (sorted keys, 2-space indent) atomically. */
+stella_err repo_json_save(const char *path, const json_t *v, int mode);
+
+/* "/x/rekor-key-v1.pub" -> "rekor-key-v1". */
+void repo_name_from_file(const char *path, char *out, size_t outlen);
+/* Reads a PEM SPKI public key file; on failure r->errmsg says why. */
+stella_err repo_read_public_key(stella_repo *r, const char *path,
+                                uint8_t **der, size_t *derlen,
+                                const char **key_details);
+/* rm -rf path (no symlinks followed). */
+void repo_rm_tree(const char *path);
 
 #endif
