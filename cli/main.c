@@ -70,7 +70,7 @@ static const cli_opt opt_cer_threshold = OPT_ARG("--threshold", "M",
 static const cli_opt opt_cer_keys = OPT_ARG("--keys", "N", keys,
     "new root key holders: one key file each");
 static const cli_opt opt_cer_algorithm = OPT_ARG("--algorithm", "ALG",
-    algorithm, "ed25519 (default: the repository's key type) or ecdsa-p256");
+    algorithm, "ed25519 or ecdsa-p256 (default: the repository's key type)");
 static const cli_opt opt_cer_out = OPT_ARG("--out", "DIR", out,
     "where the new holders' key files go (default: DIR/keys/root-next)");
 static const cli_opt opt_cer_force = OPT_FLAG("--force", force,

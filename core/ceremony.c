@@ -324,6 +324,13 @@ static stella_err ceremony_load(stella_repo *r, const char *root_file,
 
 /* ---- init ------------------------------------------------------------------------ */
 
+/* The new keys' algorithm: the option, else the workspace's key type. */
+static const char *ceremony_alg(const repo_ws *ws,
+                                const stella_ceremony_init_opts *o) {
+  return o->algorithm ? o->algorithm
+                      : ws->key_type ? ws->key_type : "ed25519";
+}
+
 static stella_err ceremony_check_opts(stella_repo *r,
                                       const stella_ceremony_init_opts *o) {
   if (o->keys < 1 || o->keys > STELLA_CEREMONY_MAX_KEYS)
@@ -333,7 +340,7 @@ static stella_err ceremony_check_opts(stella_repo *r,
     return repo_fail(r, STELLA_E_INVALID_ARG, "--threshold %d cannot be met "
                      "by %d keys (use 1..%d)", o->threshold, o->keys,
                      o->keys);
-  const char *alg = o->algorithm ? o->algorithm : "ed25519";
+  const char *alg = ceremony_alg(r->ws, o);
   if (strcmp(alg, "ed25519") && strcmp(alg, "ecdsa-p256"))
     return repo_fail(r, STELLA_E_INVALID_ARG, "--algorithm %s is not one "
                      "stella signs with (use ed25519 or ecdsa-p256)", alg);
@@ -421,7 +428,7 @@ static stella_err ceremony_gen_keys(stella_repo *r, const char *out_dir,
                                     const stella_ceremony_init_opts *o,
                                     json_t *keys, json_t *keyids,
                                     json_t *holders) {
-  const char *alg = o->algorithm ? o->algorithm : "ed25519";
+  const char *alg = ceremony_alg(r->ws, o);
   stella_err e = STELLA_OK;
   int i;
   for (i = 1; i <= o->keys && !e; i++) {
@@ -525,7 +532,7 @@ static stella_err ceremony_stage(stella_repo *r, const json_t *old_env,
       CEREMONY_FORMAT, "old_version",
       (json_int_t)ceremony_version(old_env), "version",
       json_object_get(signed_obj, "version"), "signed_sha256", digest,
-      "algorithm", o->algorithm ? o->algorithm : "ed25519", "threshold",
+      "algorithm", ceremony_alg(r->ws, o), "threshold",
       o->threshold, "keys", o->keys, "started", now, "out_dir",
       ceremony_rel(r->ws, out_dir), "holders", holders, "new_holders",
       new_holders);
@@ -611,7 +618,7 @@ stella_err stella_repo_ceremony_init(stella_repo *r,
     snprintf(note, sizeof note, "root v%lld staged: %d of %d %s keys "
              "(needs %d of root v%lld's keys too)",
              (long long)ceremony_version(old_env) + 1, opts->threshold,
-             opts->keys, opts->algorithm ? opts->algorithm : "ed25519",
+             opts->keys, ceremony_alg(r->ws, opts),
              (int)json_integer_value(json_object_get(json_object_get(
                  json_object_get(ceremony_signed(old_env), "roles"), "root"),
                  "threshold")),

@@ -177,7 +177,8 @@ STELLA_API stella_err stella_repo_diff(stella_repo *r, stella_note_fn line,
 typedef struct stella_ceremony_init_opts {
   int threshold;          /* signatures root N+1 needs, 1..keys */
   int keys;               /* new key holders (one key file each) */
-  const char *algorithm;  /* "ed25519" (NULL) or "ecdsa-p256" */
+  const char *algorithm;  /* "ed25519" or "ecdsa-p256"; NULL: the
+                             workspace's key type */
   const char *out_dir;    /* the holders' key files; NULL: DIR/keys/root-next */
   int force;              /* replace a ceremony in progress (its unused key
                              files are archived, not deleted) */
