@@ -31,6 +31,8 @@ run() {
   "$@" >"$out" 2>"$err"
   local rc=$?
   cat "$out" "$err" >>"$all"
+  if grep -qE 'Sanitizer|runtime error' "$err"; then
+    fail "$what: sanitizer report"; return 1; fi
   if [[ $rc -ne $want ]]; then fail "$what: exit $rc, wanted $want"; return 1; fi
   pass "$what (exit $rc)"
 }
