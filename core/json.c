@@ -28,7 +28,8 @@ typedef struct json_member json_member;
 struct json_val {
   uint8_t type;    /* jv_type */
   uint8_t flag;    /* BOOL: 0/1; REAL: 1 if written as an integer (too
-                      large for int64) */
+                      large for int64); STRING: 1 if it had escapes (only
+                      then can it hold '"' or '\\') */
   uint32_t n;      /* string/raw-number bytes, or element/member count */
   union {
     const char *s;          /* STRING: decoded bytes; INT/REAL: raw text */
@@ -40,6 +41,7 @@ struct json_val {
 struct json_member {
   const char *key; /* decoded, NUL-terminated */
   uint32_t keylen;
+  uint8_t key_escaped; /* like json_val.flag of a STRING */
   json_val val;
 };
 
@@ -328,7 +330,8 @@ static size_t scan_plain(const char *s, const char *end) {
  * string is never longer than its escaped form, and string_unescape stops
  * (at the closing quote or with an error) within the bytes measured here. */
 static int string_decode_copy(parser *p, char *start, char *esc,
-                              const char **s, uint32_t *len) {
+                              const char **s, uint32_t *len,
+                              uint8_t *escaped) {
   const char *end = esc;
   while (end < p->end && *end != '"')
     end += *end == '\\' ? 2 : 1;
@@ -339,15 +342,18 @@ static int string_decode_copy(parser *p, char *start, char *esc,
     return fail_nomem(p);
   memcpy(dst, start, (size_t)(esc - start));
   *s = dst;
+  *escaped = 1;
   return string_unescape(p, dst, dst + (esc - start), esc, len);
 }
 
 /* Parses a string whose opening quote is at p->cur. Without escapes, *s
  * points into the text and its closing quote becomes the NUL (the only
  * change parsing makes to the text); with escapes, see above. */
-static int parse_string(parser *p, const char **s, uint32_t *len) {
+static int parse_string(parser *p, const char **s, uint32_t *len,
+                        uint8_t *escaped) {
   char *start = p->cur + 1, *q = start;
   *s = start;
+  *escaped = 0;
   for (;;) {
     q += scan_plain(q, p->end);
     uint8_t c = (uint8_t)*q;
@@ -358,7 +364,7 @@ static int parse_string(parser *p, const char **s, uint32_t *len) {
       return 0;
     }
     if (c == '\\')
-      return string_decode_copy(p, start, q, s, len);
+      return string_decode_copy(p, start, q, s, len, escaped);
     if (c < 0x20)
       return fail_at(p, q, q >= p->end ? "unterminated string"
                                        : "control character in string");
@@ -550,7 +556,7 @@ static int parse_array(parser *p, json_val *out, int depth) {
 static int parse_member(parser *p, json_member *m, int depth) {
   if (*p->cur != '"')
     return fail(p, "'\"' expected (object key)");
-  if (parse_string(p, &m->key, &m->keylen))
+  if (parse_string(p, &m->key, &m->keylen, &m->key_escaped))
     return -1;
   skip_ws(p);
   if (*p->cur != ':')
@@ -613,7 +619,7 @@ static int parse_value(parser *p, json_val *out, int depth) {
                           : parse_array(p, out, depth + 1);
   case '"':
     out->type = JV_STRING;
-    return parse_string(p, &out->u.s, &out->n);
+    return parse_string(p, &out->u.s, &out->n, &out->flag);
   case 't':
     return parse_literal(p, out, "true", JV_BOOL, 1);
   case 'f':
@@ -853,11 +859,13 @@ static size_t scan_unescaped(const char *s, const char *end) {
   return (size_t)(q - s);
 }
 
-/* Only '"' and '\\' are escaped; every other byte is written raw. */
-static void canon_string(canon_writer *w, const char *s, size_t n) {
+/* Only '"' and '\\' are escaped; every other byte is written raw. A
+ * string that had no escapes in the input has neither (escaped == 0). */
+static void canon_string(canon_writer *w, const char *s, size_t n,
+                         int escaped) {
   const char *end = s + n;
   canon_char(w, '"');
-  while (s < end) {
+  while (escaped && s < end) {
     const char *q = s + scan_unescaped(s, end);
     canon_put(w, s, (size_t)(q - s));
     if (q == end)
@@ -866,6 +874,8 @@ static void canon_string(canon_writer *w, const char *s, size_t n) {
     canon_char(w, *q);
     s = q + 1;
   }
+  if (!escaped)
+    canon_put(w, s, n);
   canon_char(w, '"');
 }
 
@@ -888,7 +898,7 @@ static void canon_object(canon_writer *w, const json_val *v) {
     const json_member *m = &v->u.members[i];
     if (i)
       canon_char(w, ',');
-    canon_string(w, m->key, m->keylen);
+    canon_string(w, m->key, m->keylen, m->key_escaped);
     canon_char(w, ':');
     canon_value(w, &m->val);
   }
@@ -915,7 +925,7 @@ static void canon_value(canon_writer *w, const json_val *v) {
     canon_put(w, v->u.s, v->n);
     break;
   case JV_STRING:
-    canon_string(w, v->u.s, v->n);
+    canon_string(w, v->u.s, v->n, v->flag);
     break;
   case JV_ARRAY:
     canon_array(w, v);
