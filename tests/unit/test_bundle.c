@@ -472,6 +472,8 @@ static void test_rollback_refused(void **state) {
   /* A bundle whose newest root is older than ours. */
   draft_free(&d);
   draft_from_src(f, &d);
+  for (size_t i = 1; i < d.n; i++)
+    free(d.e[i].data);
   d.n = 1; /* root v1 only */
   snprintf(path, sizeof path, "%s/oldroot.tar.zst", f->dir);
   draft_write(&d, path, 1, NULL);
