@@ -112,9 +112,14 @@ int cmd_tuf_repo_init(cli_ctx *ctx, const cli_args *args) {
 
 static void cli_tuf_print_missing(const stella_repo_missing *m, size_t n) {
   for (size_t i = 0; i < n; i++)
-    printf("missing: %s v%d has %d of %d signatures; not yet signed by "
-           "keyids %s\n", m[i].role, m[i].version, m[i].have, m[i].need,
-           m[i].keyids);
+    if (m[i].need > m[i].keys)
+      printf("missing: %s v%d needs %d signatures but only %d keys are "
+             "authorized: the threshold can never be met\n", m[i].role,
+             m[i].version, m[i].need, m[i].keys);
+    else
+      printf("missing: %s v%d has %d of %d signatures; not yet signed by "
+             "keyids %s\n", m[i].role, m[i].version, m[i].have, m[i].need,
+             m[i].keyids);
 }
 
 static int cli_tuf_sign_json(const stella_repo_missing *m, size_t n) {
@@ -274,13 +279,12 @@ static const char *cli_tuf_signing_repo(const cli_args *args) {
 
 int cmd_tuf_signing_key_generate(cli_ctx *ctx, const cli_args *args) {
   const char *repo = cli_tuf_signing_repo(args);
-  if (!args->out)
-    return cli_usage_error(ctx, "needs --out DIR (where the key pair goes)");
+  const char *out = args->out ? args->out : ".";
   stella_repo *r = repo ? cli_tuf_open(ctx, repo, 0) : cli_tuf_new(ctx, 0);
   if (!r)
     return CLI_EXIT_FAIL;
   stella_err e = stella_repo_signing_key_generate(r, args->key_type,
-                                                  args->name, args->out,
+                                                  args->name, out,
                                                   args->note);
   if (!e && !repo)
     printf("not published: no --repo and no STELLA_TUF_REPO; add the "

@@ -135,6 +135,10 @@ stella_err repo_preflight(const repo_ws *ws, char **candidate_dir,
 stella_err repo_missing_all(const repo_ws *ws, stella_repo_missing **out,
                             size_t *n);
 
+/* *pending = 1 when staged/targets or staged/custom.json differ from what
+ * the staged targets.json lists (a change not signed yet). */
+stella_err repo_targets_pending(stella_repo *r, int *pending);
+
 /* Appends "TIME\tWHAT\tNOTE" to DIR/CHANGELOG (append-only, fsync'd). */
 stella_err repo_changelog(const repo_ws *ws, const char *what,
                           const char *note);

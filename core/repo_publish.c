@@ -410,7 +410,12 @@ static stella_err repo_publish_refuse_missing(stella_repo *r) {
   if (e)
     return repo_fail(r, e, "checking signatures failed: %s",
                      stella_strerror(e));
-  if (n)
+  if (n && m[0].need > m[0].keys)
+    repo_fail(r, STELLA_E_SIGNATURE, "refusing to publish: %s v%d needs %d "
+              "signatures but only %d keys are authorized: the threshold can "
+              "never be met (fix the staged root's threshold or keys)",
+              m[0].role, m[0].version, m[0].need, m[0].keys);
+  else if (n)
     repo_fail(r, STELLA_E_SIGNATURE, "refusing to publish: %s v%d has %d of "
               "%d signatures (missing keyids %s)%s (add them with "
               "scripts/sign-metadata.sh --role %s --key FILE)", m[0].role,
@@ -424,7 +429,14 @@ static stella_err repo_publish_refuse_missing(stella_repo *r) {
 stella_err stella_repo_publish(stella_repo *r, const char *to_dir) {
   char err[1024] = "", *work = NULL;
   r->errmsg[0] = '\0';
+  int pending = 0;
   stella_err e = repo_need_ws(r);
+  if (!e)
+    e = repo_targets_pending(r, &pending);
+  if (!e && pending)
+    e = repo_fail(r, STELLA_E_SIGNATURE, "refusing to publish: staged "
+                  "changes are not signed yet (run scripts/sign-metadata.sh "
+                  "first; `stella tuf diff` shows them)");
   if (!e)
     e = repo_publish_refuse_missing(r);
   if (e)

@@ -94,6 +94,21 @@ static stella_err repo_targets_map(stella_repo *r, json_t **out) {
   return STELLA_OK;
 }
 
+stella_err repo_targets_pending(stella_repo *r, int *pending) {
+  char err[512];
+  json_t *map = NULL, *env = NULL;
+  stella_err e = repo_targets_map(r, &map);
+  if (!e && (e = repo_staged_load(r->ws, "targets", &env, err, sizeof err)))
+    repo_fail(r, e, "%s", err);
+  if (!e)
+    *pending = !json_equal(map, json_object_get(json_object_get(env,
+                                                                "signed"),
+                                                "targets"));
+  json_decref(map);
+  json_decref(env);
+  return e;
+}
+
 /* Signs env with the online key of role. */
 static stella_err repo_online_sign(stella_repo *r, const char *role,
                                    json_t *env) {

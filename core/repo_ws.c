@@ -416,6 +416,8 @@ stella_err repo_count_signatures(const json_t *root_signed, const char *role,
     const char *kid = json_string_value(it);
     if (!kid)
       continue;
+    if (missing)
+      missing->keys++;
     if (repo_sig_valid(envelope, kid, json_object_get(keys, kid), &canon))
       (*have)++;
     else if (missing)

@@ -69,10 +69,11 @@ STELLA_API stella_err stella_repo_open(stella_repo *r, const char *dir);
 
 /* ---- Changes: each one only stages (files under staged/, CHANGELOG) ---- */
 
-/* The new URL becomes the primary Rekor endpoint (first in
- * rekorTlogUrls, validity from now); every other open Rekor entry's
- * validity ends now (kept for history). A URL seen before gets a fresh
- * entry. note is required (recorded with the time). */
+/* The new URL becomes the primary Rekor endpoint (first in rekorTlogUrls;
+ * a new entry valid from now, or an open mirror entry moved first); the
+ * previous primary's validity ends now (kept for history; other mirrors
+ * stay). A URL seen before gets a fresh entry. note is required (recorded
+ * with the time in the target's custom metadata and CHANGELOG). */
 STELLA_API stella_err stella_repo_endpoint_swap(stella_repo *r,
                                                 const char *new_url,
                                                 const char *note);
@@ -135,6 +136,8 @@ typedef struct stella_repo_missing {
   char role[64];
   int version;           /* staged version of role */
   int have, need;        /* valid signatures from authorized keys */
+  int keys;              /* keyids the root authorizes for the role (need >
+                            keys: the threshold can never be met) */
   char keyids[1024];     /* authorized keyids not yet signed, ", "-joined,
                             each with its holder file name when known */
 } stella_repo_missing;

@@ -1,0 +1,550 @@
+/* test_repo.c - the repository workspace (include/stella/repo.h): init
+ * writes a service map our own parser reads, sign/publish semantics, and
+ * every bad input of issue 3 with one clear error and the published
+ * folders untouched (a hash of the whole tree before and after). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "crypto.h"
+#include "crypto_sign.h"
+#include "fsutil.h"
+#include "repo_internal.h"
+#include "servicemap.h"
+#include "servicemap_signing.h"
+#include "stella/repo.h"
+
+#define DAY 86400
+
+typedef struct fx {
+  char dir[64];        /* temp folder of the test */
+  char repo[128], web[128], pub[128], pub2[128];
+  int64_t now;
+  stella_clock clock;
+  stella_repo *r;
+} fx;
+
+static int64_t fx_now(void *ctx) { return *(int64_t *)ctx; }
+
+static void write_pub(const char *path) {
+  crypto_signer *s = NULL;
+  sbuf pem = SBUF_INIT;
+  assert_int_equal(crypto_signer_generate("ecdsa-p256", &s), STELLA_OK);
+  assert_int_equal(crypto_signer_public_pem(s, &pem), STELLA_OK);
+  assert_int_equal(fs_write_atomic(path, pem.data, pem.len, 0644), STELLA_OK);
+  sbuf_free(&pem);
+  crypto_signer_free(s);
+}
+
+static const char *mirrors[] = {"https://mirror.example.test"};
+
+/* A workspace with 3 root holders (threshold 2), published once to web. */
+static int setup(void **state) {
+  fx *f = calloc(1, sizeof *f);
+  snprintf(f->dir, sizeof f->dir, "/tmp/stella-repo-XXXXXX");
+  assert_non_null(mkdtemp(f->dir));
+  snprintf(f->repo, sizeof f->repo, "%s/repo", f->dir);
+  snprintf(f->web, sizeof f->web, "%s/web", f->dir);
+  snprintf(f->pub, sizeof f->pub, "%s/rekor-key-v1.pub", f->dir);
+  snprintf(f->pub2, sizeof f->pub2, "%s/rekor-key-v2.pub", f->dir);
+  write_pub(f->pub);
+  write_pub(f->pub2);
+  f->now = (int64_t)time(NULL);
+  f->clock.now = fx_now;
+  f->clock.ctx = &f->now;
+  f->r = stella_repo_new(&f->clock, NULL, NULL);
+  stella_repo_init_opts o = {.rekor_url = "https://rekor.example.test",
+                             .rekor_key_file = f->pub, .root_keys = 3,
+                             .root_threshold = 2, .mirror_urls = mirrors,
+                             .n_mirror_urls = 1};
+  assert_int_equal(stella_repo_init(f->r, f->repo, &o), STELLA_OK);
+  assert_int_equal(stella_repo_publish(f->r, f->web), STELLA_OK);
+  *state = f;
+  return 0;
+}
+
+static int rm_entry(const char *p, const struct stat *st, int t,
+                    struct FTW *w) {
+  (void)st;
+  (void)t;
+  (void)w;
+  return remove(p);
+}
+
+static int teardown(void **state) {
+  fx *f = *state;
+  stella_repo_free(f->r);
+  nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+  free(f);
+  return 0;
+}
+
+/* ---- Tree hash: names, modes and bytes of every file under a folder ---- */
+
+static sbuf tree_acc;
+
+static int tree_entry(const char *p, const struct stat *st, int t,
+                      struct FTW *w) {
+  (void)w;
+  sbuf_printf(&tree_acc, "%s %o\n", p, (unsigned)st->st_mode);
+  if (t == FTW_F)
+    fs_read_file(p, 0, &tree_acc);
+  return 0;
+}
+
+static void tree_hash(const char *dir, char out[65]) {
+  uint8_t d[32];
+  sbuf_reset(&tree_acc);
+  nftw(dir, tree_entry, 16, FTW_PHYS);
+  crypto_sha256(tree_acc.data ? tree_acc.data : "", tree_acc.len, d);
+  hex_encode(d, 32, out);
+}
+
+typedef struct snap {
+  char web[65], pub[65];
+} snap;
+
+static void take(fx *f, snap *s) {
+  char pub[160];
+  snprintf(pub, sizeof pub, "%s/published", f->repo);
+  tree_hash(f->web, s->web);
+  tree_hash(pub, s->pub);
+}
+
+static void assert_untouched(fx *f, const snap *before) {
+  snap after;
+  take(f, &after);
+  assert_string_equal(before->web, after.web);
+  assert_string_equal(before->pub, after.pub);
+}
+
+static char *staged(fx *f, const char *rel) {
+  char p[256];
+  snprintf(p, sizeof p, "%s/%s", f->repo, rel);
+  return strdup(p);
+}
+
+/* ---- Init and the service map ------------------------------------------- */
+
+static void test_init_service_map_parses(void **state) {
+  fx *f = *state;
+  servicemap sm = {0};
+  sbuf b = SBUF_INIT;
+  char why[256];
+  char *p = staged(f, "staged/targets/trusted_root.json");
+  assert_int_equal(fs_read_file(p, 0, &b), STELLA_OK);
+  assert_int_equal(servicemap_add_trusted_root(&sm, b.data, b.len, why,
+                                               sizeof why), STELLA_OK);
+  assert_int_equal(sm.n_keys, 1);
+  assert_string_equal(sm.keys[0].kind, "tlog");
+  assert_string_equal(sm.keys[0].base_url, "https://rekor.example.test");
+  assert_string_equal(sm.keys[0].key_type, "PKIX_ECDSA_P256_SHA_256");
+  /* log ID = SHA-256 of the DER key = the fingerprint */
+  assert_string_equal(sm.keys[0].log_id, sm.keys[0].fingerprint_sha256);
+  assert_int_equal(sm.keys[0].valid_from, f->now);
+  assert_int_equal(sm.keys[0].valid_until, 0);
+  free(p);
+  sbuf_reset(&b);
+  p = staged(f, "staged/targets/signing_config.v0.2.json");
+  assert_int_equal(fs_read_file(p, 0, &b), STELLA_OK);
+  assert_int_equal(servicemap_add_signing_config(&sm, b.data, b.len, why,
+                                                 sizeof why), STELLA_OK);
+  assert_int_equal(sm.n_endpoints, 2);
+  assert_string_equal(sm.endpoints[0].url, "https://rekor.example.test");
+  assert_string_equal(sm.endpoints[0].kind, "rekor");
+  assert_int_equal(sm.endpoints[0].api_version, 1);
+  assert_string_equal(sm.endpoints[0].operator_name, "rekor.example.test");
+  assert_string_equal(sm.endpoints[1].url, "https://mirror.example.test");
+  free(p);
+  sbuf_reset(&b);
+  p = staged(f, "staged/targets/signing_keys.json");
+  assert_int_equal(fs_read_file(p, 0, &b), STELLA_OK);
+  assert_int_equal(servicemap_add_signing_keys(&sm, b.data, b.len, why,
+                                               sizeof why), STELLA_OK);
+  assert_string_equal(sm.keys[0].name, "rekor-key-v1");
+  free(p);
+  sbuf_free(&b);
+  servicemap_clear(&sm);
+}
+
+static void test_init_key_files_private(void **state) {
+  fx *f = *state;
+  static const char *const keys[] = {
+    "keys/root/holder-1.pem", "keys/root/holder-2.pem",
+    "keys/root/holder-3.pem", "keys/targets/targets.pem",
+    "keys/snapshot/snapshot.pem", "keys/timestamp/timestamp.pem"};
+  struct stat st;
+  for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+    char *p = staged(f, keys[i]);
+    assert_int_equal(stat(p, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    free(p);
+  }
+  char *p = staged(f, "keys");
+  assert_int_equal(stat(p, &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0700);
+  free(p);
+}
+
+static void test_init_refuses(void **state) {
+  fx *f = *state;
+  stella_repo_init_opts o = {.rekor_url = "https://r.test",
+                             .rekor_key_file = f->pub, .root_keys = 2,
+                             .root_threshold = 3};
+  char dir[160];
+  snprintf(dir, sizeof dir, "%s/other", f->dir);
+  /* a threshold that can never be met */
+  assert_int_equal(stella_repo_init(f->r, dir, &o), STELLA_E_INVALID_ARG);
+  assert_non_null(strstr(stella_repo_errmsg(f->r), "can never be met"));
+  /* a missing log key file */
+  o.root_threshold = 1;
+  o.rekor_key_file = "/nonexistent/rekor.pub";
+  assert_int_equal(stella_repo_init(f->r, dir, &o), STELLA_E_NOT_FOUND);
+  assert_false(fs_exists(dir));
+  /* a private key given as the log's public key */
+  char *priv = staged(f, "keys/targets/targets.pem");
+  o.rekor_key_file = priv;
+  assert_int_equal(stella_repo_init(f->r, dir, &o), STELLA_E_PARSE);
+  assert_non_null(strstr(stella_repo_errmsg(f->r), "not a PEM public key"));
+  free(priv);
+  /* over an existing repository */
+  o.rekor_key_file = f->pub;
+  assert_int_equal(stella_repo_init(f->r, f->repo, &o), STELLA_E_EXISTS);
+  /* nothing left behind: only the fixture's own files */
+  char cmd[256];
+  snprintf(cmd, sizeof cmd, "ls -a %s | grep -c init- >/dev/null", f->dir);
+  assert_int_not_equal(system(cmd), 0);
+}
+
+static void test_not_a_repo(void **state) {
+  fx *f = *state;
+  stella_repo *r = stella_repo_new(&f->clock, NULL, NULL);
+  assert_int_equal(stella_repo_open(r, f->web), STELLA_E_NOT_FOUND);
+  assert_non_null(strstr(stella_repo_errmsg(r), "not a repository"));
+  assert_int_equal(stella_repo_open(r, "/nonexistent/x"), STELLA_E_NOT_FOUND);
+  /* every command needs one */
+  assert_int_equal(stella_repo_publish(r, NULL), STELLA_E_INVALID_ARG);
+  assert_int_equal(stella_repo_endpoint_swap(r, "https://x.test", "n"),
+                   STELLA_E_INVALID_ARG);
+  stella_repo_free(r);
+}
+
+/* ---- Sign and publish ----------------------------------------------------- */
+
+static void test_nothing_changed_publish_is_noop(void **state) {
+  fx *f = *state;
+  snap before;
+  size_t n = 9;
+  take(f, &before);
+  assert_int_equal(stella_repo_sign(f->r, NULL, NULL, &n), STELLA_OK);
+  assert_int_equal(n, 0);
+  assert_int_equal(stella_repo_publish(f->r, f->web), STELLA_OK);
+  assert_untouched(f, &before);
+}
+
+static void test_swap_bumps_versions(void **state) {
+  fx *f = *state;
+  size_t n = 9;
+  assert_int_equal(stella_repo_endpoint_swap(f->r, "https://new.test",
+                                             "outage"), STELLA_OK);
+  f->now += 60;
+  assert_int_equal(stella_repo_sign(f->r, NULL, NULL, &n), STELLA_OK);
+  assert_int_equal(n, 0);
+  assert_int_equal(stella_repo_publish(f->r, f->web), STELLA_OK);
+  char p[256];
+  snprintf(p, sizeof p, "%s/2.targets.json", f->web);
+  assert_true(fs_exists(p));
+  snprintf(p, sizeof p, "%s/1.targets.json", f->web); /* old kept */
+  assert_true(fs_exists(p));
+  snprintf(p, sizeof p, "%s/2.root.json", f->web); /* root unchanged */
+  assert_false(fs_exists(p));
+  /* a swap to the current primary is refused */
+  assert_int_equal(stella_repo_endpoint_swap(f->r, "https://new.test", "x"),
+                   STELLA_E_EXISTS);
+}
+
+/* ---- Bad input: one clear error, published folders untouched ------------- */
+
+static void stage_a_change(fx *f) {
+  assert_int_equal(stella_repo_endpoint_add(f->r, "https://m2.test", NULL),
+                   STELLA_OK);
+}
+
+static void test_key_not_authorized(void **state) {
+  fx *f = *state;
+  snap before;
+  take(f, &before);
+  char *root_key = staged(f, "keys/root/holder-1.pem");
+  stella_repo_sign_opts o = {.role = "targets", .key_file = root_key};
+  assert_int_equal(stella_repo_sign(f->r, &o, NULL, NULL),
+                   STELLA_E_SIGNATURE);
+  assert_non_null(strstr(stella_repo_errmsg(f->r), "not authorized"));
+  free(root_key);
+  assert_untouched(f, &before);
+}
+
+static void test_key_missing_or_wrong(void **state) {
+  fx *f = *state;
+  snap before;
+  take(f, &before);
+  stella_repo_sign_opts o = {.role = "root", .key_file = "/nonexistent.pem"};
+  assert_int_equal(stella_repo_sign(f->r, &o, NULL, NULL), STELLA_E_NOT_FOUND);
+  assert_non_null(strstr(stella_repo_errmsg(f->r), "/nonexistent.pem"));
+  /* a file that is not a private key (mode fine) */
+  char *notkey = staged(f, "staged/custom.json.copy");
+  assert_int_equal(fs_write_atomic(notkey, "{}", 2, 0600), STELLA_OK);
+  o.key_file = notkey;
+  assert_int_equal(stella_repo_sign(f->r, &o, NULL, NULL), STELLA_E_PARSE);
+  assert_non_null(strstr(stella_repo_errmsg(f->r), "not a PEM private key"));
+  unlink(notkey);
+  free(notkey);
+  /* a bad role */
+  char *k = staged(f, "keys/root/holder-1.pem");
+  o.role = "mirror";
+  o.key_file = k;
+  assert_int_equal(stella_repo_sign(f->r, &o, NULL, NULL),
+                   STELLA_E_INVALID_ARG);
+  free(k);
+  assert_untouched(f, &before);
+}
+
+static void test_key_readable_by_others(void **state) {
+  fx *f = *state;
+  snap before;
+  take(f, &before);
+  char *k = staged(f, "keys/targets/targets.pem");
+  stage_a_change(f);
+  assert_int_equal(chmod(k, 0644), 0);
+  assert_int_equal(stella_repo_sign(f->r, NULL, NULL, NULL), STELLA_E_IO);
+  assert_non_null(strstr(stella_repo_errmsg(f->r), "readable by group or "
+                                                   "others"));
+  /* and the publish of the unsigned change is refused too */
+  assert_int_not_equal(stella_repo_publish(f->r, f->web), STELLA_OK);
+  assert_int_equal(chmod(k, 0600), 0);
+  free(k);
+  assert_untouched(f, &before);
+}
+
+static void test_threshold_cannot_be_met(void **state) {
+  fx *f = *state;
+  snap before;
+  char err[256];
+  json_t *root = NULL;
+  stella_repo_missing *m = NULL;
+  size_t n = 0;
+  take(f, &before);
+  assert_int_equal(repo_staged_load(f->r->ws, "root", &root, err, sizeof err),
+                   STELLA_OK);
+  json_object_set_new(json_object_get(json_object_get(json_object_get(
+                          root, "signed"), "roles"), "root"),
+                      "threshold", json_integer(5));
+  assert_int_equal(repo_staged_save(f->r->ws, "root", root), STELLA_OK);
+  json_decref(root);
+  assert_int_equal(stella_repo_sign(f->r, NULL, &m, &n), STELLA_OK);
+  assert_true(n >= 1);
+  assert_string_equal(m[0].role, "root");
+  assert_int_equal(m[0].need, 5);
+  assert_int_equal(m[0].keys, 3);
+  free(m);
+  assert_int_equal(stella_repo_publish(f->r, f->web), STELLA_E_SIGNATURE);
+  assert_non_null(strstr(stella_repo_errmsg(f->r), "can never be met"));
+  assert_untouched(f, &before);
+}
+
+static void test_unwritable_web_root(void **state) {
+  fx *f = *state;
+  snap before;
+  char bad[200];
+  stage_a_change(f);
+  assert_int_equal(stella_repo_sign(f->r, NULL, NULL, NULL), STELLA_OK);
+  take(f, &before);
+  /* under a regular file: no one can write there, not even root */
+  snprintf(bad, sizeof bad, "%s/1.root.json/web", f->web);
+  assert_int_equal(stella_repo_publish(f->r, bad), STELLA_E_IO);
+  assert_non_null(strstr(stella_repo_errmsg(f->r), "cannot write to the web "
+                                                   "root"));
+  assert_untouched(f, &before);
+}
+
+static void test_preflight_refuses_expired(void **state) {
+  fx *f = *state;
+  snap before;
+  stage_a_change(f);
+  assert_int_equal(stella_repo_sign(f->r, NULL, NULL, NULL), STELLA_OK);
+  take(f, &before);
+  f->now += 2 * DAY; /* the staged timestamp (1d) expired unsigned */
+  assert_int_equal(stella_repo_publish(f->r, f->web), STELLA_E_EXPIRED);
+  assert_non_null(strstr(stella_repo_errmsg(f->r), "preflight"));
+  assert_untouched(f, &before);
+  /* signing again refreshes it and the publish goes through */
+  assert_int_equal(stella_repo_sign(f->r, NULL, NULL, NULL), STELLA_OK);
+  assert_int_equal(stella_repo_publish(f->r, f->web), STELLA_OK);
+}
+
+static void test_preflight_refuses_rollback(void **state) {
+  fx *f = *state;
+  snap before;
+  char err[256];
+  json_t *env = NULL;
+  take(f, &before);
+  /* a hand-edited staged snapshot older than the published one */
+  assert_int_equal(repo_staged_load(f->r->ws, "snapshot", &env, err,
+                                    sizeof err), STELLA_OK);
+  json_object_set_new(json_object_get(env, "signed"), "version",
+                      json_integer(0));
+  assert_int_equal(repo_staged_save(f->r->ws, "snapshot", env), STELLA_OK);
+  json_decref(env);
+  assert_int_not_equal(stella_repo_publish(f->r, f->web), STELLA_OK);
+  assert_untouched(f, &before);
+}
+
+/* ---- Log keys and signing keys -------------------------------------------- */
+
+static void test_rekor_key_grace(void **state) {
+  fx *f = *state;
+  assert_int_equal(stella_repo_rekor_key_add(f->r, f->pub2, NULL, "rotation"),
+                   STELLA_OK);
+  /* the same key twice, or the name twice */
+  assert_int_equal(stella_repo_rekor_key_add(f->r, f->pub2, "other", NULL),
+                   STELLA_E_EXISTS);
+  assert_int_equal(stella_repo_rekor_key_remove(f->r, "rekor-key-v1", 0, 0,
+                                                NULL), STELLA_E_INVALID_ARG);
+  assert_non_null(strstr(stella_repo_errmsg(f->r), "--skip-grace"));
+  assert_int_equal(stella_repo_rekor_key_remove(f->r, "no-such-key", 0, 1,
+                                                NULL), STELLA_E_NOT_FOUND);
+  f->now += DAY + 1; /* the grace period (timestamp expiry) has passed */
+  assert_int_equal(stella_repo_rekor_key_remove(f->r, "rekor-key-v1", 0, 0,
+                                                NULL), STELLA_OK);
+  /* the last valid key can never be removed */
+  assert_int_equal(stella_repo_rekor_key_remove(f->r, "rekor-key-v2", 0, 1,
+                                                NULL), STELLA_E_INVALID_ARG);
+  assert_int_equal(stella_repo_sign(f->r, NULL, NULL, NULL), STELLA_OK);
+  assert_int_equal(stella_repo_publish(f->r, f->web), STELLA_OK);
+}
+
+static void test_signing_keys(void **state) {
+  fx *f = *state;
+  char out[160], why[256];
+  servicemap sm = {0};
+  sbuf b = SBUF_INIT;
+  snprintf(out, sizeof out, "%s/pipeline", f->dir);
+  assert_int_equal(stella_repo_signing_key_generate(f->r, NULL, "ci-2026",
+                                                    out, "new key"),
+                   STELLA_OK);
+  assert_int_equal(stella_repo_signing_key_generate(f->r, NULL, "ci-2026",
+                                                    out, NULL),
+                   STELLA_E_EXISTS);
+  char p[256];
+  struct stat st;
+  snprintf(p, sizeof p, "%s/ci-2026.pem", out);
+  assert_int_equal(stat(p, &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0600);
+  f->now += 3600;
+  assert_int_equal(stella_repo_signing_key_retire(f->r, "ci-2026",
+                                                  f->now - 600, "leaked"),
+                   STELLA_OK);
+  assert_int_equal(stella_repo_signing_key_retire(f->r, "nope", 0, NULL),
+                   STELLA_E_NOT_FOUND);
+  char *sk = staged(f, "staged/targets/signing_keys.json");
+  assert_int_equal(fs_read_file(sk, 0, &b), STELLA_OK);
+  assert_int_equal(servicemap_add_signing_keys(&sm, b.data, b.len, why,
+                                               sizeof why), STELLA_OK);
+  assert_int_equal(sm.n_keys, 1);
+  assert_string_equal(sm.keys[0].kind, "signing");
+  assert_string_equal(sm.keys[0].name, "ci-2026");
+  assert_string_equal(sm.keys[0].status, "compromised");
+  assert_int_equal(sm.keys[0].valid_until, f->now - 600);
+  servicemap_clear(&sm);
+  sbuf_free(&b);
+  free(sk);
+  assert_int_equal(stella_repo_sign(f->r, NULL, NULL, NULL), STELLA_OK);
+  assert_int_equal(stella_repo_publish(f->r, f->web), STELLA_OK);
+}
+
+static void test_signing_keys_parser_rejects(void **state) {
+  (void)state;
+  servicemap sm = {0};
+  char why[256];
+  static const char *const bad[] = {
+    "[]", "{\"signingKeys\": {}}",
+    "{\"signingKeys\": [{\"name\": \"a\", \"status\": \"maybe\", "
+    "\"rawBytes\": \"AAAA\"}]}",
+    "{\"signingKeys\": [{\"name\": \"a\", \"status\": \"active\"}]}",
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    assert_int_not_equal(servicemap_add_signing_keys(&sm, bad[i],
+                                                     strlen(bad[i]), why,
+                                                     sizeof why), STELLA_OK);
+    assert_int_equal(sm.n_keys, 0);
+  }
+  servicemap_clear(&sm);
+}
+
+static void diff_collect(void *ctx, const char *line) {
+  sbuf *b = ctx;
+  sbuf_printf(b, "%s\n", line);
+}
+
+static void test_diff(void **state) {
+  fx *f = *state;
+  sbuf b = SBUF_INIT;
+  size_t n = 0;
+  assert_int_equal(stella_repo_diff(f->r, diff_collect, &b, &n), STELLA_OK);
+  assert_int_equal(n, 0);
+  assert_int_equal(stella_repo_endpoint_swap(f->r, "https://dr.test",
+                                             "INC-7"), STELLA_OK);
+  assert_int_equal(stella_repo_diff(f->r, diff_collect, &b, &n), STELLA_OK);
+  assert_true(n >= 2);
+  assert_non_null(strstr(b.data, "Rekor primary endpoint: "
+                                 "https://rekor.example.test -> "
+                                 "https://dr.test"));
+  assert_non_null(strstr(b.data, "INC-7"));
+  sbuf_free(&b);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown(test_init_service_map_parses, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(test_init_key_files_private, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(test_init_refuses, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_not_a_repo, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_nothing_changed_publish_is_noop,
+                                    setup, teardown),
+    cmocka_unit_test_setup_teardown(test_swap_bumps_versions, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(test_key_not_authorized, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(test_key_missing_or_wrong, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(test_key_readable_by_others, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(test_threshold_cannot_be_met, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(test_unwritable_web_root, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(test_preflight_refuses_expired, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(test_preflight_refuses_rollback, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(test_rekor_key_grace, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_signing_keys, setup, teardown),
+    cmocka_unit_test(test_signing_keys_parser_rejects),
+    cmocka_unit_test_setup_teardown(test_diff, setup, teardown),
+  };
+  int rc = cmocka_run_group_tests(tests, NULL, NULL);
+  sbuf_free(&tree_acc);
+  return rc;
+}
