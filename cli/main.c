@@ -126,73 +126,6 @@ static const cli_opt opt_t_since = OPT_ARG("--compromised-since", "T",
 static const cli_opt opt_t_skip_grace = OPT_FLAG("--skip-grace", skip_grace,
     "remove before the grace period (every client has synced)");
 static const cli_opt opt_t_out_dir = OPT_ARG("--out", "DIR", out,
-    "where the key pair goes (NAME.pem 0600, NAME.pub)");
-static const cli_opt opt_t_sk_repo = OPT_ARG("--repo", "DIR", repo,
-    "repository to publish the key in (default: $STELLA_TUF_REPO)");
-static const cli_opt opt_t_old_key = OPT_ARG("--old-key", "NAME", old_key,
-    "the signing key to retire");
-static const cli_opt *const opts_t_init[] = {
-  &opt_t_repo, &opt_t_rekor_url, &opt_t_rekor_key, &opt_t_root_keys,
-  &opt_t_root_threshold, &opt_t_key_type, &opt_t_mirror_url,
-  &opt_t_publish_to, &opt_help, NULL};
-static const cli_opt *const opts_t_sign[] = {
-  &opt_t_repo, &opt_t_role, &opt_t_key, &opt_json, &opt_help, NULL};
-static const cli_opt *const opts_t_publish[] = {
-  &opt_t_repo, &opt_t_to, &opt_help, NULL};
-static const cli_opt *const opts_t_diff[] = {&opt_t_repo, &opt_help, NULL};
-static const cli_opt *const opts_t_swap[] = {
-  &opt_t_repo, &opt_t_new_rekor_url, &opt_t_note, &opt_help, NULL};
-static const cli_opt *const opts_t_endpoint[] = {
-  &opt_t_repo, &opt_t_rekor_url, &opt_t_note, &opt_help, NULL};
-static const cli_opt *const opts_t_key_add[] = {
-  &opt_t_repo, &opt_t_new_key, &opt_t_name, &opt_t_note, &opt_help, NULL};
-static const cli_opt *const opts_t_key_remove[] = {
-  &opt_t_repo, &opt_t_old_key_name, &opt_t_since, &opt_t_skip_grace,
-  &opt_t_note, &opt_help, NULL};
-static const cli_opt *const opts_t_sk_generate[] = {
-  &opt_t_key_type, &opt_t_name, &opt_t_out_dir, &opt_t_sk_repo, &opt_t_note,
-  &opt_help, NULL};
-static const cli_opt *const opts_t_sk_retire[] = {
-  &opt_t_old_key, &opt_t_since, &opt_t_sk_repo, &opt_t_note, &opt_help,
-  NULL};
-/* tuf repo/sign/publish/diff and the staged changes (cmd_tuf.c). */
-static const cli_opt opt_t_repo = OPT_ARG("--repo", "DIR", repo,
-    "the repository workspace (default: the current folder)");
-static const cli_opt opt_t_rekor_url = OPT_ARG("--rekor-url", "URL",
-    rekor_url, "a Rekor endpoint URL (http:// or https://)");
-static const cli_opt opt_t_rekor_key = OPT_ARG("--rekor-key", "FILE.pub",
-    rekor_key, "the transparency log's PEM public key");
-static const cli_opt opt_t_root_keys = OPT_ARG("--root-keys", "N", root_keys,
-    "root key holders, one key file each in DIR/keys/root/ (default 1)");
-static const cli_opt opt_t_root_threshold = OPT_ARG("--root-threshold", "M",
-    root_threshold, "root signatures needed, 1..N (default 1)");
-static const cli_opt opt_t_key_type = OPT_ARG("--key-type", "TYPE", key_type,
-    "ed25519 or ecdsa-p256");
-static const cli_opt opt_t_mirror_url = OPT_ARG("--mirror-url", "URL",
-    rekor_url, "a Rekor mirror endpoint (repeatable)");
-static const cli_opt opt_t_publish_to = OPT_ARG("--publish-to", "DIR",
-    publish_to, "default web root for `stella tuf publish`");
-static const cli_opt opt_t_role = OPT_ARG("--role", "ROLE", role,
-    "root, targets, snapshot or timestamp (with --key)");
-static const cli_opt opt_t_key = OPT_ARG("--key", "FILE", key,
-    "a key holder's private key file (PEM PKCS#8, mode 0600)");
-static const cli_opt opt_t_to = OPT_ARG("--to", "DIR", to,
-    "web root to publish to (default: the repository's publish_to)");
-static const cli_opt opt_t_new_rekor_url = OPT_ARG("--new-rekor-url", "URL",
-    new_rekor_url, "the Rekor URL that becomes the primary endpoint");
-static const cli_opt opt_t_note = OPT_ARG("--note", "TEXT", note,
-    "why: recorded with the change and in CHANGELOG");
-static const cli_opt opt_t_new_key = OPT_ARG("--new-key", "FILE.pub",
-    new_key, "the new transparency log PEM public key");
-static const cli_opt opt_t_name = OPT_ARG("--name", "NAME", name,
-    "the key's name (default: from the file name / the date)");
-static const cli_opt opt_t_old_key_name = OPT_ARG("--old-key-name", "NAME",
-    old_key_name, "the log key to end (e.g. rekor-key-v1)");
-static const cli_opt opt_t_since = OPT_ARG("--compromised-since", "T",
-    compromised_since, "RFC 3339: the key is untrusted from T on");
-static const cli_opt opt_t_skip_grace = OPT_FLAG("--skip-grace", skip_grace,
-    "remove before the grace period (every client has synced)");
-static const cli_opt opt_t_out_dir = OPT_ARG("--out", "DIR", out,
     "where the key pair goes: NAME.pem (0600), NAME.pub (default: .)");
 static const cli_opt opt_t_sk_repo = OPT_ARG("--repo", "DIR", repo,
     "repository to publish the key in (default: $STELLA_TUF_REPO)");
@@ -261,48 +194,6 @@ static const cli_cmd cli_commands[] = {
   {.name = "tuf ceremony finalize", .usage = "[--repo DIR]",
    .help = "both thresholds met and a client accepts it: stage root N+1",
    .opts = opts_cer_finalize, .run = cmd_ceremony_finalize},
-  {.name = "tuf repo init",
-   .usage = "--repo DIR --rekor-url URL --rekor-key FILE.pub [--root-keys N "
-            "--root-threshold M] [--key-type T] [--mirror-url URL]... "
-            "[--publish-to DIR]",
-   .help = "create a TUF repository workspace: keys, root v1, service map",
-   .opts = opts_t_init, .run = cmd_tuf_repo_init, .passthrough = 1},
-  {.name = "tuf sign", .usage = "[--repo DIR] [--role R --key FILE] [--json]",
-   .help = "sign staged changes (versions, expiries); list missing signatures",
-   .opts = opts_t_sign, .run = cmd_tuf_sign},
-  {.name = "tuf publish", .usage = "[--repo DIR] [--to WEBROOT]",
-   .help = "preflight with our own client, then publish (timestamp last)",
-   .opts = opts_t_publish, .run = cmd_tuf_publish},
-  {.name = "tuf diff", .usage = "[--repo DIR]",
-   .help = "what the staged state changes against the published one",
-   .opts = opts_t_diff, .run = cmd_tuf_diff},
-  {.name = "tuf endpoint swap",
-   .usage = "[--repo DIR] --new-rekor-url URL --note TEXT",
-   .help = "stage a new primary Rekor endpoint; the old one's validity ends",
-   .opts = opts_t_swap, .run = cmd_tuf_endpoint_swap},
-  {.name = "tuf endpoint add", .usage = "[--repo DIR] --rekor-url URL",
-   .help = "stage a Rekor mirror endpoint, valid from now",
-   .opts = opts_t_endpoint, .run = cmd_tuf_endpoint_add},
-  {.name = "tuf endpoint remove", .usage = "[--repo DIR] --rekor-url URL",
-   .help = "stage the end of a Rekor endpoint's validity",
-   .opts = opts_t_endpoint, .run = cmd_tuf_endpoint_remove},
-  {.name = "tuf rekor-key add",
-   .usage = "[--repo DIR] --new-key FILE.pub [--name NAME]",
-   .help = "stage a new transparency log key, valid from now",
-   .opts = opts_t_key_add, .run = cmd_tuf_rekor_key_add},
-  {.name = "tuf rekor-key remove-old",
-   .usage = "[--repo DIR] --old-key-name NAME [--compromised-since T] "
-            "[--skip-grace]",
-   .help = "stage the end of an old log key's validity",
-   .opts = opts_t_key_remove, .run = cmd_tuf_rekor_key_remove},
-  {.name = "tuf signing-key generate",
-   .usage = "[--key-type ecdsa-p256] [--name NAME] --out DIR [--repo DIR]",
-   .help = "new attestation signing key pair, staged as a trusted key",
-   .opts = opts_t_sk_generate, .run = cmd_tuf_signing_key_generate},
-  {.name = "tuf signing-key retire",
-   .usage = "--old-key NAME [--compromised-since T] [--repo DIR]",
-   .help = "stage a signing key as retired (or compromised since T)",
-   .opts = opts_t_sk_retire, .run = cmd_tuf_signing_key_retire},
   {.name = "tuf repo init",
    .usage = "--repo DIR --rekor-url URL --rekor-key FILE.pub [--root-keys N "
             "--root-threshold M] [--key-type T] [--mirror-url URL]... "
