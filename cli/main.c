@@ -458,7 +458,22 @@ static int cli_setup_clock(cli_ctx *ctx, stella_clock *clock,
 }
 
 /* `stella trust` without a known subcommand: its help, or one error line. */
+/* `stella trust snapshot` without export or import: its help, or one
+ * error line. */
+static int cli_snapshot_group(int argc, char **argv, int i) {
+  if (i < argc && (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))) {
+    cli_print_list(stdout, "trust snapshot ");
+    return CLI_EXIT_OK;
+  }
+  return cli_error(NULL, CLI_EXIT_USAGE, "trust snapshot: %s%s%s (export or "
+                   "import; see `stella trust snapshot --help`)",
+                   i < argc ? "unknown command '" : "which command?",
+                   i < argc ? argv[i] : "", i < argc ? "'" : "");
+}
+
 static int cli_trust_group(int argc, char **argv, int i) {
+  if (i < argc && !strcmp(argv[i], "snapshot"))
+    return cli_snapshot_group(argc, argv, i + 1);
   if (i < argc && (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))) {
     cli_print_list(stdout, "trust ");
     return CLI_EXIT_OK;

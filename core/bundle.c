@@ -1083,8 +1083,27 @@ static stella_err bundle_apply_settings(bundle_import *im, const char *file) {
   return e;
 }
 
+/* Side folders of imports killed midway (HOME/.tuf.import-*, and the
+ * .old-* a two-rename swap leaves). Only with the lock held. */
+static void bundle_sweep(const char *home) {
+  DIR *d = opendir(home);
+  struct dirent *de;
+  while (d && (de = readdir(d))) {
+    if (strncmp(de->d_name, ".tuf.import-", 12) != 0 &&
+        strncmp(de->d_name, ".old-", 5) != 0)
+      continue;
+    char *path = fs_join(home, de->d_name);
+    if (path)
+      statedir_rm_tree(path);
+    free(path);
+  }
+  if (d)
+    closedir(d);
+}
+
 static stella_err bundle_import_locked(bundle_import *im, const char *file) {
   int64_t expires;
+  bundle_sweep(im->h.home);
   stella_err e = bundle_read(im->t, file, &im->b);
   if (!e)
     e = bundle_check_manifest(im->t, file, &im->b, im->info);

@@ -66,6 +66,8 @@ src=$work/site-a bundle=$work/bundle.tar.zst
 run 0 "stella trust --help" -- trust --help && expect_in "$out" "trust snapshot export" "trust help lists snapshot export"
 run 0 "import --help" -- trust snapshot import --help && expect_in "$out" "FILE \[--force\]" "import help shows FILE [--force]"
 run 0 "export --help" -- trust snapshot export --help && expect_in "$out" "--include-root" "export help shows --include-root"
+run 0 "trust snapshot --help" -- trust snapshot --help && expect_in "$out" "trust snapshot import" "snapshot group help lists import"
+run 2 "trust snapshot without a command" -- trust snapshot && one_line_stderr "snapshot without a command"
 run 2 "export without --out" -- --home "$src" trust snapshot export && one_line_stderr "export without --out"
 run 2 "import without FILE" -- --home "$src" trust snapshot import && one_line_stderr "import without FILE"
 run 2 "import with two files" -- --home "$src" trust snapshot import a b

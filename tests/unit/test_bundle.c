@@ -444,10 +444,25 @@ static void test_root_change_needs_force(void **state) {
   assert_false(info.anchor_from_bundle);
   assert_same_status(f->src, home);
   /* Same root now: no confirmation needed, the current-root bundle will
-   * do, and importing again is harmless. */
+   * do, and importing again is harmless; an import killed midway left a
+   * side folder, which the next import removes. */
+  char debris[512];
+  snprintf(debris, sizeof debris, "%s/.tuf.import-dead01", home);
+  assert_int_equal(mkdir(debris, 0700), 0);
   assert_int_equal(import(home, f->cur, 0, &info, NULL, 0), STELLA_OK);
   assert_int_equal(info.root_before, 15);
+  assert_int_equal(access(debris, F_OK), -1);
   assert_same_status(f->src, home);
+  /* The import kept the root history; `trust init --force` starts over. */
+  char hist[512];
+  snprintf(hist, sizeof hist, "%s/tuf/root-history/15.root.json", home);
+  assert_int_equal(access(hist, F_OK), 0);
+  stella_trust *t = open_home(home);
+  assert_int_equal(stella_trust_init(t, f->url, f->root1, 1), STELLA_OK);
+  stella_trust_free(t);
+  assert_int_equal(access(hist, F_OK), -1);
+  snprintf(hist, sizeof hist, "%s/tuf/root-history/1.root.json", home);
+  assert_int_equal(access(hist, F_OK), 0);
 }
 
 static void test_rollback_refused(void **state) {
