@@ -104,9 +104,9 @@ static char *ceremony_abs(const repo_ws *ws, const char *recorded) {
 
 /* ---- Root N --------------------------------------------------------------- */
 
-/* Root N: the published root, or the staged one when nothing is published
- * yet. Refuses while a different root is staged but not published: the
- * ceremony must build on what clients hold. */
+/* Root N: the published root, the one clients hold and walk from. Refuses
+ * before the first publish (no client could reach root N+1) and while a
+ * different root is staged but not published. */
 static stella_err ceremony_root_n(stella_repo *r, json_t **out) {
   char err[512] = "";
   json_t *staged = NULL, *published = NULL;
@@ -115,8 +115,11 @@ static stella_err ceremony_root_n(stella_repo *r, json_t **out) {
     return repo_fail(r, e, "reading the staged root failed: %s", err);
   e = repo_published_load(r->ws, "root", &published);
   if (e == STELLA_E_NOT_FOUND) {
-    *out = staged;
-    return STELLA_OK;
+    json_decref(staged);
+    return repo_fail(r, STELLA_E_NOT_INITIALIZED, "nothing is published "
+                     "yet: a new root must build on the root clients hold "
+                     "(publish first with `stella tuf publish --repo %s`)",
+                     r->ws->dir);
   }
   if (e) {
     json_decref(staged);

@@ -62,6 +62,11 @@ static int setup(void **state) {
     fprintf(stderr, "repo init: %s\n", stella_repo_errmsg(f->r));
     return -1;
   }
+  /* Root v1 is published: the ceremony builds on what clients hold. */
+  if (stella_repo_publish(f->r, NULL) != STELLA_OK) {
+    fprintf(stderr, "publish: %s\n", stella_repo_errmsg(f->r));
+    return -1;
+  }
   f->notes[0] = '\0';
   *state = f;
   return 0;
@@ -154,6 +159,22 @@ static void test_init_refuses_second_unless_force(void **state) {
   assert_true(fs_exists(at(f, "keys/root-next/holder-1.pem", path)));
   assert_false(fs_exists(at(f, "keys/root-next/holder-4.pem", path)));
   assert_non_null(strstr(f->notes, "archived unused key file"));
+}
+
+static void test_init_refused_before_first_publish(void **state) {
+  fixture *f = *state;
+  char pub[128], repo[128];
+  stella_repo *r = stella_repo_new(NULL, NULL, NULL);
+  snprintf(pub, sizeof pub, "%s/rekor-key-v1.pub", f->dir);
+  snprintf(repo, sizeof repo, "%s/unpublished", f->dir);
+  stella_repo_init_opts o = {.rekor_url = "https://rekor.example.test",
+                             .rekor_key_file = pub};
+  assert_int_equal(stella_repo_init(r, repo, &o), STELLA_OK);
+  stella_ceremony_init_opts c = {.threshold = 1, .keys = 1};
+  assert_int_equal(stella_repo_ceremony_init(r, &c, NULL),
+                   STELLA_E_NOT_INITIALIZED);
+  assert_non_null(strstr(stella_repo_errmsg(r), "stella tuf publish"));
+  stella_repo_free(r);
 }
 
 static void test_init_bad_threshold(void **state) {
@@ -334,8 +355,6 @@ static void test_finalize_then_publish(void **state) {
   fixture *f = *state;
   stella_ceremony_status st;
   char path[256];
-  if (stella_repo_publish(f->r, NULL) != STELLA_OK)
-    fail_msg("publish v1: %s", stella_repo_errmsg(f->r));
   start_3_of_5(f, &st);
   const char *keys[] = {"keys/root/holder-1.pem", "keys/root/holder-3.pem",
                         "keys/root-next/holder-1.pem",
@@ -374,6 +393,41 @@ static void test_finalize_then_publish(void **state) {
   if (stella_repo_publish(f->r, NULL) != STELLA_OK)
     fail_msg("publish v2: %s", stella_repo_errmsg(f->r));
   assert_int_equal(staged_root_version(f, "published/2.root.json"), 2);
+  /* The next ceremony builds on root v2 and knows its holders' files. */
+  o.threshold = 2;
+  o.keys = 3;
+  assert_int_equal(stella_repo_ceremony_init(f->r, &o, &st), STELLA_OK);
+  assert_int_equal(st.version, 3);
+  assert_int_equal(st.old_root.version, 2);
+  assert_int_equal(st.old_root.need, 3);
+  assert_int_equal(st.old_root.n_keys, 5);
+  for (size_t i = 0; i < st.old_root.n_keys; i++)
+    assert_non_null(strstr(st.old_root.keys[i].holder, "keys/root/holder-"));
+}
+
+static void test_ecdsa_keys_out_of_tree(void **state) {
+  fixture *f = *state;
+  stella_ceremony_status st;
+  char out[128], path[256];
+  int sets = 0;
+  snprintf(out, sizeof out, "%s/usb-keys", f->dir);
+  stella_ceremony_init_opts o = {.threshold = 1, .keys = 2,
+                                 .algorithm = "ecdsa-p256", .out_dir = out};
+  assert_int_equal(stella_repo_ceremony_init(f->r, &o, &st), STELLA_OK);
+  assert_string_equal(st.new_root.keys[0].holder, strcat(strcpy(path, out),
+                                                         "/holder-1.pem"));
+  assert_int_equal(stella_repo_ceremony_sign(f->r, path, NULL, NULL, &sets,
+                                             &st),
+                   STELLA_OK);
+  assert_int_equal(sets, STELLA_CEREMONY_NEW);
+  assert_int_equal(st.new_root.have, 1);
+  assert_int_equal(sign_with(f, "keys/root/holder-1.pem", NULL, &st), 0);
+  assert_int_equal(sign_with(f, "keys/root/holder-2.pem", NULL, &st), 0);
+  assert_true(st.ready);
+  if (stella_repo_ceremony_finalize(f->r, &st) != STELLA_OK)
+    fail_msg("finalize: %s", stella_repo_errmsg(f->r));
+  assert_true(fs_exists(at(f, "keys/root/holder-2.pem", path)));
+  assert_false(fs_exists(strcat(strcpy(path, out), "/holder-2.pem")));
 }
 
 int main(void) {
@@ -383,6 +437,8 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_init_refuses_second_unless_force,
                                     setup, teardown),
     cmocka_unit_test_setup_teardown(test_init_bad_threshold, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_init_refused_before_first_publish,
+                                    setup, teardown),
     cmocka_unit_test_setup_teardown(test_counts_both_sets_apart, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(test_key_in_neither_set_refused, setup,
@@ -398,6 +454,8 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_tampered_root_refused, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(test_travelled_copy_merges, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(test_ecdsa_keys_out_of_tree, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(test_finalize_then_publish, setup,
                                     teardown),
