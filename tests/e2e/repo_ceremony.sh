@@ -99,6 +99,12 @@ chmod 600 "$work/stranger.pem"
 run 1 "sign with a key in neither set" -- stella tuf ceremony sign \
   --repo "$repo" --key "$work/stranger.pem" && one_line_stderr "stranger key" &&
   expect_in "$err" "not a root key of v1 nor of v2" "says the key is in neither set"
+run 1 "sign with a missing key file" -- stella tuf ceremony sign \
+  --repo "$repo" --key "$work/no-such.pem" && one_line_stderr "missing key file" &&
+  expect_in "$err" "no-such.pem" "names the missing key file"
+run 1 "a folder that is not a repository" -- "$ceremony" status --repo "$work" &&
+  one_line_stderr "not a repository" &&
+  expect_in "$err" "not a repository workspace" "says it is not a workspace"
 cp "$repo/keys/root/holder-2.pem" "$work/leaky.pem"; chmod 644 "$work/leaky.pem"
 run 1 "sign with a group-readable key file" -- stella tuf ceremony sign \
   --repo "$repo" --key "$work/leaky.pem" && expect_in "$err" "chmod 600" "says chmod 600"
