@@ -33,6 +33,7 @@ typedef struct cli_args {
   const char *rekor_url, *rekor_key, *new_rekor_url, *new_key;
   const char *root_keys, *root_threshold, *key_type, *publish_to, *role;
   const char *to, *note, *name, *old_key_name, *old_key, *compromised_since;
+  const char *mirror_url; /* the last one; cmd_tuf.c collects every one */
   int skip_grace;
   int force;
   int allow_stale;

@@ -102,7 +102,7 @@ static const cli_opt opt_t_root_threshold = OPT_ARG("--root-threshold", "M",
 static const cli_opt opt_t_key_type = OPT_ARG("--key-type", "TYPE", key_type,
     "ed25519 or ecdsa-p256");
 static const cli_opt opt_t_mirror_url = OPT_ARG("--mirror-url", "URL",
-    rekor_url, "a Rekor mirror endpoint (repeatable)");
+    mirror_url, "a Rekor mirror endpoint (repeatable)");
 static const cli_opt opt_t_publish_to = OPT_ARG("--publish-to", "DIR",
     publish_to, "default web root for `stella tuf publish`");
 static const cli_opt opt_t_role = OPT_ARG("--role", "ROLE", role,

@@ -34,7 +34,8 @@ step "log keys (made by stella itself, no openssl needed)"
 step "repo init (3 root holders, threshold 2) and first publish"
 "$S" tuf repo init --repo "$repo" --rekor-url http://rekor.test \
   --rekor-key "$tmp/logkeys/rekor-key-v1.pub" --root-keys 3 \
-  --root-threshold 2 --publish-to "$web" >/dev/null
+  --root-threshold 2 --mirror-url http://mirror.test --publish-to "$web" \
+  >/dev/null
 [[ $(stat -c %a "$repo/keys/root/holder-2.pem") == 600 ]] ||
   fail "root key file is not 0600"
 (cd "$repo" && scripts/publish.sh) >/dev/null
@@ -46,8 +47,9 @@ serve_start "$web"
 "$S" trust sync
 "$S" trust status --show-endpoints --json | check_json '
 e=[x for x in d["endpoints"] if x["kind"]=="rekor"]
-assert e[0]["url"]=="http://rekor.test" and e[0]["valid_until"] is None, e' \
-  "initial endpoint not served"
+assert [x["url"] for x in e]==["http://rekor.test", "http://mirror.test"], e
+assert all(x["valid_until"] is None for x in e), e' \
+  "initial endpoints not served"
 
 step "disaster-swap-endpoint.sh to the mirror, sign, publish"
 "$SCRIPTS/disaster-swap-endpoint.sh" --repo "$repo" \
@@ -67,6 +69,8 @@ e=[x for x in d["endpoints"] if x["kind"]=="rekor"]
 assert e[0]["url"]=="http://127.0.0.1:1/mirror" and e[0]["valid_until"] is None, e
 old=[x for x in e if x["url"]=="http://rekor.test"]
 assert old and old[0]["valid_until"] is not None, e
+m=[x for x in e if x["url"]=="http://mirror.test"]
+assert m and m[0]["valid_until"] is None, e
 assert d["roles"]["targets"]["version"]==2, d["roles"]' \
   "swap not visible to the client"
 
