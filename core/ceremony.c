@@ -562,6 +562,24 @@ static stella_err ceremony_stage(stella_repo *r, const json_t *old_env,
   return e;
 }
 
+/* The CHANGELOG line and the closing note of init. */
+static void ceremony_record_init(stella_repo *r, const json_t *old_env,
+                                 const stella_ceremony_init_opts *o) {
+  char note[256];
+  const json_t *old_root_role = json_object_get(
+      json_object_get(ceremony_signed(old_env), "roles"), "root");
+  snprintf(note, sizeof note, "root v%lld staged: %d of %d %s keys (needs "
+           "%d of root v%lld's keys too)",
+           (long long)ceremony_version(old_env) + 1, o->threshold, o->keys,
+           ceremony_alg(r->ws, o),
+           (int)json_integer_value(json_object_get(old_root_role,
+                                                   "threshold")),
+           (long long)ceremony_version(old_env));
+  if (repo_changelog(r->ws, "root-ceremony-init", note))
+    repo_note(r, "warning: recording the ceremony in CHANGELOG failed");
+  repo_note(r, "%s in %s", note, CEREMONY_ROOT);
+}
+
 static int ceremony_in_progress(const repo_ws *ws) {
   char *p = repo_path(ws, CEREMONY_ROOT);
   int yes = !p || fs_exists(p);
@@ -616,19 +634,8 @@ stella_err stella_repo_ceremony_init(stella_repo *r,
   if (!e)
     e = ceremony_stage(r, old_env, signed_obj, old_holders, new_holders,
                        out_dir, opts);
-  if (!e) {
-    char note[256];
-    snprintf(note, sizeof note, "root v%lld staged: %d of %d %s keys "
-             "(needs %d of root v%lld's keys too)",
-             (long long)ceremony_version(old_env) + 1, opts->threshold,
-             opts->keys, ceremony_alg(r->ws, opts),
-             (int)json_integer_value(json_object_get(json_object_get(
-                 json_object_get(ceremony_signed(old_env), "roles"), "root"),
-                 "threshold")),
-             (long long)ceremony_version(old_env));
-    repo_changelog(r->ws, "root-ceremony-init", note);
-    repo_note(r, "%s in %s", note, CEREMONY_ROOT);
-  }
+  if (!e)
+    ceremony_record_init(r, old_env, opts);
   json_decref(signed_obj);
   json_decref(keys);
   json_decref(keyids);
@@ -943,7 +950,9 @@ stella_err stella_repo_ceremony_finalize(stella_repo *r,
              (long long)now_st.version, now_st.new_root.need,
              now_st.new_root.n_keys, now_st.old_root.have,
              (long long)now_st.old_root.version, now_st.old_root.need);
-    repo_changelog(r->ws, "root-ceremony-finalize", note);
+    if (repo_changelog(r->ws, "root-ceremony-finalize", note))
+      repo_note(r, "warning: recording the ceremony in CHANGELOG failed "
+                "(add it by hand)");
     ceremony_cleanup(r, &c);
     repo_note(r, "%s", note);
   }
