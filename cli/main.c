@@ -131,12 +131,14 @@ static const cli_opt opt_t_sk_repo = OPT_ARG("--repo", "DIR", repo,
     "repository to publish the key in (default: $STELLA_TUF_REPO)");
 static const cli_opt opt_t_old_key = OPT_ARG("--old-key", "NAME", old_key,
     "the signing key to retire");
+static const cli_opt opt_t_json = OPT_FLAG("--json", json,
+    "print {ready, missing[]} as JSON (docs/repository.md)");
 static const cli_opt *const opts_t_init[] = {
   &opt_t_repo, &opt_t_rekor_url, &opt_t_rekor_key, &opt_t_root_keys,
   &opt_t_root_threshold, &opt_t_key_type, &opt_t_mirror_url,
   &opt_t_publish_to, &opt_help, NULL};
 static const cli_opt *const opts_t_sign[] = {
-  &opt_t_repo, &opt_t_role, &opt_t_key, &opt_json, &opt_help, NULL};
+  &opt_t_repo, &opt_t_role, &opt_t_key, &opt_t_json, &opt_help, NULL};
 static const cli_opt *const opts_t_publish[] = {
   &opt_t_repo, &opt_t_to, &opt_help, NULL};
 static const cli_opt *const opts_t_diff[] = {&opt_t_repo, &opt_help, NULL};
