@@ -138,8 +138,8 @@ typedef struct stella_repo_missing {
   int have, need;        /* valid signatures from authorized keys */
   int keys;              /* keyids the root authorizes for the role (need >
                             keys: the threshold can never be met) */
-  char keyids[1024];     /* authorized keyids not yet signed, ", "-joined,
-                            each with its holder file name when known */
+  char keyids[1024];     /* authorized keyids not yet signed: the first 16
+                            hex digits of each, ", "-joined */
 } stella_repo_missing;
 
 /* `stella tuf sign`: bumps the version of every role whose content changed
