@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "console.h"
 
@@ -281,11 +282,25 @@ int cli_exit_for(stella_err e) {
 stella_trust *cli_open_trust(const cli_ctx *ctx, const cli_args *args) {
   stella_err e = STELLA_OK;
   stella_trust *t = stella_trust_open(args->home, ctx->clock, &e);
-  if (!t)
+  const char *home = args->home ? args->home : "(default)";
+  struct stat st;
+  if (t)
+    return t;
+  if (e == STELLA_E_FORMAT)
+    cli_error(ctx, CLI_EXIT_FAIL, "the state database %s/stella.db is "
+              "damaged or not a stella database (move it aside, then run "
+              "`stella trust init --force` again)", home);
+  else if (e == STELLA_E_UNSUPPORTED)
+    cli_error(ctx, CLI_EXIT_FAIL, "the state database %s/stella.db was "
+              "written by a newer stella (upgrade stella)", home);
+  else if (args->home && stat(args->home, &st) == 0 && !S_ISDIR(st.st_mode))
+    cli_error(ctx, CLI_EXIT_FAIL, "the state folder %s is not a folder "
+              "(pass --home DIR naming a folder)", home);
+  else
     cli_error(ctx, CLI_EXIT_FAIL, "opening the state folder %s failed: %s "
               "(pass --home DIR or set STELLA_HOME to a writable folder)",
-              args->home ? args->home : "(default)", stella_strerror(e));
-  return t;
+              home, stella_strerror(e));
+  return NULL;
 }
 
 /* ---- Help, generated from the table ------------------------------------------ */

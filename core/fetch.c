@@ -11,6 +11,9 @@
 #define FETCH_DEFAULT_CONNECT_MS 10000L
 #define FETCH_DEFAULT_TOTAL_MS 60000L
 #define FETCH_DEFAULT_LOW_SPEED_SECS 15L
+/* Bytes per read and write callback: fewer calls for big metadata files
+ * (curl's default is 16 KiB). */
+#define FETCH_BUFFER_BYTES (256L * 1024)
 
 typedef struct fetch_curl {
   CURL *easy;
@@ -24,6 +27,8 @@ typedef struct fetch_sink {
   size_t max_bytes;  /* cap on the bytes of this reply */
   int too_large;
   int nomem;
+  CURL *easy;
+  int sized;         /* body pre-sized from Content-Length (or tried) */
 } fetch_sink;
 
 static pthread_once_t fetch_global_once = PTHREAD_ONCE_INIT;
@@ -33,12 +38,27 @@ static void fetch_global_init(void) {
   fetch_global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
+/* One allocation of the announced size instead of doubling, which copies a
+ * 13 MB targets file around and touches more memory than it needs. The
+ * Content-Length is only a hint: within the cap, and every byte is still
+ * counted by the write callback. */
+static void fetch_presize(fetch_sink *sink) {
+  curl_off_t announced = -1;
+  sink->sized = 1;
+  if (curl_easy_getinfo(sink->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
+                        &announced) == CURLE_OK &&
+      announced > 0 && (size_t)announced <= sink->max_bytes)
+    sbuf_reserve(sink->body, (size_t)announced); /* else: grow as usual */
+}
+
 /* The cap is enforced here as well as by CURLOPT_MAXFILESIZE_LARGE, since a
  * server may send no Content-Length (chunked) or lie about it. */
 static size_t fetch_write_cb(char *ptr, size_t size, size_t nmemb, void *ud) {
   fetch_sink *sink = ud;
   size_t n = size * nmemb;
   size_t got = sink->body->len - sink->start_len;
+  if (!sink->sized)
+    fetch_presize(sink);
   if (n > sink->max_bytes || got > sink->max_bytes - n) {
     sink->too_large = 1;
     return 0;
@@ -119,8 +139,24 @@ static void fetch_setup(fetch_curl *fc, const char *url, size_t max_bytes,
   curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max_bytes);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, fetch_write_cb);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, sink);
+  curl_easy_setopt(h, CURLOPT_BUFFERSIZE, FETCH_BUFFER_BYTES);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
   curl_easy_setopt(h, CURLOPT_USERAGENT, "stella/0.1");
+}
+
+/* "GET url failed", naming where a redirect led: the operator must not look
+ * for the failure at the first server when another one failed. */
+static long fetch_where(CURL *h, const char *url, char *out, size_t len) {
+  long redirects = 0;
+  char *last = NULL;
+  curl_easy_getinfo(h, CURLINFO_REDIRECT_COUNT, &redirects);
+  curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &last);
+  if (redirects > 0 && last)
+    snprintf(out, len, "GET %s failed after %ld redirect%s to %.1500s", url,
+             redirects, redirects > 1 ? "s" : "", last);
+  else
+    snprintf(out, len, "GET %s failed", url);
+  return redirects;
 }
 
 static stella_err fetch_curl_get(stella_fetcher *f, const char *url,
@@ -129,7 +165,7 @@ static stella_err fetch_curl_get(stella_fetcher *f, const char *url,
                                  size_t errlen) {
   fetch_curl *fc = f->ctx;
   char curl_err[CURL_ERROR_SIZE] = "";
-  fetch_sink sink = {body, body->len, max_bytes, 0, 0};
+  fetch_sink sink = {body, body->len, max_bytes, 0, 0, fc->easy, 0};
   long status = 0;
   if (http_status)
     *http_status = 0;
@@ -148,19 +184,27 @@ static stella_err fetch_curl_get(stella_fetcher *f, const char *url,
   body->len = sink.start_len;
   if (body->data)
     body->data[body->len] = '\0';
+  char where[4096];
+  long redirects = fetch_where(fc->easy, url, where, sizeof where);
   if (rc != CURLE_OK) {
     stella_err e = fetch_map_curl_error(rc, &sink);
     const char *why, *hint;
     fetch_describe(rc, &why, &hint);
+    if (redirects > 0 && e == STELLA_E_INVALID_ARG) {
+      /* The server's doing (file://, ftp://...), not the caller's. */
+      e = STELLA_E_NETWORK;
+      why = "redirect refused";
+      hint = " (only http:// and https:// redirects are followed)";
+    }
     if (errbuf && e == STELLA_E_TOO_LARGE)
-      snprintf(errbuf, errlen, "GET %s failed: reply is over the %zu-byte "
-               "limit", url, max_bytes);
+      snprintf(errbuf, errlen, "%s: reply is over the %zu-byte limit", where,
+               max_bytes);
     else if (errbuf)
-      snprintf(errbuf, errlen, "GET %s failed: %s%s", url, why, hint);
+      snprintf(errbuf, errlen, "%s: %s%s", where, why, hint);
     return e;
   }
   if (errbuf)
-    snprintf(errbuf, errlen, "GET %s failed: HTTP %ld", url, status);
+    snprintf(errbuf, errlen, "%s: HTTP %ld", where, status);
   return (status == 404 || status == 403) ? STELLA_E_NOT_FOUND
                                           : STELLA_E_HTTP;
 }

@@ -87,6 +87,10 @@ stella_err store_open(const char *path, store **out, char *errbuf,
                    "PRAGMA foreign_keys=ON", "setup");
   if (!e)
     e = store_migrate(s);
+  /* Garbage or a damaged file: say so, it is not a permissions problem. */
+  if (e == STELLA_E_IO && (sqlite3_errcode(s->db) == SQLITE_NOTADB ||
+                           sqlite3_errcode(s->db) == SQLITE_CORRUPT))
+    e = STELLA_E_FORMAT;
   if (e) {
     if (errbuf)
       snprintf(errbuf, errlen, "%s: %s", path, s->errmsg);

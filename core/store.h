@@ -18,7 +18,8 @@ typedef struct store store;
 
 /* Opens (creating and migrating if needed) the database at path. On failure
  * *out is NULL and errbuf (may be NULL) says why. A database written by a
- * newer stella (higher schema version) is refused with STELLA_E_UNSUPPORTED. */
+ * newer stella (higher schema version) is refused with STELLA_E_UNSUPPORTED,
+ * a file that is not an sqlite database or is damaged with STELLA_E_FORMAT. */
 stella_err store_open(const char *path, store **out, char *errbuf,
                       size_t errlen);
 void store_close(store *s); /* NULL-safe */

@@ -10,6 +10,7 @@
  */
 #include "stella/stella.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -116,7 +117,8 @@ static stella_err trust_fail_hint(stella_trust *t, stella_err e,
                                   const char *what, const char *why) {
   size_t n = why ? strlen(why) : 0;
   int fetch_hint = n && why[n - 1] == ')' &&
-                   (e == STELLA_E_NETWORK || e == STELLA_E_TIMEOUT);
+                   (e == STELLA_E_NETWORK || e == STELLA_E_TIMEOUT ||
+                    e == STELLA_E_HTTP || e == STELLA_E_NOT_FOUND);
   if (fetch_hint || (n && strstr(why, "; ")))
     return trust_fail(t, e, "%s: %s", what, why);
   return trust_fail(t, e, "%s: %s (%s)", what, n ? why : stella_strerror(e),
@@ -283,6 +285,64 @@ static stella_err trust_swap_dir(const char *fresh, const char *dir,
   return STELLA_OK;
 }
 
+/* One writer per state folder at a time (sync, init): a second one fails
+ * fast instead of interleaving its writes. Returns the held fd, or -1
+ * (errmsg set). */
+static int trust_lock(stella_trust *t) {
+  int fd = open(t->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    trust_fail(t, STELLA_E_IO, "opening %s: %s (%s)", t->lock_path,
+               strerror(errno), trust_hint(STELLA_E_IO));
+    return -1;
+  }
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    trust_fail(t, STELLA_E_IO, "another sync or init is running on %s "
+               "(wait for it to finish, then retry)", t->home);
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/* 1 if name is debris of a write killed midway: fs_write_atomic's
+ * ".NAME.tmp-XXXXXX", a forced download's ".NAME.forced", init's
+ * ".metadata.new-XXXXXX" / ".targets.new-XXXXXX" / ".old-XXXXXX". */
+static int trust_is_debris(const char *name) {
+  static const char *const prefixes[] = {".metadata.new-", ".targets.new-",
+                                         ".old-"};
+  size_t n = strlen(name);
+  if (name[0] != '.' || !strcmp(name, ".") || !strcmp(name, ".."))
+    return 0;
+  if (strstr(name, ".tmp-") || (n > 7 && !strcmp(name + n - 7, ".forced")))
+    return 1;
+  for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+    if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+      return 1;
+  return 0;
+}
+
+static void trust_sweep_dir(const char *dir) {
+  DIR *d = opendir(dir);
+  struct dirent *ent;
+  while (d && (ent = readdir(d))) {
+    char *path = trust_is_debris(ent->d_name) ? fs_join(dir, ent->d_name)
+                                               : NULL;
+    if (path)
+      trust_rm_tree(path);
+    free(path);
+  }
+  if (d)
+    closedir(d);
+}
+
+/* Removes what killed syncs and inits left behind. Only with the lock held:
+ * then no other writer owns a temp file. */
+static void trust_sweep(const stella_trust *t) {
+  trust_sweep_dir(t->tuf_dir);
+  trust_sweep_dir(t->meta_dir);
+  trust_sweep_dir(t->targets_dir);
+}
+
 /* Writes root.json into a new folder first, then swaps it in for the old
  * metadata; the old service map goes too (it came from the old trust). */
 static stella_err trust_install_root(stella_trust *t, const sbuf *root) {
@@ -318,18 +378,54 @@ static int trust_has_root(const stella_trust *t) {
          STELLA_E_NOT_FOUND;
 }
 
+/* Why url cannot name a repository, or NULL. A host is required for
+ * http(s) and an absolute path for file://; user:password@ is refused since
+ * the URL is stored and shown in status and errors; control characters and
+ * blanks would break the one-line outputs. */
+static const char *trust_url_problem(const char *url) {
+  static const char *const schemes[] = {"http://", "https://", "file://"};
+  const char *rest = NULL;
+  for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++)
+    if (strncmp(url, schemes[i], strlen(schemes[i])) == 0)
+      rest = url + strlen(schemes[i]);
+  if (!rest)
+    return "expected an http://, https:// or file:// URL";
+  for (const unsigned char *p = (const unsigned char *)url; *p; p++)
+    if (*p <= ' ' || *p == 0x7f)
+      return "it contains a blank or a control character";
+  if (strncmp(url, "file://", 7) == 0)
+    return *rest == '/' ? NULL : "a file:// URL needs an absolute path "
+                                 "(file:///srv/tuf)";
+  size_t host_len = strcspn(rest, "/?#");
+  if (host_len == 0)
+    return "it names no host";
+  if (memchr(rest, '@', host_len))
+    return "user names and passwords in the URL are not supported (they "
+           "would be stored and shown in status)";
+  return NULL;
+}
+
 /* Normalizes the repository URL (no trailing '/') into out. */
 static stella_err trust_check_url(stella_trust *t, const char *url, char *out,
                                   size_t outlen) {
-  static const char *const schemes[] = {"http://", "https://", "file://"};
-  int known = 0;
-  for (size_t i = 0; url && i < sizeof schemes / sizeof schemes[0]; i++)
-    known |= strncmp(url, schemes[i], strlen(schemes[i])) == 0;
   size_t n = url ? strlen(url) : 0;
-  if (!known || n >= outlen || n > TRUST_URL_MAX)
-    return trust_fail(t, STELLA_E_INVALID_ARG, "bad --tuf-url '%s': "
-                      "expected an http://, https:// or file:// URL (give "
-                      "the repository's base URL)", url ? url : "");
+  const char *problem = url ? trust_url_problem(url) : "no URL given";
+  char shown[81]; /* the start of the URL, control characters as '?' */
+  size_t k;
+  for (k = 0; k + 1 < sizeof shown && k < n; k++)
+    shown[k] = (unsigned char)url[k] < ' ' || url[k] == 0x7f ? '?' : url[k];
+  shown[k] = '\0';
+  if (!problem && (n >= outlen || n > TRUST_URL_MAX))
+    problem = "it is too long";
+  if (problem && strchr(shown, '@')) { /* may hold a password: not shown */
+    snprintf(shown, sizeof shown, "%s", "...");
+    k = n;
+  }
+  if (problem)
+    return trust_fail(t, STELLA_E_INVALID_ARG, "bad --tuf-url '%s%s': %s "
+                      "(give the repository's base URL, e.g. "
+                      "https://tuf-repo-cdn.sigstore.dev)", shown,
+                      n > k ? "..." : "", problem);
   while (n > 0 && url[n - 1] == '/')
     n--;
   memcpy(out, url, n);
@@ -362,10 +458,17 @@ stella_err stella_trust_init(stella_trust *t, const char *tuf_url,
                              const char *root_file, int force) {
   char url[TRUST_URL_MAX + 1], note[TRUST_URL_MAX + 64];
   sbuf root = SBUF_INIT;
+  int lock = -1;
   t->errmsg[0] = '\0';
   stella_err e = trust_check_url(t, tuf_url, url, sizeof url);
   if (!e)
     e = trust_read_root(t, root_file ? root_file : "", &root);
+  /* A sync running now would write the old trust's files into the new
+   * metadata folder after the swap. */
+  if (!e && (lock = trust_lock(t)) < 0)
+    e = STELLA_E_IO;
+  if (!e)
+    trust_sweep(t);
   if (!e && !force && trust_has_root(t))
     e = trust_fail(t, STELLA_E_EXISTS, "trust is already set up in %s "
                    "(pass --force to replace it)", t->home);
@@ -380,29 +483,13 @@ stella_err stella_trust_init(stella_trust *t, const char *tuf_url,
   snprintf(note, sizeof note, "init: %s", url);
   if (!e)
     store_record(t->store, STORE_EVENT_INIT, trust_now(t), 1, note);
+  if (lock >= 0)
+    close(lock);
   sbuf_free(&root);
   return e;
 }
 
 /* ---- sync ---------------------------------------------------------------- */
-
-/* One sync per state folder at a time: a second one fails fast instead of
- * interleaving its writes. Returns the held fd, or -1 (errmsg set). */
-static int trust_lock(stella_trust *t) {
-  int fd = open(t->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    trust_fail(t, STELLA_E_IO, "opening %s: %s (%s)", t->lock_path,
-               strerror(errno), trust_hint(STELLA_E_IO));
-    return -1;
-  }
-  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    trust_fail(t, STELLA_E_IO, "another sync is running on %s (wait for it "
-               "to finish, then retry)", t->home);
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 /* Says loudly what --allow-stale tolerated and remembers it for status. */
 static void trust_report_stale(stella_trust *t, tuf_client *c,
@@ -443,11 +530,14 @@ static stella_err trust_get_service_file(stella_trust *t, tuf_client *c,
   tuf_target *target = NULL;
   char why[512] = "";
   stella_err e = tuf_find_target(c, name, &target);
-  if (!e)
-    e = tuf_download_target(c, target, dest, NULL);
-  tuf_target_free(target);
   if (e == STELLA_E_NOT_FOUND)
-    return e; /* the caller may try another name */
+    return e; /* not listed: the caller may try another name */
+  /* Listed but missing on the server is an error, never a reason to fall
+   * back to the older signing_config format. */
+  if (!e && (e = tuf_download_target(c, target, dest, NULL)) ==
+                STELLA_E_NOT_FOUND)
+    e = STELLA_E_HTTP; /* a 404 for a listed file */
+  tuf_target_free(target);
   if (e)
     return trust_fail_hint(t, e, "fetching service map", tuf_client_errmsg(c));
   e = fs_read_file(dest, TRUST_SERVICE_MAP_MAX, content);
@@ -608,6 +698,7 @@ stella_err stella_trust_sync(stella_trust *t, const stella_sync_opts *opts) {
   int lock = trust_lock(t);
   if (lock < 0)
     return STELLA_E_IO;
+  trust_sweep(t);
   stella_err e = trust_sync_locked(t, opts);
   close(lock);
   return e;
@@ -666,7 +757,12 @@ static stella_err trust_load_service_map(const stella_trust *t,
   for (size_t i = 0; have_root >= 0 && !have_config && i < 2; i++)
     have_config = trust_load_service_file(t, trust_signing_configs[i], &sm,
                                           why, sizeof why);
-  if (have_root == 0 && have_config == 0)
+  if (have_root < 0 || have_config < 0) {
+    char detail[sizeof why];
+    memcpy(detail, why, sizeof why);
+    snprintf(why, sizeof why, "stored service map unreadable: %.400s (run "
+             "`stella trust sync` to fetch it again)", detail);
+  } else if (have_root == 0 && have_config == 0)
     snprintf(why, sizeof why, "no service map yet (run `stella trust sync`)");
   else if (have_root == 0 || have_config == 0)
     snprintf(why, sizeof why, "service map incomplete: %s missing (run "

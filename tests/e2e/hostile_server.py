@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""hostile_server.py - a misbehaving TUF mirror on 127.0.0.1 for
+tests/e2e/trust_hostile.sh.
+
+usage: hostile_server.py DIR RULES_FILE
+Serves DIR; prints "port N" on stdout once listening. Before each request it
+re-reads RULES_FILE (JSON object: fnmatch pattern of the request path ->
+behaviour; first match wins, none = serve the file). Every request is logged
+to stderr as "GET /path -> behaviour". Behaviours:
+  html            200 text/html error page
+  truncate        the first half of the file
+  big:N           N bytes of 'A' with a Content-Length
+  bigchunked:N    N bytes of 'A', no Content-Length (ends when closed)
+  hang            accept, read the request, never answer
+  stall           headers and half the body, then nothing
+  reset           close the connection with a TCP RST
+  redirect:URL    302 to URL + path
+Paths under /mirror/ are served from DIR with that prefix dropped and no
+rule applied (a redirect target that does not redirect again).
+  gzip            the file gzip-encoded, Content-Encoding: gzip
+  nul             the file with a NUL byte in its middle
+  badutf8         the file with bytes ff fe in its first string
+  nested          100 000 '[' characters
+  hugeint         the file with "version": 1e30-sized integer
+  dupkeys         {"signed": <file's signed>, "signed": {...}} (duplicate key)
+  delay:MS        the file after MS milliseconds
+  status:CODE     an empty reply with that HTTP status
+Hung and stalled replies wait at most 600 s (threads are daemons).
+"""
+import fnmatch
+import gzip
+import json
+import os
+import socket
+import struct
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+ROOT, RULES = sys.argv[1], sys.argv[2]
+HANG_SECS = 600
+
+
+def rules():
+    try:
+        with open(RULES) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # no 40 ms delayed-ACK stall per reply
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def file_bytes(self):
+        path = os.path.normpath(self.plain_path()).lstrip("/")
+        full = os.path.join(ROOT, path)
+        if not full.startswith(os.path.abspath(ROOT)) or not os.path.isfile(full):
+            return None
+        with open(full, "rb") as f:
+            return f.read()
+
+    def plain_path(self):
+        """The path without its query and without a /mirror prefix."""
+        path = self.path.split("?")[0]
+        return path[len("/mirror"):] if path.startswith("/mirror/") else path
+
+    def reply(self, body, status=200, ctype="application/json", extra=()):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in extra:
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def behave(self, how, data):
+        kind, _, arg = how.partition(":")
+        if kind == "html":
+            self.reply(b"<!doctype html><html><body><h1>502 Bad Gateway"
+                       b"</h1></body></html>\n", ctype="text/html")
+        elif kind == "truncate":
+            self.reply(data[: len(data) // 2])
+        elif kind == "big":
+            self.send_big(int(arg), chunked=False)
+        elif kind == "bigchunked":
+            self.send_big(int(arg), chunked=True)
+        elif kind == "hang":
+            time.sleep(HANG_SECS)
+        elif kind == "stall":
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            time.sleep(HANG_SECS)
+        elif kind == "reset":
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+        elif kind == "redirect":
+            self.send_response(302)
+            self.send_header("Location", arg + self.path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif kind == "gzip":
+            self.reply(gzip.compress(data), extra=[("Content-Encoding", "gzip")])
+        elif kind == "nul":
+            self.reply(data[: len(data) // 2] + b"\0" + data[len(data) // 2:])
+        elif kind == "badutf8":
+            i = data.index(b'"') + 1
+            self.reply(data[:i] + b"\xff\xfe" + data[i:])
+        elif kind == "nested":
+            self.reply(b"[" * 100000)
+        elif kind == "hugeint":
+            doc = json.loads(data)
+            doc["signed"]["version"] = 10 ** 30
+            self.reply(json.dumps(doc).encode())
+        elif kind == "dupkeys":
+            doc = json.loads(data)
+            signed = json.dumps(doc["signed"]).encode()
+            sigs = json.dumps(doc["signatures"]).encode()
+            self.reply(b'{"signatures":' + sigs + b',"signed":' + signed +
+                       b',"signed":{"_type":"timestamp","version":1}}')
+        elif kind == "delay":
+            time.sleep(int(arg) / 1000.0)
+            self.reply(data)
+        elif kind == "status":
+            self.reply(b"", status=int(arg))
+        else:
+            self.reply(b"unknown behaviour " + how.encode(), status=500)
+
+    def send_big(self, n, chunked):
+        self.send_response(200)
+        if chunked:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        else:
+            self.send_header("Content-Length", str(n))
+        self.end_headers()
+        block = b"A" * 65536
+        try:
+            while n > 0:
+                self.wfile.write(block[: min(n, len(block))])
+                n -= len(block)
+        except OSError:
+            pass  # the client hung up at its cap, as it should
+
+    def do_GET(self):
+        data = self.file_bytes()
+        how = None
+        if not self.path.startswith("/mirror/"):
+            how = next((v for k, v in rules().items()
+                        if fnmatch.fnmatch(self.path, k)), None)
+        print("GET %s -> %s" % (self.path, how or "file"), file=sys.stderr,
+              flush=True)
+        try:
+            if how and (data is not None or how.split(":")[0] in
+                        ("html", "big", "bigchunked", "hang", "reset",
+                         "redirect", "nested", "status")):
+                self.behave(how, data or b"")
+            elif data is None:
+                self.reply(b"not found\n", status=404, ctype="text/plain")
+            else:
+                self.reply(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+srv = Server(("127.0.0.1", 0), Handler)
+print("port %d" % srv.server_address[1], flush=True)
+try:
+    srv.serve_forever()
+except KeyboardInterrupt:
+    pass
