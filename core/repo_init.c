@@ -259,9 +259,18 @@ static stella_err repo_write_policy(stella_repo *r, const char *dir,
       "keys/snapshot/snapshot.pem", "timestamp",
       "keys/timestamp/timestamp.pem");
   if (pol && o->publish_to) {
-    char abs[PATH_MAX];
-    const char *to = realpath(o->publish_to, abs) ? abs : o->publish_to;
-    json_object_set_new(pol, "publish_to", json_string(to));
+    /* stored absolute: the scripts run from anywhere */
+    char abs[PATH_MAX], cwd[PATH_MAX];
+    sbuf to = SBUF_INIT;
+    if (realpath(o->publish_to, abs))
+      sbuf_append_str(&to, abs);
+    else if (o->publish_to[0] != '/' && getcwd(cwd, sizeof cwd))
+      sbuf_printf(&to, "%s/%s", cwd, o->publish_to);
+    else
+      sbuf_append_str(&to, o->publish_to);
+    json_object_set_new(pol, "publish_to", json_string(to.data ? to.data
+                                                               : ""));
+    sbuf_free(&to);
   }
   char *path = fs_join(dir, REPO_POLICY_FILE);
   stella_err e = pol && path ? repo_json_save(path, pol, REPO_FILE_MODE)

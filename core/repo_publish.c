@@ -377,6 +377,26 @@ stella_err repo_preflight(const repo_ws *ws, char **work_dir, char *errbuf,
 
 /* ---- Publish ------------------------------------------------------------- */
 
+/* What the admin does about a preflight refusal (the client's own hint is
+ * written for client operators). */
+static const char *repo_admin_hint(stella_err e) {
+  switch (e) {
+  case STELLA_E_EXPIRED:
+    return "run scripts/sign-metadata.sh: it re-signs roles near expiry";
+  case STELLA_E_SIGNATURE:
+    return "add the missing signatures with `stella tuf sign --role R --key "
+           "FILE`";
+  case STELLA_E_ROLLBACK:
+  case STELLA_E_VERSION:
+    return "stage a new version with scripts/sign-metadata.sh";
+  case STELLA_E_HASH:
+    return "a staged file changed after signing: run "
+           "scripts/sign-metadata.sh";
+  default:
+    return "fix the staged state (`stella tuf diff`) and retry";
+  }
+}
+
 /* Refuses a web root that cannot take every file, before anything is
  * written anywhere. */
 static stella_err repo_check_writable(stella_repo *r, const char *dir) {
@@ -395,11 +415,10 @@ static stella_err repo_check_writable(stella_repo *r, const char *dir) {
   free(tdir);
   if (e)
     return repo_fail(r, STELLA_E_IO, "cannot write to the web root %s: %s "
-                     "(check it exists and is writable by you; nothing was "
+                     "(check it is a folder you can write to; nothing was "
                      "published)", dir, e == STELLA_E_NOMEM
                                             ? "out of memory"
-                                            : strerror(errno ? errno
-                                                             : EACCES));
+                                            : "not a writable folder");
   return STELLA_OK;
 }
 
@@ -452,7 +471,7 @@ stella_err stella_repo_publish(stella_repo *r, const char *to_dir) {
   if ((e = repo_preflight(r->ws, &work, err, sizeof err))) {
     free(pub);
     return repo_fail(r, e, "preflight refused the publish: %s (nothing was "
-                     "published)", err);
+                     "published; %s)", err, repo_admin_hint(e));
   }
   char web[PATH_MAX + 8];
   snprintf(web, sizeof web, "%s/web", work);

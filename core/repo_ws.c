@@ -282,8 +282,11 @@ stella_err repo_key_load(const char *path, crypto_signer **out, char *errbuf,
   sbuf b = SBUF_INIT;
   *out = NULL;
   if (stat(path, &st) != 0) {
-    snprintf(errbuf, errlen, "key file %s: %s", path, strerror(errno));
-    return errno == ENOENT ? STELLA_E_NOT_FOUND : STELLA_E_IO;
+    int err = errno;
+    snprintf(errbuf, errlen, "key file %s: %s (check the path: root key "
+             "holders' files are in DIR/keys/root/, online keys in "
+             "DIR/keys/<role>/)", path, strerror(err));
+    return err == ENOENT ? STELLA_E_NOT_FOUND : STELLA_E_IO;
   }
   if (!S_ISREG(st.st_mode)) {
     snprintf(errbuf, errlen, "key file %s is not a regular file", path);

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# repo_bad_input.sh - the `stella tuf` command line on bad input: each case
+# fails with exit code 1 (2 for usage), ONE line on stderr that says what
+# and why, and the published folders byte-for-byte unchanged (a hash of the
+# whole tree before and after). The same cases are unit-tested in
+# tests/unit/test_repo.c; this checks what an operator sees.
+set -euo pipefail
+
+S=${STELLA_BIN:?}
+tmp=$(mktemp -d)
+trap 'chmod -R u+rwX "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+repo=$tmp/repo web=$tmp/web
+
+tree_hash() {
+  (cd "$1" && find . -type f -printf '%p %m\n' | sort &&
+    find . -type f -print0 | sort -z | xargs -0 cat) | sha256sum
+}
+before() { h_web=$(tree_hash "$web"); h_pub=$(tree_hash "$repo/published"); }
+untouched() {
+  [[ $(tree_hash "$web") == "$h_web" ]] || fail "$1: web root changed"
+  [[ $(tree_hash "$repo/published") == "$h_pub" ]] ||
+    fail "$1: published/ changed"
+}
+
+# expect CODE PATTERN CMD...: exit code, one stderr line matching PATTERN.
+expect() {
+  local code=$1 pattern=$2 rc=0
+  shift 2
+  "$@" >/dev/null 2>"$tmp/err" || rc=$?
+  [[ $rc == "$code" ]] || fail "$* exited $rc, not $code: $(cat "$tmp/err")"
+  [[ $(wc -l <"$tmp/err") == 1 ]] || fail "$*: not one line: $(cat "$tmp/err")"
+  grep -q -- "$pattern" "$tmp/err" || fail "$*: '$pattern' not in: $(cat "$tmp/err")"
+  echo "ok ($rc): $(cat "$tmp/err")"
+}
+
+"$S" tuf signing-key generate --name rekor --out "$tmp/lk" >/dev/null
+"$S" tuf repo init --repo "$repo" --rekor-url https://rekor.test \
+  --rekor-key "$tmp/lk/rekor.pub" --root-keys 2 --root-threshold 2 \
+  --publish-to "$web" >/dev/null
+"$S" tuf publish --repo "$repo" >/dev/null
+"$S" tuf endpoint add --repo "$repo" --rekor-url https://m.test >/dev/null
+before
+
+expect 1 "not a repository workspace" "$S" tuf sign --repo "$tmp/lk"
+expect 1 "not a repository workspace" "$S" tuf publish --repo "$tmp/nowhere"
+expect 1 "not signed yet" "$S" tuf publish --repo "$repo"
+expect 1 "no such file\|No such file" "$S" tuf sign --repo "$repo" \
+  --role root --key "$tmp/missing.pem"
+install -m 600 "$repo/stella-repo.json" "$tmp/notakey.pem"
+expect 1 "not a PEM private key" "$S" tuf sign --repo "$repo" \
+  --role root --key "$tmp/notakey.pem"
+expect 1 "not authorized for role targets" "$S" tuf sign --repo "$repo" \
+  --role targets --key "$repo/keys/root/holder-1.pem"
+chmod 644 "$repo/keys/targets/targets.pem"
+expect 1 "readable by group or others" "$S" tuf sign --repo "$repo"
+chmod 600 "$repo/keys/targets/targets.pem"
+expect 2 "can never be met" "$S" tuf repo init --repo "$tmp/r2" \
+  --rekor-url https://r.test --rekor-key "$tmp/lk/rekor.pub" \
+  --root-keys 2 --root-threshold 3
+[[ ! -e $tmp/r2 ]] || fail "a refused init left $tmp/r2"
+untouched "refusals before signing"
+
+"$S" tuf sign --repo "$repo" >/dev/null
+before
+expect 1 "cannot write to the web root" "$S" tuf publish --repo "$repo" \
+  --to "$web/timestamp.json/sub"
+untouched "unwritable web root"
+STELLA_NOW=$(date -u -d '+3 days' +%Y-%m-%dT%H:%M:%SZ) \
+  expect 1 "preflight refused the publish.*expired" "$S" tuf publish --repo "$repo"
+untouched "expired timestamp"
+"$S" tuf publish --repo "$repo" >/dev/null
+echo "PASS repo_bad_input"
