@@ -6,15 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-static stella_err sbuf_reserve(sbuf *b, size_t extra) {
+stella_err sbuf_reserve(sbuf *b, size_t extra) {
   if (b->max && (extra > b->max || b->len > b->max - extra))
     return STELLA_E_TOO_LARGE;
   size_t need = b->len + extra + 1;
   if (need <= b->cap)
     return STELLA_OK;
-  size_t cap = b->cap ? b->cap : 256;
-  while (cap < need)
-    cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+  /* doubling keeps appends linear; a bigger jump (a reservation, one
+   * large append) gets exactly what it asked for */
+  size_t cap = b->cap > SIZE_MAX / 2 ? need : b->cap * 2;
+  if (cap < need)
+    cap = need;
+  if (cap < 256)
+    cap = 256;
   char *p = realloc(b->data, cap);
   if (!p)
     return STELLA_E_NOMEM;

@@ -23,6 +23,9 @@ stella_err sbuf_append_char(sbuf *b, char c);
 /* printf-style append; same errors. */
 stella_err sbuf_printf(sbuf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Makes room for extra more bytes (and the NUL) without changing len; same
+ * errors as sbuf_append. For callers that know the size to come. */
+stella_err sbuf_reserve(sbuf *b, size_t extra);
 /* Empties the buffer, keeps the allocation and the cap. */
 void sbuf_reset(sbuf *b);
 /* Frees the data; b can be reused (len, cap = 0; max kept). NULL-safe. */

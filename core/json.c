@@ -805,77 +805,66 @@ int json_get_int(const json_val *v, const char *key, int64_t *out) {
 
 /* ---- canonical encoder ------------------------------------------------ */
 
-/* Output goes through a local buffer so each token is a pointer bump, not
- * an sbuf call; the first error sticks and stops further writes. */
+/* Tokens go straight into out's buffer, so each is a pointer bump after a
+ * room check; the first error sticks and stops further writes. */
 typedef struct canon_writer {
   sbuf *out;
+  char *at, *end; /* next byte, end of the room (the NUL's byte excluded) */
   stella_err err;
-  size_t n;
-  char buf[16384];
 } canon_writer;
 
-static void canon_flush(canon_writer *w) {
-  if (!w->err && w->n)
-    w->err = sbuf_append(w->out, w->buf, w->n);
-  w->n = 0;
+/* The room ends at the allocation or at out's cap, whichever comes first. */
+static void canon_sync(canon_writer *w) {
+  size_t limit = w->out->cap - 1;
+  if (w->out->max && w->out->max < limit)
+    limit = w->out->max;
+  w->at = w->out->data + w->out->len;
+  w->end = w->out->data + limit;
+}
+
+/* 1 if n more bytes fit (growing out if needed), 0 after an error. */
+static int canon_room(canon_writer *w, size_t n) {
+  if (w->err)
+    return 0;
+  if ((size_t)(w->end - w->at) >= n)
+    return 1;
+  w->out->len = (size_t)(w->at - w->out->data);
+  w->err = sbuf_reserve(w->out, n);
+  if (w->err)
+    return 0;
+  canon_sync(w);
+  return 1;
 }
 
 static void canon_put(canon_writer *w, const char *s, size_t n) {
-  if (n > sizeof(w->buf) - w->n) {
-    canon_flush(w);
-    if (n > sizeof(w->buf)) {
-      if (!w->err)
-        w->err = sbuf_append(w->out, s, n);
-      return;
-    }
+  if (canon_room(w, n)) {
+    memcpy(w->at, s, n);
+    w->at += n;
   }
-  memcpy(w->buf + w->n, s, n);
-  w->n += n;
 }
 
 static void canon_char(canon_writer *w, char c) {
-  if (w->n == sizeof(w->buf))
-    canon_flush(w);
-  w->buf[w->n++] = c;
-}
-
-/* Number of leading bytes of s (stopping at end) that are not '"' or
- * '\\'. */
-static size_t scan_unescaped(const char *s, const char *end) {
-  const char *q = s;
-#ifdef __SSE2__
-  const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-  while (end - q >= 16) {
-    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)q);
-    unsigned mask = (unsigned)_mm_movemask_epi8(
-        _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)));
-    if (mask)
-      return (size_t)(q - s) + (size_t)__builtin_ctz(mask);
-    q += 16;
-  }
-#endif
-  while (q < end && *q != '"' && *q != '\\')
-    q++;
-  return (size_t)(q - s);
+  if (canon_room(w, 1))
+    *w->at++ = c;
 }
 
 /* Only '"' and '\\' are escaped; every other byte is written raw. A
  * string that had no escapes in the input has neither (escaped == 0). */
 static void canon_string(canon_writer *w, const char *s, size_t n,
                          int escaped) {
-  const char *end = s + n;
-  canon_char(w, '"');
-  while (escaped && s < end) {
-    const char *q = s + scan_unescaped(s, end);
-    canon_put(w, s, (size_t)(q - s));
-    if (q == end)
-      break;
-    canon_char(w, '\\');
-    canon_char(w, *q);
-    s = q + 1;
+  if (!escaped && canon_room(w, n + 2)) {
+    *w->at++ = '"';
+    memcpy(w->at, s, n);
+    w->at += n;
+    *w->at++ = '"';
+    return;
   }
-  if (!escaped)
-    canon_put(w, s, n);
+  canon_char(w, '"');
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] == '"' || s[i] == '\\')
+      canon_char(w, '\\');
+    canon_char(w, s[i]);
+  }
   canon_char(w, '"');
 }
 
@@ -938,20 +927,17 @@ static void canon_value(canon_writer *w, const json_val *v) {
 stella_err json_canonical(const json_val *v, sbuf *out) {
   if (!v || !out)
     return STELLA_E_INVALID_ARG;
-  canon_writer *w = malloc(sizeof(*w));
-  if (!w)
-    return STELLA_E_NOMEM;
   size_t start = out->len;
-  w->out = out;
-  w->err = STELLA_OK;
-  w->n = 0;
-  canon_value(w, v);
-  canon_flush(w);
-  stella_err e = w->err;
-  free(w);
-  if (e && out->data) { /* leave out as it was */
+  canon_writer w = {out, NULL, NULL, sbuf_reserve(out, 1)};
+  if (w.err)
+    return w.err;
+  canon_sync(&w);
+  canon_value(&w, v);
+  if (w.err) { /* leave out as it was */
     out->len = start;
-    out->data[start] = '\0';
+  } else {
+    out->len = (size_t)(w.at - out->data);
   }
-  return e;
+  out->data[out->len] = '\0';
+  return w.err;
 }
