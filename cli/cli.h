@@ -76,6 +76,12 @@ struct cli_ctx {
 int cli_error(const cli_ctx *ctx, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Copies s into buf (len > 0) with control characters (C0, DEL and the
+ * UTF-8 encoded C1 range) as '?': text from a server or a state file must
+ * not move the cursor, retitle or clear the terminal, or break a line.
+ * Returns buf. */
+const char *cli_printable(const char *s, char *buf, size_t len);
+
 /* Usage error with the --help hint; returns CLI_EXIT_USAGE. */
 int cli_usage_error(const cli_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

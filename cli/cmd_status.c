@@ -101,8 +101,12 @@ static void status_print_endpoints(const stella_status *s) {
     const stella_endpoint *ep = &s->endpoints[i];
     const char *f = status_time(ep->valid_from, from, sizeof from);
     const char *u = status_time(ep->valid_until, until, sizeof until);
-    printf("  %-5s v%-3d %-46s %-13s %s .. %s\n", ep->kind, ep->api_version,
-           ep->url, *ep->operator_name ? ep->operator_name : "-",
+    char kind[16], url[512], op[128];
+    printf("  %-5s v%-3d %-46s %-13s %s .. %s\n",
+           cli_printable(ep->kind, kind, sizeof kind), ep->api_version,
+           cli_printable(ep->url, url, sizeof url),
+           *ep->operator_name ? cli_printable(ep->operator_name, op, sizeof op)
+                              : "-",
            f ? f : "-", u ? u : "open");
   }
 }
@@ -114,8 +118,11 @@ static void status_print_keys(const stella_status *s) {
     const stella_key *k = &s->keys[i];
     const char *f = status_time(k->valid_from, from, sizeof from);
     const char *u = status_time(k->valid_until, until, sizeof until);
-    printf("  %-5s %s\n", k->kind, *k->base_url ? k->base_url : "-");
-    printf("        key type     %s\n", k->key_type);
+    char kind[16], url[512], type[128];
+    printf("  %-5s %s\n", cli_printable(k->kind, kind, sizeof kind),
+           *k->base_url ? cli_printable(k->base_url, url, sizeof url) : "-");
+    printf("        key type     %s\n",
+           cli_printable(k->key_type, type, sizeof type));
     printf("        log id       %s\n", *k->log_id ? k->log_id : "-");
     printf("        fingerprint  sha256:%s\n", k->fingerprint_sha256);
     printf("        valid        %s .. %s\n", f ? f : "-", u ? u : "open");
@@ -125,7 +132,8 @@ static void status_print_keys(const stella_status *s) {
 static void status_print_text(const stella_status *s,
                               const cli_args *args) {
   char when[32], ago[32];
-  printf("repository  %s\n\n", s->tuf_url);
+  char text[1024]; /* strings from files are shown through cli_printable */
+  printf("repository  %s\n\n", cli_printable(s->tuf_url, text, sizeof text));
   status_print_roles(s);
   if (s->last_sync) {
     stella_age_format(s->now - s->last_sync, ago, sizeof ago);
@@ -137,7 +145,8 @@ static void status_print_text(const stella_status *s,
            stella_alert_name(s->alert));
   }
   if (s->service_map_error)
-    printf("service map %s\n", s->service_map_error);
+    printf("service map %s\n",
+           cli_printable(s->service_map_error, text, sizeof text));
   else
     printf("service map %zu endpoints, %zu keys%s\n", s->n_endpoints,
            s->n_keys, args->show_endpoints || args->show_keys ? ""

@@ -246,12 +246,26 @@ static const cli_cmd cli_commands[] = {
 
 /* ---- Errors ---------------------------------------------------------------- */
 
+const char *cli_printable(const char *s, char *buf, size_t len) {
+  size_t o = 0;
+  for (const unsigned char *p = (const unsigned char *)(s ? s : "");
+       *p && o + 1 < len; p++) {
+    int c1 = p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f;
+    buf[o++] = *p < 0x20 || *p == 0x7f || c1 ? '?' : (char)*p;
+    p += c1; /* both bytes of a C1 character become one '?' */
+  }
+  buf[o] = '\0';
+  return buf;
+}
+
+/* One line, whatever the message holds (it may quote server bytes). */
 static void cli_verror(const cli_ctx *ctx, const char *fmt, va_list ap) {
+  char msg[2048], shown[2048];
+  vsnprintf(msg, sizeof msg, fmt, ap);
   fprintf(stderr, "stella: ");
   if (ctx && ctx->cmd)
     fprintf(stderr, "%s: ", ctx->cmd->name);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
+  fprintf(stderr, "%s\n", cli_printable(msg, shown, sizeof shown));
 }
 
 int cli_error(const cli_ctx *ctx, int code, const char *fmt, ...) {

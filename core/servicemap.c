@@ -104,6 +104,9 @@ static stella_err sm_valid_for(const json_val *obj, int64_t *from,
   *from = *until = 0;
   if (vf && json_type_of(vf) != JV_OBJECT)
     return STELLA_E_FORMAT;
+  /* Present but not a string is malformed, not open-ended. */
+  if ((json_get(vf, "start") && !start) || (json_get(vf, "end") && !end))
+    return STELLA_E_FORMAT;
   if (start && stella_time_parse(start, from))
     return STELLA_E_FORMAT;
   if (end && stella_time_parse(end, until))

@@ -108,6 +108,11 @@ static stella_err trust_fail(stella_trust *t, stella_err e, const char *fmt,
   va_start(ap, fmt);
   vsnprintf(t->errmsg, sizeof t->errmsg, fmt, ap);
   va_end(ap);
+  /* The message may quote server bytes; it is shown, stored and logged as
+   * one line of text. */
+  for (char *p = t->errmsg; *p; p++)
+    if ((unsigned char)*p < ' ' || *p == 0x7f)
+      *p = '?';
   return e;
 }
 

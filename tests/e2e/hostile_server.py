@@ -22,6 +22,7 @@ rule applied (a redirect target that does not redirect again).
   badutf8         the file with bytes ff fe in its first string
   nested          100 000 '[' characters
   hugeint         the file with "version": 1e30-sized integer
+  escape          the file with terminal escapes and a newline in _type
   dupkeys         {"signed": <file's signed>, "signed": {...}} (duplicate key)
   delay:MS        the file after MS milliseconds
   status:CODE     an empty reply with that HTTP status
@@ -127,6 +128,10 @@ class Handler(BaseHTTPRequestHandler):
             sigs = json.dumps(doc["signatures"]).encode()
             self.reply(b'{"signatures":' + sigs + b',"signed":' + signed +
                        b',"signed":{"_type":"timestamp","version":1}}')
+        elif kind == "escape":
+            doc = json.loads(data)
+            doc["signed"]["_type"] = "\x1b]0;PWNED\x07\x1b[2J\nfake line\u009b"
+            self.reply(json.dumps(doc).encode())
         elif kind == "delay":
             time.sleep(int(arg) / 1000.0)
             self.reply(data)

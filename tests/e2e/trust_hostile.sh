@@ -136,6 +136,9 @@ attack /timestamp.json hugeint "version"
 attack /timestamp.json nested "larger than its 16384-byte cap"
 attack /2.root.json nested "nesting deeper"
 attack /14.targets.json nested "nesting deeper|length|hash"
+# Unsigned bytes quoted in an error must not reach the terminal raw.
+attack /timestamp.json escape '_type is "\?\]0;PWNED'
+if grep -q $'\x1b' "$err"; then fail "escape: ESC byte printed"; else pass "escape: no ESC byte printed"; fi
 attack /timestamp.json reset "Failure when receiving|reset|Empty reply"
 attack /timestamp.json status:403 "HTTP 403"
 attack '/targets/*.trusted_root.json' html "trusted_root.json.*refused"
@@ -261,6 +264,18 @@ expect_in "$out" '"service_map_error": "stored service map unreadable: trusted_r
 run 0 10 "corrupt stored trusted_root.json: sync repairs it" -- --home "$d" trust sync
 run 0 5 "status after repair" -- --home "$d" trust status --json
 expect_in "$out" '"service_map_error": null' "service map readable again"
+
+d=$(damaged); python3 - "$d/tuf/targets/trusted_root.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+doc["tlogs"][0]["baseUrl"] = "https://evil\x1b]0;PWNED\x07\x1b[2J\u009b\nnext"
+json.dump(doc, open(sys.argv[1], "w"))
+PY
+run 0 5 "service map with terminal escapes: status --show-keys" -- --home "$d" trust status --show-keys
+if grep -q $'\x1b' "$out"; then fail "status printed an ESC byte"; else pass "status shows escapes as '?'"; fi
+expect_in "$out" 'https://evil\?\]0;PWNED' "the URL is still shown"
+run 0 5 "service map with terminal escapes: status --json" -- --home "$d" trust status --json
+if python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$out"; then pass "--json stays valid JSON"; else fail "--json broken"; fi
 
 # ---- concurrent commands -------------------------------------------------------------
 d=$(damaged); rm -f "$d"/tuf/metadata/{timestamp,snapshot,targets}.json
