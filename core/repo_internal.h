@@ -135,6 +135,12 @@ stella_err repo_preflight(const repo_ws *ws, char **candidate_dir,
 stella_err repo_missing_all(const repo_ws *ws, stella_repo_missing **out,
                             size_t *n);
 
+/* Exclusive, non-blocking lock of DIR/.lock for sign and publish, so a
+ * periodic sign never interleaves with a publish. *fd gets what to pass to
+ * repo_unlock(); STELLA_E_EXISTS (r->errmsg says so) when it is held. */
+stella_err repo_lock(stella_repo *r, int *fd);
+void repo_unlock(int fd);
+
 /* *pending = 1 when staged/targets or staged/custom.json differ from what
  * the staged targets.json lists (a change not signed yet). */
 stella_err repo_targets_pending(stella_repo *r, int *pending);

@@ -422,6 +422,8 @@ static stella_err repo_check_writable(stella_repo *r, const char *dir) {
   return STELLA_OK;
 }
 
+static stella_err repo_publish_locked(stella_repo *r, const char *to_dir);
+
 static stella_err repo_publish_refuse_missing(stella_repo *r) {
   stella_repo_missing *m = NULL;
   size_t n = 0;
@@ -446,8 +448,20 @@ static stella_err repo_publish_refuse_missing(stella_repo *r) {
 }
 
 stella_err stella_repo_publish(stella_repo *r, const char *to_dir) {
-  char err[1024] = "", *work = NULL;
   r->errmsg[0] = '\0';
+  stella_err e = repo_need_ws(r);
+  if (e)
+    return e;
+  int lock;
+  if ((e = repo_lock(r, &lock)))
+    return e;
+  e = repo_publish_locked(r, to_dir);
+  repo_unlock(lock);
+  return e;
+}
+
+static stella_err repo_publish_locked(stella_repo *r, const char *to_dir) {
+  char err[1024] = "", *work = NULL;
   int pending = 0;
   stella_err e = repo_need_ws(r);
   if (!e)

@@ -355,13 +355,17 @@ stella_err stella_repo_sign(stella_repo *r, const stella_repo_sign_opts *o,
   if (o && (!o->role) != (!o->key_file))
     return repo_fail(r, STELLA_E_INVALID_ARG, "--role R and --key FILE go "
                      "together");
+  int lock;
+  if ((e = repo_lock(r, &lock)))
+    return e;
   if ((e = repo_staged_load(r->ws, "root", &root_env, err, sizeof err)))
-    return repo_fail(r, e, "%s", err);
-  if (o && o->role)
+    repo_fail(r, e, "%s", err);
+  else if (o && o->role)
     e = repo_sign_with(r, root_env, o->role, o->key_file);
   else if (!(e = repo_update_root(r, root_env)))
     e = repo_sign_online(r, root_env);
   json_decref(root_env);
+  repo_unlock(lock);
   if (e)
     return e;
   if ((e = repo_missing_all(r->ws, &m, &n)))

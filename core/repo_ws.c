@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -485,6 +486,32 @@ stella_err repo_published_load(const repo_ws *ws, const char *role,
   stella_err e = repo_json_load(path, envelope, err, sizeof err);
   free(path);
   return e;
+}
+
+/* ---- Lock ------------------------------------------------------------------- */
+
+stella_err repo_lock(stella_repo *r, int *fd_out) {
+  char *path = repo_path(r->ws, ".lock");
+  int fd = path ? open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : -1;
+  free(path);
+  *fd_out = -1;
+  if (fd < 0)
+    return repo_fail(r, STELLA_E_IO, "cannot create %s/.lock: %s (check the "
+                     "workspace is writable by you)", r->ws->dir,
+                     strerror(errno));
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    close(fd);
+    return repo_fail(r, STELLA_E_EXISTS, "another stella command is signing "
+                     "or publishing %s right now (wait for it to finish, then "
+                     "retry)", r->ws->dir);
+  }
+  *fd_out = fd;
+  return STELLA_OK;
+}
+
+void repo_unlock(int fd) {
+  if (fd >= 0)
+    close(fd); /* releases the flock */
 }
 
 /* ---- Change log ------------------------------------------------------------- */

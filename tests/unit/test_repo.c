@@ -491,6 +491,66 @@ static void test_signing_keys_parser_rejects(void **state) {
   servicemap_clear(&sm);
 }
 
+/* A root change needs the holders: sign lists exactly who, --role root
+ * --key adds them one at a time, then publish puts 2.root.json out. */
+static void test_root_change_needs_holders(void **state) {
+  fx *f = *state;
+  char err[256];
+  json_t *root = NULL;
+  stella_repo_missing *m = NULL;
+  size_t n = 0;
+  assert_int_equal(repo_staged_load(f->r->ws, "root", &root, err, sizeof err),
+                   STELLA_OK);
+  json_object_set_new(json_object_get(json_object_get(json_object_get(
+                          root, "signed"), "roles"), "root"),
+                      "threshold", json_integer(3));
+  assert_int_equal(repo_staged_save(f->r->ws, "root", root), STELLA_OK);
+  json_decref(root);
+  assert_int_equal(stella_repo_sign(f->r, NULL, &m, &n), STELLA_OK);
+  /* root v2 by its own keys (0 of 3) and by root v1's keys (0 of 2) */
+  assert_int_equal(n, 2);
+  assert_string_equal(m[0].role, "root");
+  assert_int_equal(m[0].version, 2);
+  assert_int_equal(m[0].have, 0);
+  assert_int_equal(m[0].need, 3);
+  assert_string_equal(m[1].role, "root (by root v1 keys)");
+  assert_int_equal(m[1].need, 2);
+  assert_int_equal(strlen(m[0].keyids), 3 * 16 + 2 * 2);
+  free(m);
+  assert_int_equal(stella_repo_publish(f->r, f->web), STELLA_E_SIGNATURE);
+  for (int h = 1; h <= 3; h++) {
+    char key[64];
+    snprintf(key, sizeof key, "keys/root/holder-%d.pem", h);
+    char *path = staged(f, key);
+    stella_repo_sign_opts o = {.role = "root", .key_file = path};
+    assert_int_equal(stella_repo_sign(f->r, &o, &m, &n), STELLA_OK);
+    assert_int_equal(n, (size_t)(3 - h)); /* v2: h of 3; v1: min(h,2) of 2 */
+    free(m);
+    free(path);
+  }
+  assert_int_equal(stella_repo_publish(f->r, f->web), STELLA_OK);
+  char p[256];
+  snprintf(p, sizeof p, "%s/2.root.json", f->web);
+  assert_true(fs_exists(p));
+}
+
+/* A sign or publish while another one holds the workspace lock. */
+static void test_workspace_lock(void **state) {
+  fx *f = *state;
+  snap before;
+  int fd;
+  stage_a_change(f);
+  take(f, &before);
+  assert_int_equal(repo_lock(f->r, &fd), STELLA_OK);
+  assert_int_equal(stella_repo_sign(f->r, NULL, NULL, NULL), STELLA_E_EXISTS);
+  assert_non_null(strstr(stella_repo_errmsg(f->r), "right now"));
+  assert_int_equal(stella_repo_publish(f->r, f->web), STELLA_E_EXISTS);
+  repo_unlock(fd);
+  assert_untouched(f, &before);
+  assert_int_equal(stella_repo_sign(f->r, NULL, NULL, NULL), STELLA_OK);
+  assert_int_equal(stella_repo_publish(f->r, f->web), STELLA_OK);
+}
+
 static void diff_collect(void *ctx, const char *line) {
   sbuf *b = ctx;
   sbuf_printf(b, "%s\n", line);
@@ -542,6 +602,9 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_rekor_key_grace, setup, teardown),
     cmocka_unit_test_setup_teardown(test_signing_keys, setup, teardown),
     cmocka_unit_test(test_signing_keys_parser_rejects),
+    cmocka_unit_test_setup_teardown(test_root_change_needs_holders, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(test_workspace_lock, setup, teardown),
     cmocka_unit_test_setup_teardown(test_diff, setup, teardown),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
