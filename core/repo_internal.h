@@ -14,6 +14,7 @@
  *                               N.root.json, N.targets.json, N.snapshot.json,
  *                               timestamp.json, targets/<sha256>.<name>
  *   DIR/CHANGELOG               append-only, one line per change
+ *   DIR/.lock                   flock'd while sign or publish runs
  *   DIR/scripts/sign-metadata.sh, DIR/scripts/publish.sh
  *
  * JSON is built with jansson (json_t) and canonicalized by parsing the dump
