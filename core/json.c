@@ -705,10 +705,9 @@ size_t json_doc_source(const json_doc *doc, size_t off, char *dst,
     return 0;
   if (n > doc->len - off)
     n = doc->len - off;
-  memcpy(dst, doc->text + off, n);
-  for (char *q = dst, *end = dst + n;
-       (q = memchr(q, '\0', (size_t)(end - q))) != NULL; q++)
-    *q = '"';
+  const char *src = doc->text + off;
+  for (size_t i = 0; i < n; i++) /* one pass the compiler vectorizes */
+    dst[i] = src[i] ? src[i] : '"';
   return n;
 }
 
