@@ -85,7 +85,7 @@ static long rc_find_open(const json_t *list, const char *url, int64_t now) {
   return -1;
 }
 
-/* ---- Endpoints --------------------------------------------------------- */
+/* ---- Endpoints ----------------------------------------------------------- */
 
 stella_err stella_repo_endpoint_swap(stella_repo *r, const char *new_url,
                                      const char *note) {
@@ -193,7 +193,7 @@ stella_err stella_repo_endpoint_remove(stella_repo *r, const char *url,
   return e;
 }
 
-/* ---- Log keys ------------------------------------------------------------- */
+/* ---- Log keys ------------------------------------------------------------ */
 
 /* The tlog entry whose logId.keyId is keyid_b64, or NULL. */
 static json_t *rc_tlog_by_id(json_t *tr, const char *keyid_b64) {
@@ -375,7 +375,7 @@ stella_err stella_repo_rekor_key_remove(stella_repo *r, const char *name,
   return e;
 }
 
-/* ---- Attestation signing keys ------------------------------------------------- */
+/* ---- Attestation signing keys -------------------------------------------- */
 
 /* Writes NAME.pem (0600) and NAME.pub into out_dir; fills der/details. */
 static stella_err rc_write_pair(stella_repo *r, const char *key_type,

@@ -19,7 +19,6 @@
 #include "fsutil.h"
 
 #define REPO_PUBKEY_MAX 65536
-#define REPO_SPEC_VERSION "1.0.31"
 
 static const char *const repo_default_expiry[REPO_N_ROLES] = {"365d", "90d",
                                                               "7d", "1d"};
@@ -40,7 +39,7 @@ static const char repo_publish_script[] =
     "here=$(cd \"$(dirname \"$0\")/..\" && pwd) || exit 1\n"
     "exec \"${STELLA_BIN:-stella}\" tuf publish --repo \"$here\" \"$@\"\n";
 
-/* ---- The handle ------------------------------------------------------------ */
+/* ---- The handle ---------------------------------------------------------- */
 
 stella_repo *stella_repo_new(const stella_clock *clock, stella_note_fn note,
                              void *note_ctx) {
@@ -80,7 +79,7 @@ stella_err stella_repo_open(stella_repo *r, const char *dir) {
   return STELLA_OK;
 }
 
-/* ---- Init ------------------------------------------------------------------- */
+/* ---- Init ---------------------------------------------------------------- */
 
 /* The log key's name from its file name: "/x/rekor-key-v1.pub" ->
  * "rekor-key-v1". */

@@ -35,6 +35,7 @@
 
 #define REPO_POLICY_FILE "stella-repo.json"
 #define REPO_FORMAT "stella-tuf-repo/1"
+#define REPO_SPEC_VERSION "1.0.31" /* spec_version of the metadata we write */
 #define REPO_N_ROLES 4
 #define REPO_KEY_MODE 0600
 #define REPO_DIR_MODE 0700
@@ -71,7 +72,7 @@ int repo_role_index(const char *role);
 /* Expiry period of role from the policy, seconds (0 if unknown role). */
 int64_t repo_expiry_of(const repo_ws *ws, const char *role);
 
-/* ---- Staged metadata ---------------------------------------------------- */
+/* ---- Staged metadata ----------------------------------------------------- */
 
 /* Reads staged/metadata/<role>.json into a new jansson envelope {signed,
  * signatures} (caller json_decref()s). STELLA_E_NOT_FOUND if absent. */
@@ -110,7 +111,7 @@ stella_err repo_count_signatures(const json_t *root_signed, const char *role,
                                  const json_t *envelope, int *have, int *need,
                                  stella_repo_missing *missing);
 
-/* ---- Published state, preflight, change log ----------------------------- */
+/* ---- Published state, preflight, change log ------------------------------ */
 
 /* Version of role in published/ (0 when never published). */
 int64_t repo_published_version(const repo_ws *ws, const char *role);
@@ -150,7 +151,7 @@ stella_err repo_targets_pending(stella_repo *r, int *pending);
 stella_err repo_changelog(const repo_ws *ws, const char *what,
                           const char *note);
 
-/* ---- The public handle (shared by the repo_*.c files) ---------------------- */
+/* ---- The public handle (shared by the repo_*.c files) -------------------- */
 
 struct stella_repo {
   repo_ws *ws;               /* NULL until init/open */

@@ -25,7 +25,7 @@
 
 #define REPO_FILE_MAX 50000000
 
-/* ---- Files ---------------------------------------------------------------- */
+/* ---- Files --------------------------------------------------------------- */
 
 /* 1 when path holds exactly b. */
 static int repo_same_bytes(const char *path, const sbuf *b) {
@@ -113,7 +113,7 @@ static char *repo_file_url(const char *path, const char *suffix) {
   return sbuf_take(&b, NULL);
 }
 
-/* ---- The candidate web root ----------------------------------------------------- */
+/* ---- The candidate web root ---------------------------------------------- */
 
 typedef struct repo_pf {
   const repo_ws *ws;
@@ -172,8 +172,8 @@ static stella_err pf_add_role(repo_pf *pf, int i) {
                 (long long)v, role, (long long)v, (long long)v + 1);
   else if (i == 0 && pub && v > pub + 1)
     e = pf_fail(pf, STELLA_E_VERSION, "staged root v%lld skips v%lld: "
-                "clients walk the root chain one version at a time", (long long)v,
-                (long long)pub + 1);
+                "clients walk the root chain one version at a time",
+                (long long)v, (long long)pub + 1);
   else if (v > pub || i == 3)
     e = fs_write_atomic(dst, b.data, b.len, REPO_FILE_MODE);
   free(dst);
@@ -232,7 +232,7 @@ static stella_err pf_build(repo_pf *pf) {
   return e ? e : pf_add_targets(pf);
 }
 
-/* ---- The client run ------------------------------------------------------------ */
+/* ---- The client run ------------------------------------------------------ */
 
 /* Seeds a client metadata folder: the published state (current != 0) or
  * only root v1 (a client that just ran `trust init`). 0 = nothing to seed. */

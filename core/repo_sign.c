@@ -141,8 +141,8 @@ static stella_err repo_update_role(stella_repo *r, const json_t *root_signed,
   stella_err e = repo_staged_load(r->ws, role, &env, err, sizeof err);
   if (e == STELLA_E_NOT_FOUND) {
     env = json_pack("{s:{s:s, s:s, s:i, s:s}, s:[]}", "signed", "_type",
-                    role, "spec_version", "1.0.31", "version", 0, "expires",
-                    "1970-01-01T00:00:00Z", "signatures");
+                    role, "spec_version", REPO_SPEC_VERSION, "version", 0,
+                    "expires", "1970-01-01T00:00:00Z", "signatures");
     e = env ? STELLA_OK : STELLA_E_NOMEM;
   }
   if (e)

@@ -55,7 +55,7 @@ stella_err repo_need_ws(stella_repo *r) {
 
 void repo_time(int64_t t, char buf[32]) { stella_time_format(t, buf, 32); }
 
-/* ---- JSON files -------------------------------------------------------- */
+/* ---- JSON files ---------------------------------------------------------- */
 
 stella_err repo_json_load(const char *path, json_t **out, char *errbuf,
                           size_t errlen) {
@@ -201,7 +201,7 @@ stella_err repo_ws_load(const char *dir, const stella_clock *clock,
   return STELLA_OK;
 }
 
-/* ---- Staged metadata ------------------------------------------------------ */
+/* ---- Staged metadata ----------------------------------------------------- */
 
 static char *repo_staged_path(const repo_ws *ws, const char *role) {
   char rel[128];
@@ -235,7 +235,7 @@ stella_err repo_staged_save(const repo_ws *ws, const char *role,
   return e;
 }
 
-/* ---- Canonical form, keys, signatures ---------------------------------------- */
+/* ---- Canonical form, keys, signatures ------------------------------------ */
 
 stella_err repo_canonical(const json_t *signed_obj, sbuf *out) {
   char *text = json_dumps(signed_obj, JSON_COMPACT | JSON_SORT_KEYS);
@@ -433,7 +433,7 @@ stella_err repo_count_signatures(const json_t *root_signed, const char *role,
   return STELLA_OK;
 }
 
-/* ---- Published state --------------------------------------------------------- */
+/* ---- Published state ----------------------------------------------------- */
 
 /* Highest N of published/N.<role>.json (0 if none). */
 static int64_t repo_highest_version(const repo_ws *ws, const char *role) {
@@ -488,7 +488,7 @@ stella_err repo_published_load(const repo_ws *ws, const char *role,
   return e;
 }
 
-/* ---- Lock ------------------------------------------------------------------- */
+/* ---- Lock ---------------------------------------------------------------- */
 
 stella_err repo_lock(stella_repo *r, int *fd_out) {
   char *path = repo_path(r->ws, ".lock");
@@ -514,7 +514,7 @@ void repo_unlock(int fd) {
     close(fd); /* releases the flock */
 }
 
-/* ---- Change log ------------------------------------------------------------- */
+/* ---- Change log ---------------------------------------------------------- */
 
 /* Tabs and newlines would break the one-line-per-change format. */
 static void repo_flatten(char *s) {

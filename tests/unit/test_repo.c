@@ -90,7 +90,7 @@ static int teardown(void **state) {
   return 0;
 }
 
-/* ---- Tree hash: names, modes and bytes of every file under a folder ---- */
+/* ---- Tree hash: names, modes and bytes of every file under a folder ------ */
 
 static sbuf tree_acc;
 
@@ -135,7 +135,7 @@ static char *staged(fx *f, const char *rel) {
   return strdup(p);
 }
 
-/* ---- Init and the service map ------------------------------------------- */
+/* ---- Init and the service map -------------------------------------------- */
 
 static void test_init_service_map_parses(void **state) {
   fx *f = *state;
@@ -240,7 +240,7 @@ static void test_not_a_repo(void **state) {
   stella_repo_free(r);
 }
 
-/* ---- Sign and publish ----------------------------------------------------- */
+/* ---- Sign and publish ---------------------------------------------------- */
 
 static void test_nothing_changed_publish_is_noop(void **state) {
   fx *f = *state;
@@ -409,7 +409,7 @@ static void test_preflight_refuses_rollback(void **state) {
   assert_untouched(f, &before);
 }
 
-/* ---- Log keys and signing keys -------------------------------------------- */
+/* ---- Log keys and signing keys ------------------------------------------- */
 
 static void test_rekor_key_grace(void **state) {
   fx *f = *state;
