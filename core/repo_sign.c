@@ -209,8 +209,23 @@ static stella_err repo_update_root(stella_repo *r, json_t *root_env) {
   return e;
 }
 
+/* Root is signed offline, so sign cannot refresh it: say so early, when
+ * less than a quarter of its period is left. */
+static void repo_warn_root_expiry(stella_repo *r, const json_t *root_env) {
+  int64_t exp = repo_signed_expires(root_env), now = repo_now(r);
+  char when[32];
+  if (exp - now >= repo_expiry_of(r->ws, "root") / 4)
+    return;
+  repo_time(exp, when);
+  repo_note(r, "WARNING: root v%lld expires %s%s: hold a root key ceremony "
+            "(tuf-ceremony init) before then, or clients stop updating",
+            (long long)repo_signed_int(root_env, "version"), when,
+            exp <= now ? " (already expired)" : "");
+}
+
 static stella_err repo_sign_online(stella_repo *r, json_t *root_env) {
   json_t *root_signed = json_object_get(root_env, "signed");
+  repo_warn_root_expiry(r, root_env);
   json_t *map = NULL;
   int64_t tv = 0, sv = 0, xv = 0;
   stella_err e = repo_targets_map(r, &map);
