@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # fuzz/run.sh [SECONDS] - builds the libFuzzer harnesses with clang
 # (ASan+UBSan) in build-fuzz/ and runs each for SECONDS (default 60),
-# seeded with the real TUF metadata in tests/data/tuf-canonical-json/input.
+# seeded with the real TUF metadata in tests/data/tuf-canonical-json/input
+# (fuzz_tuf_metadata: with its simulated repository's files).
 # Crashing inputs are saved in build-fuzz/artifacts/.
 set -euo pipefail
 secs=${1:-60}
@@ -12,10 +13,17 @@ if [ ! -f "$build/build.ninja" ]; then
   CC=${CC:-clang} meson setup "$build" "$root" -Dfuzz=true -Dtests=false \
     -Db_sanitize=address,undefined -Db_lundef=false
 fi
-ninja -C "$build" "${harnesses[@]/#/fuzz/}"
+ninja -C "$build" "${harnesses[@]/#/fuzz/}" fuzz/fuzz_tuf_metadata
 mkdir -p "$build/artifacts"
 for h in "${harnesses[@]}"; do
   FUZZ_ARTIFACTS="$build/artifacts/" bash "$root/fuzz/run-one.sh" \
     "$build/fuzz/$h" "$secs" "$root/tests/data/tuf-canonical-json/input" \
     "$root/fuzz/json.dict"
 done
+# The TUF client harness is seeded with the honest files of its own
+# simulated repository, which it writes itself.
+tuf_seeds=$build/fuzz/tuf-seeds
+mkdir -p "$tuf_seeds"
+FUZZ_TUF_WRITE_SEEDS=$tuf_seeds "$build/fuzz/fuzz_tuf_metadata"
+FUZZ_ARTIFACTS="$build/artifacts/" bash "$root/fuzz/run-one.sh" \
+  "$build/fuzz/fuzz_tuf_metadata" "$secs" "$tuf_seeds" "$root/fuzz/json.dict"

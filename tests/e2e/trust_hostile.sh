@@ -95,6 +95,7 @@ run() {
   local rc=$? took=$((SECONDS - t0))
   if [[ $rc -ne $want ]]; then fail "$what: exit $rc, wanted $want"; return 1; fi
   if [[ $took -gt $max ]]; then fail "$what: took ${took}s (limit ${max}s)"; return 1; fi
+  if grep -qE "Sanitizer|runtime error:" "$err"; then fail "$what: sanitizer report"; return 1; fi
   pass "$what (exit $rc, ${took}s)"
 }
 
@@ -285,6 +286,9 @@ bg=$!
 sleep 0.5
 run 1 5 "second sync while one runs fails fast" -- --home "$d" trust sync \
   && expect_in "$err" "another sync or init is running" "names the running sync"
+# init --force during a sync would swap folders under the sync's writes.
+run 1 5 "init --force while a sync runs fails fast" -- --home "$d" trust init --force --tuf-url "$url" --root "$root1" \
+  && expect_in "$err" "another sync or init is running" "init names the running sync"
 if wait $bg; then pass "the first sync finished"; else fail "the first sync failed: $(cat "$work/bg.err")"; fi
 clear_rules
 check_state "$d" "after concurrent syncs"
