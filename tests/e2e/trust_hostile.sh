@@ -249,6 +249,17 @@ run 1 5 "--home is a file" -- --home "$work/afile" trust status \
   && one_line_stderr "home is a file" && expect_in "$err" "is not a folder" "says it is not a folder"
 run 1 5 "--home below a file" -- --home "$work/afile/sub" trust status && one_line_stderr "home below a file"
 
+if [[ $(id -u) -ne 0 ]]; then # root ignores file modes
+  d=$(damaged); chmod 500 "$d/tuf/metadata"
+  run 1 10 "metadata folder not writable: sync" -- --home "$d" trust sync \
+    && one_line_stderr "read-only metadata" && expect_in "$err" "permissions" "says to check permissions"
+  chmod 700 "$d/tuf/metadata"
+  d=$(damaged); chmod 500 "$d"
+  run 0 5 "state folder not writable: status still reads" -- --home "$d" trust status
+  chmod 700 "$d"
+else
+  echo "skip: unwritable state folder checks (running as root)"
+fi
 for target in /etc/passwd /dev/zero /nonexistent; do
   d=$(damaged); ln -sf "$target" "$d/tuf/metadata/timestamp.json"
   run 0 5 "timestamp.json -> $target: status" -- --home "$d" trust status
