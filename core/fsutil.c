@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +21,21 @@
 stella_err fs_read_file(const char *path, size_t max, sbuf *out) {
   if (max > 0)
     out->max = max;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: a FIFO planted under a metadata name must not hang the
+   * open; only regular files are read. */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0)
     return errno == ENOENT || errno == ENOTDIR ? STELLA_E_NOT_FOUND
                                                : STELLA_E_IO;
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return STELLA_E_IO;
+  }
+  /* The size is only a hint (the file may change while read): one
+   * allocation for the usual case, the cap still checked on every append. */
+  if (st.st_size > 0 && (!out->max || (uint64_t)st.st_size <= out->max))
+    sbuf_reserve(out, (size_t)st.st_size);
   size_t start = out->len;
   stella_err e = STELLA_OK;
   char chunk[65536];
