@@ -147,6 +147,7 @@ attack '/targets/*.trusted_root.json' html "trusted_root.json.*refused"
 # silent fall back from signing_config.v0.2.json to the v0.1 file.
 attack '/targets/*.trusted_root.json' status:404 "trusted_root.json.*HTTP 404"
 attack '/targets/*.signing_config.v0.2.json' status:404 "signing_config.v0.2.json.*HTTP 404"
+attack '/targets/*.signing_config.v0.2.json' html "signing_config.v0.2.json.*refused"
 attack '/targets/*.signing_config.v0.2.json' gzip "signing_config.v0.2.json.*refused"
 
 # ---- oversized bodies: cut at the cap, fast, in little memory ---------------
@@ -180,6 +181,12 @@ attack /timestamp.json "redirect:ftp://127.0.0.1:1" "redirect refused"
 attack /timestamp.json "redirect:$url" "redirects.*maximum"
 attack /14.targets.json "redirect:http://127.0.0.1:1" "after 1 redirect to http://127.0.0.1:1/.*connection refused"
 clear_rules
+
+# ---- a file:// repository works like http:// ---------------------------------
+home=$work/file-url
+run 0 5 "init with a file:// URL" -- --home "$home" trust init --tuf-url "file://$work/repo/" --root "$root1"
+run 0 10 "sync from the file:// URL" -- --home "$home" trust sync && expect_in "$out" "root v15, timestamp v762" "file:// sync summary"
+check_state "$home" "file:// sync"
 
 # ---- command lines -------------------------------------------------------------
 h=$work/cli
@@ -250,12 +257,14 @@ run 1 5 "--home is a file" -- --home "$work/afile" trust status \
 run 1 5 "--home below a file" -- --home "$work/afile/sub" trust status && one_line_stderr "home below a file"
 
 if [[ $(id -u) -ne 0 ]]; then # root ignores file modes
-  d=$(damaged); chmod 500 "$d/tuf/metadata"
+  d=$(damaged); rm "$d/tuf/metadata/timestamp.json"; chmod 500 "$d/tuf/metadata"
   run 1 10 "metadata folder not writable: sync" -- --home "$d" trust sync \
     && one_line_stderr "read-only metadata" && expect_in "$err" "permissions" "says to check permissions"
   chmod 700 "$d/tuf/metadata"
   d=$(damaged); chmod 500 "$d"
-  run 0 5 "state folder not writable: status still reads" -- --home "$d" trust status
+  # (sqlite in WAL mode needs to create its side files next to stella.db)
+  run 1 5 "state folder not writable: status" -- --home "$d" trust status \
+    && one_line_stderr "read-only home" && expect_in "$err" "writable folder" "says it needs a writable folder"
   chmod 700 "$d"
 else
   echo "skip: unwritable state folder checks (running as root)"
