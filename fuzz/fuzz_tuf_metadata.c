@@ -10,7 +10,9 @@
  * With FUZZ_TUF_WRITE_SEEDS=DIR set, writes one seed per choice (the honest
  * file) into DIR and exits: fuzz/run.sh seeds the corpus that way. */
 #include <dirent.h>
+#include <errno.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,7 @@
 
 #define META_URL "https://tuf.fuzz/metadata/"
 #define TARGETS_URL "https://tuf.fuzz/targets/"
+#define FUZZ_DIR_PREFIX "stella-fuzz-tuf-"
 #define FUZZ_NOW 1767225600 /* 2026-01-01T00:00:00Z; the sim expires 2030 */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -56,6 +59,35 @@ static struct {
 } fz;
 
 static int64_t fuzz_now(void *ctx) { return *(const int64_t *)ctx; }
+
+static int fuzz_rm(const char *path, const struct stat *sb, int flag,
+                   struct FTW *ftw) {
+  (void)sb;
+  (void)flag;
+  (void)ftw;
+  return remove(path);
+}
+
+/* libFuzzer may end the process mid-input (time limit, crash), past our
+ * atexit handler: each run's folder is named by its pid, and folders of
+ * processes that are gone are removed at the next start. */
+static void fuzz_sweep_stale(const char *tmp) {
+  DIR *d = opendir(tmp);
+  struct dirent *ent;
+  size_t plen = strlen(FUZZ_DIR_PREFIX);
+  while (d && (ent = readdir(d))) {
+    char path[4096];
+    if (strncmp(ent->d_name, FUZZ_DIR_PREFIX, plen) != 0)
+      continue;
+    long pid = strtol(ent->d_name + plen, NULL, 10);
+    if (pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+      snprintf(path, sizeof path, "%s/%s", tmp, ent->d_name);
+      nftw(path, fuzz_rm, 16, FTW_DEPTH | FTW_PHYS);
+    }
+  }
+  if (d)
+    closedir(d);
+}
 
 /* A repository: root v1 (trusted) and v2 (rotation), top-level roles, one
  * delegated role "deleg" for deleg/ with one target file. */
@@ -90,8 +122,11 @@ static void fuzz_setup(void) {
   fz.clock.now = fuzz_now;
   fz.clock.ctx = &fz.now;
   const char *tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-  snprintf(fz.base, sizeof fz.base, "%s/stella-fuzz-tuf-XXXXXX", tmp);
-  if (!mkdtemp(fz.base))
+  fuzz_sweep_stale(tmp);
+  snprintf(fz.base, sizeof fz.base, "%s/" FUZZ_DIR_PREFIX "%ld", tmp,
+           (long)getpid());
+  nftw(fz.base, fuzz_rm, 16, FTW_DEPTH | FTW_PHYS); /* an earlier pid */
+  if (mkdir(fz.base, 0700) != 0)
     abort();
 }
 
@@ -105,14 +140,6 @@ static void fuzz_write_seeds(const char *dir) {
       abort();
     fclose(f);
   }
-}
-
-static int fuzz_rm(const char *path, const struct stat *sb, int flag,
-                   struct FTW *ftw) {
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
 }
 
 static void fuzz_teardown(void) {
