@@ -180,7 +180,7 @@ stella_err stella_repo_endpoint_remove(stella_repo *r, const char *url,
                   "of this repository (`stella tuf diff` and "
                   "staged/targets/%s show them)", url, REPO_SIGNING_CONFIG);
   else if (open < 2)
-    e = repo_fail(r, STELLA_E_INVALID_ARG, "%s is the last valid Rekor "
+    e = repo_fail(r, STELLA_E_LIMIT, "%s is the last valid Rekor "
                   "endpoint: clients would have none (swap to another one "
                   "first)", url);
   if (!e) {
@@ -324,7 +324,7 @@ static stella_err rc_key_end(stella_repo *r, json_t *tr, json_t *tlog,
     return repo_fail(r, STELLA_E_EXISTS, "log key '%s' is not valid any "
                      "more: nothing to remove", name);
   if (n_open == 0)
-    return repo_fail(r, STELLA_E_INVALID_ARG, "'%s' is the only valid log "
+    return repo_fail(r, STELLA_E_LIMIT, "'%s' is the only valid log "
                      "key: clients would trust none (add the new key first: "
                      "rotate-rekor-key.sh add-key)", name);
   if (end < start)
@@ -333,7 +333,7 @@ static stella_err rc_key_end(stella_repo *r, json_t *tr, json_t *tlog,
   if (!since && !skip_grace && now - newest < r->ws->grace) {
     repo_time(newest, t1);
     repo_time(newest + r->ws->grace, t2);
-    return repo_fail(r, STELLA_E_INVALID_ARG, "the newest log key was added "
+    return repo_fail(r, STELLA_E_LIMIT, "the newest log key was added "
                      "at %s: clients may not have seen it yet; removing '%s' "
                      "now could break their verification (wait until %s, or "
                      "pass --skip-grace when every client has synced)", t1,

@@ -274,6 +274,54 @@ static void test_swap_bumps_versions(void **state) {
                    STELLA_E_EXISTS);
 }
 
+/* endpoint add / remove: a mirror valid from now, then ended; an unknown
+ * URL and the last valid endpoint are refused (exit 1, not usage). */
+static void test_endpoint_add_remove(void **state) {
+  fx *f = *state;
+  assert_int_equal(stella_repo_endpoint_add(f->r, "https://m2.test", "dr"),
+                   STELLA_OK);
+  assert_int_equal(stella_repo_endpoint_add(f->r, "https://m2.test", NULL),
+                   STELLA_E_EXISTS);
+  assert_int_equal(stella_repo_endpoint_add(f->r, "ftp://m3.test", NULL),
+                   STELLA_E_INVALID_ARG);
+  assert_int_equal(stella_repo_endpoint_remove(f->r, "https://none.test",
+                                               NULL), STELLA_E_NOT_FOUND);
+  f->now += 10;
+  assert_int_equal(stella_repo_endpoint_remove(
+                       f->r, "https://mirror.example.test", NULL), STELLA_OK);
+  assert_int_equal(stella_repo_endpoint_remove(
+                       f->r, "https://mirror.example.test", NULL),
+                   STELLA_E_NOT_FOUND); /* not valid any more */
+  assert_int_equal(stella_repo_endpoint_remove(f->r, "https://m2.test", NULL),
+                   STELLA_OK);
+  assert_int_equal(stella_repo_endpoint_remove(
+                       f->r, "https://rekor.example.test", NULL),
+                   STELLA_E_LIMIT);
+  assert_non_null(strstr(stella_repo_errmsg(f->r), "last valid"));
+  json_error_t je;
+  char *p = staged(f, "staged/targets/signing_config.v0.2.json");
+  json_t *sc = json_load_file(p, 0, &je);
+  free(p);
+  assert_non_null(sc);
+  json_t *list = json_object_get(sc, "rekorTlogUrls"), *it;
+  size_t i, open = 0, ended = 0;
+  json_array_foreach(list, i, it) {
+    json_t *end = json_object_get(json_object_get(it, "validFor"), "end");
+    if (end)
+      ended++;
+    else
+      open++;
+  }
+  assert_int_equal(open, 1);  /* the primary */
+  assert_int_equal(ended, 2); /* both mirrors, kept for history */
+  assert_string_equal(json_string_value(json_object_get(
+                          json_array_get(list, 0), "url")),
+                      "https://rekor.example.test");
+  json_decref(sc);
+  assert_int_equal(stella_repo_sign(f->r, NULL, NULL, NULL), STELLA_OK);
+  assert_int_equal(stella_repo_publish(f->r, f->web), STELLA_OK);
+}
+
 /* ---- Bad input: one clear error, published folders untouched ------------- */
 
 static void stage_a_change(fx *f) {
@@ -419,7 +467,7 @@ static void test_rekor_key_grace(void **state) {
   assert_int_equal(stella_repo_rekor_key_add(f->r, f->pub2, "other", NULL),
                    STELLA_E_EXISTS);
   assert_int_equal(stella_repo_rekor_key_remove(f->r, "rekor-key-v1", 0, 0,
-                                                NULL), STELLA_E_INVALID_ARG);
+                                                NULL), STELLA_E_LIMIT);
   assert_non_null(strstr(stella_repo_errmsg(f->r), "--skip-grace"));
   assert_int_equal(stella_repo_rekor_key_remove(f->r, "no-such-key", 0, 1,
                                                 NULL), STELLA_E_NOT_FOUND);
@@ -428,7 +476,7 @@ static void test_rekor_key_grace(void **state) {
                                                 NULL), STELLA_OK);
   /* the last valid key can never be removed */
   assert_int_equal(stella_repo_rekor_key_remove(f->r, "rekor-key-v2", 0, 1,
-                                                NULL), STELLA_E_INVALID_ARG);
+                                                NULL), STELLA_E_LIMIT);
   assert_int_equal(stella_repo_sign(f->r, NULL, NULL, NULL), STELLA_OK);
   assert_int_equal(stella_repo_publish(f->r, f->web), STELLA_OK);
 }
@@ -584,6 +632,8 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_nothing_changed_publish_is_noop,
                                     setup, teardown),
     cmocka_unit_test_setup_teardown(test_swap_bumps_versions, setup,
+                                    teardown),
+    cmocka_unit_test_setup_teardown(test_endpoint_add_remove, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(test_key_not_authorized, setup,
                                     teardown),
