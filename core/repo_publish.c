@@ -162,14 +162,12 @@ static stella_err pf_add_role(repo_pf *pf, int i) {
                 stella_strerror(e));
   else if (v < pub)
     e = pf_fail(pf, STELLA_E_ROLLBACK, "staged %s v%lld is older than the "
-                "published v%lld: clients would refuse it as a rollback (run "
-                "scripts/sign-metadata.sh)", role, (long long)v,
-                (long long)pub);
+                "published v%lld: clients would refuse it as a rollback",
+                role, (long long)v, (long long)pub);
   else if (v == pub && !repo_same_bytes(dst, &b))
     e = pf_fail(pf, STELLA_E_VERSION, "staged %s v%lld differs from the "
-                "published %s v%lld: a published version never changes (run "
-                "scripts/sign-metadata.sh to stage v%lld)", role,
-                (long long)v, role, (long long)v, (long long)v + 1);
+                "published %s v%lld: a published version never changes",
+                role, (long long)v, role, (long long)v);
   else if (i == 0 && pub && v > pub + 1)
     e = pf_fail(pf, STELLA_E_VERSION, "staged root v%lld skips v%lld: "
                 "clients walk the root chain one version at a time",
@@ -387,8 +385,9 @@ static const char *repo_admin_hint(stella_err e) {
     return "add the missing signatures with `stella tuf sign --role R --key "
            "FILE`";
   case STELLA_E_ROLLBACK:
-  case STELLA_E_VERSION:
-    return "stage a new version with scripts/sign-metadata.sh";
+  case STELLA_E_VERSION: /* the hint is appended to the pf_fail reasons */
+    return "stage the next version with scripts/sign-metadata.sh; for root, "
+           "with a root key ceremony";
   case STELLA_E_HASH:
     return "a staged file changed after signing: run "
            "scripts/sign-metadata.sh";

@@ -425,6 +425,36 @@ static void test_unwritable_web_root(void **state) {
   assert_untouched(f, &before);
 }
 
+/* Loads staged ROLE, lets edit change its signed part, re-signs it with
+ * the key file rel (relative to the workspace) and saves it. */
+static void resign(fx *f, const char *role, const char *rel,
+                   void (*edit)(json_t *signed_part)) {
+  char err[256], keyid[65];
+  json_t *env = NULL, *keyobj = NULL;
+  crypto_signer *s = NULL;
+  char *key = staged(f, rel);
+  assert_int_equal(repo_staged_load(f->r->ws, role, &env, err, sizeof err),
+                   STELLA_OK);
+  edit(json_object_get(env, "signed"));
+  json_array_clear(json_object_get(env, "signatures"));
+  assert_int_equal(repo_key_load(key, &s, err, sizeof err), STELLA_OK);
+  assert_int_equal(repo_key_object(s, &keyobj, keyid), STELLA_OK);
+  assert_int_equal(repo_sign_envelope(env, s, keyid), STELLA_OK);
+  assert_int_equal(repo_staged_save(f->r->ws, role, env), STELLA_OK);
+  json_decref(keyobj);
+  json_decref(env);
+  crypto_signer_free(s);
+  free(key);
+}
+
+static void later_expiry(json_t *sp) {
+  json_object_set_new(sp, "expires", json_string("2099-01-01T00:00:00Z"));
+}
+
+static void version_3(json_t *sp) {
+  json_object_set_new(sp, "version", json_integer(3));
+}
+
 static void test_preflight_refuses_expired(void **state) {
   fx *f = *state;
   snap before;
@@ -440,20 +470,68 @@ static void test_preflight_refuses_expired(void **state) {
   assert_int_equal(stella_repo_publish(f->r, f->web), STELLA_OK);
 }
 
+static void version_0(json_t *sp) {
+  json_object_set_new(sp, "version", json_integer(0));
+}
+
 static void test_preflight_refuses_rollback(void **state) {
   fx *f = *state;
   snap before;
-  char err[256];
-  json_t *env = NULL;
   take(f, &before);
-  /* a hand-edited staged snapshot older than the published one */
-  assert_int_equal(repo_staged_load(f->r->ws, "snapshot", &env, err,
-                                    sizeof err), STELLA_OK);
-  json_object_set_new(json_object_get(env, "signed"), "version",
-                      json_integer(0));
-  assert_int_equal(repo_staged_save(f->r->ws, "snapshot", env), STELLA_OK);
-  json_decref(env);
+  /* a staged snapshot older than the published one, properly signed */
+  resign(f, "snapshot", "keys/snapshot/snapshot.pem", version_0);
+  assert_int_equal(stella_repo_publish(f->r, f->web), STELLA_E_ROLLBACK);
+  assert_non_null(strstr(stella_repo_errmsg(f->r), "preflight refused"));
+  assert_non_null(strstr(stella_repo_errmsg(f->r), "rollback"));
+  assert_untouched(f, &before);
+}
+
+/* publish refuses, with a reason, what a client would reject: a target
+ * whose bytes do not match what targets.json says (hash; caught before
+ * the preflight), a published version whose bytes would change (version),
+ * a root that skips a version; the published folders stay as they were. */
+static void test_preflight_refuses_hash_version(void **state) {
+  fx *f = *state;
+  snap before;
+  take(f, &before);
+  /* hash: a staged target edited after signing */
+  stage_a_change(f);
+  assert_int_equal(stella_repo_sign(f->r, NULL, NULL, NULL), STELLA_OK);
+  char *sc = staged(f, "staged/targets/signing_config.v0.2.json");
+  sbuf b = SBUF_INIT;
+  assert_int_equal(fs_read_file(sc, 0, &b), STELLA_OK);
+  sbuf_append(&b, "\n", 1);
+  assert_int_equal(fs_write_atomic(sc, b.data, b.len, 0644), STELLA_OK);
   assert_int_not_equal(stella_repo_publish(f->r, f->web), STELLA_OK);
+  assert_non_null(strstr(stella_repo_errmsg(f->r), "not signed yet"));
+  assert_untouched(f, &before);
+  b.len--; /* put it back: the publish goes through */
+  assert_int_equal(fs_write_atomic(sc, b.data, b.len, 0644), STELLA_OK);
+  sbuf_free(&b);
+  free(sc);
+  assert_int_equal(stella_repo_publish(f->r, f->web), STELLA_OK);
+  take(f, &before);
+  /* version: published timestamp v2 re-signed with other bytes */
+  resign(f, "timestamp", "keys/timestamp/timestamp.pem", later_expiry);
+  assert_int_not_equal(stella_repo_publish(f->r, f->web), STELLA_OK);
+  assert_non_null(strstr(stella_repo_errmsg(f->r), "a published version "
+                                                   "never changes"));
+  assert_untouched(f, &before);
+  assert_int_equal(stella_repo_sign(f->r, NULL, NULL, NULL), STELLA_OK);
+  /* a root that skips a version: v3 after v1, signed by every holder */
+  resign(f, "root", "keys/root/holder-1.pem", version_3);
+  for (int h = 2; h <= 3; h++) {
+    char key[64];
+    snprintf(key, sizeof key, "keys/root/holder-%d.pem", h);
+    char *path = staged(f, key);
+    stella_repo_sign_opts o = {.role = "root", .key_file = path};
+    stella_repo_sign(f->r, &o, NULL, NULL);
+    free(path);
+  }
+  take(f, &before);
+  assert_int_not_equal(stella_repo_publish(f->r, f->web), STELLA_OK);
+  assert_non_null(strstr(stella_repo_errmsg(f->r), "staged root v3 skips "
+                                                   "v2"));
   assert_untouched(f, &before);
 }
 
@@ -649,6 +727,8 @@ int main(void) {
                                     teardown),
     cmocka_unit_test_setup_teardown(test_preflight_refuses_rollback, setup,
                                     teardown),
+    cmocka_unit_test_setup_teardown(test_preflight_refuses_hash_version,
+                                    setup, teardown),
     cmocka_unit_test_setup_teardown(test_rekor_key_grace, setup, teardown),
     cmocka_unit_test_setup_teardown(test_signing_keys, setup, teardown),
     cmocka_unit_test(test_signing_keys_parser_rejects),
