@@ -498,6 +498,15 @@ stella_err stella_repo_signing_key_retire(stella_repo *r, const char *name,
            !(compromised_since && !strcmp(status, "retired")))
     e = repo_fail(r, STELLA_E_EXISTS, "signing key '%s' is already %s", name,
                   status);
+  const char *start = json_string_value(
+      json_object_get(json_object_get(k, "validFor"), "start"));
+  int64_t t0 = 0;
+  /* an end before the start is no window verifiers could apply */
+  if (!e && compromised_since && start && !stella_time_parse(start, &t0) &&
+      compromised_since < t0)
+    e = repo_fail(r, STELLA_E_INVALID_ARG, "--compromised-since is before "
+                  "the key's validity started (%s; give that time to "
+                  "distrust everything it signed)", start);
   if (!e) {
     const char *st = compromised_since ? "compromised" : "retired";
     json_object_set_new(k, "status", json_string(st));

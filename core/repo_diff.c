@@ -149,14 +149,62 @@ static void rd_notes(rd *d) {
       if (!repo_published_load(d->r->ws, "targets", &env))
         pc = json_object_get(json_object_get(json_object_get(
                  json_object_get(env, "signed"), "targets"), name), "custom");
-      if (!pc || !json_equal(pc, c))
+      if ((!pc || !json_equal(pc, c)) && *rd_str(c, "note"))
         rd_say(d, "%s: \"%s\" (%s, note: %s)", name, rd_str(c, "change"),
                rd_str(c, "changed_at"), rd_str(c, "note"));
+      else if (!pc || !json_equal(pc, c))
+        rd_say(d, "%s: \"%s\" (%s)", name, rd_str(c, "change"),
+               rd_str(c, "changed_at"));
       json_decref(env);
     }
   }
   json_decref(custom);
   free(p);
+}
+
+/* How many keyids of role in a are not in role in b. */
+static size_t rd_keys_not_in(json_t *a, json_t *b) {
+  size_t i, j, n = 0;
+  json_t *ka, *kb;
+  json_array_foreach(json_object_get(a, "keyids"), i, ka) {
+    int found = 0;
+    json_array_foreach(json_object_get(b, "keyids"), j, kb) {
+      found |= json_equal(ka, kb);
+    }
+    n += !found;
+  }
+  return n;
+}
+
+/* A staged root other than the published one (a ceremony's outcome): its
+ * keys and thresholds per role, and its expiry. */
+static void rd_root(rd *d) {
+  json_t *st = NULL, *pub = NULL;
+  char err[256];
+  if (!repo_staged_load(d->r->ws, "root", &st, err, sizeof err) &&
+      !repo_published_load(d->r->ws, "root", &pub)) {
+    json_t *ss = json_object_get(st, "signed");
+    json_t *ps = json_object_get(pub, "signed");
+    if (!json_equal(ss, ps)) {
+      const char *role;
+      json_t *sr;
+      json_object_foreach(json_object_get(ss, "roles"), role, sr) {
+        json_t *pr = json_object_get(json_object_get(ps, "roles"), role);
+        size_t added = rd_keys_not_in(sr, pr), gone = rd_keys_not_in(pr, sr);
+        json_int_t t = json_integer_value(json_object_get(sr, "threshold"));
+        json_int_t pt = json_integer_value(json_object_get(pr, "threshold"));
+        if (added || gone || t != pt)
+          rd_say(d, "root: %s keys: %zu added, %zu removed, %zu in all; "
+                 "threshold %lld -> %lld", role, added, gone,
+                 json_array_size(json_object_get(sr, "keyids")),
+                 (long long)pt, (long long)t);
+      }
+      rd_say(d, "root: expires %s (published root: %s)",
+             rd_str(ss, "expires"), rd_str(ps, "expires"));
+    }
+  }
+  json_decref(st);
+  json_decref(pub);
 }
 
 static void rd_roles(rd *d) {
@@ -194,6 +242,7 @@ stella_err stella_repo_diff(stella_repo *r, stella_note_fn line, void *ctx,
     rd_log_keys(&d, st[0], pub[0], st[2]);
     rd_signing_keys(&d, st[2], pub[2]);
     rd_notes(&d);
+    rd_root(&d);
     rd_roles(&d);
   }
   for (int i = 0; i < REPO_N_TARGETS; i++) {

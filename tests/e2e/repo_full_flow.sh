@@ -313,8 +313,10 @@ has "$out" "sha256:$V2_SHA" "text: the new key"
 
 # ---- 5. root key ceremony -------------------------------------------------------
 step "tuf-ceremony init --threshold 3 --keys 5 --algorithm ed25519"
+export T_CER0=$(now)
 run 0 "tuf-ceremony init" -- "$scripts/tuf-ceremony" init --threshold 3 \
   --keys 5 --algorithm ed25519 --repo "$repo"
+export T_CER1=$(now)
 for i in 1 2 3 4 5; do
   f=$repo/keys/root-next/holder-$i.pem
   has "$out" "holder $i: $f  keyid [0-9a-f]{64}" "init prints holder $i's file and keyid"
@@ -325,8 +327,10 @@ run 0 "ceremony status --json" -- "$S" tuf ceremony status --repo "$repo" --json
 json '
 assert d["version"] == 2 and d["ready"] is False, d
 assert (d["old"]["have"], d["old"]["need"]) == (0, 2), d["old"]
-assert (d["new"]["have"], d["new"]["need"]) == (0, 3), d["new"]' \
-  "status: old 0 of 2, new 0 of 3, not ready"
+assert (d["new"]["have"], d["new"]["need"]) == (0, 3), d["new"]
+year = 365 * 86400  # expires.root of the policy
+assert int(E["T_CER0"]) + year <= T(d["expires"]) <= int(E["T_CER1"]) + year, d' \
+  "status: old 0 of 2, new 0 of 3, not ready; expires in the policy's 365d"
 
 step "one old + three new signatures: finalize refused"
 run 0 "sign: old holder-1" -- "$scripts/tuf-ceremony" sign --repo "$repo" \
@@ -358,6 +362,8 @@ assert (d["new"]["have"], d["new"]["need"]) == (3, 3), d["new"]' \
 run 0 "finalize" -- "$scripts/tuf-ceremony" finalize --repo "$repo"
 run 0 "tuf diff" -- "$S" tuf diff --repo "$repo"
 has "$out" "root: staged v2, published v1" "diff names the new root"
+has "$out" "root: root keys: 5 added, 3 removed, 5 in all; threshold 2 -> 3" \
+  "diff says what the new root changes"
 sign_and_publish "root v2"
 has "$out" "published root v2" "root v2 published"
 [[ -f $web/1.root.json && -f $web/2.root.json ]] || die "root versions not both in the web root"

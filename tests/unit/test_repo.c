@@ -577,6 +577,12 @@ static void test_signing_keys(void **state) {
   assert_int_equal(stat(p, &st), 0);
   assert_int_equal(st.st_mode & 0777, 0600);
   f->now += 3600;
+  /* a compromise before the key existed is no validity window */
+  assert_int_equal(stella_repo_signing_key_retire(f->r, "ci-2026",
+                                                  f->now - 7200, "leaked"),
+                   STELLA_E_INVALID_ARG);
+  assert_non_null(strstr(stella_repo_errmsg(f->r), "before the key's "
+                                                   "validity started"));
   assert_int_equal(stella_repo_signing_key_retire(f->r, "ci-2026",
                                                   f->now - 600, "leaked"),
                    STELLA_OK);
