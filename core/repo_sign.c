@@ -2,8 +2,9 @@
  * metadata. A role gets a new version when its content changed (targets ->
  * snapshot -> timestamp, each listing the one below) or more than half of
  * its expiry period is gone; its expiry comes from the policy; the online
- * keys sign. Offline signatures (root) are added one key holder at a time,
- * and what is still missing is listed exactly. */
+ * keys sign. Offline signatures (root, and any role the policy names no
+ * online key for) are added one key holder at a time, and what is still
+ * missing is listed exactly. */
 #include "repo_internal.h"
 #include "repo_targets.h"
 
@@ -131,8 +132,16 @@ static stella_err repo_online_sign(stella_repo *r, const char *role,
   return STELLA_OK;
 }
 
-/* Decides and applies the new state of one online role whose content
- * member (e.g. "targets", "meta") should be content. */
+/* A role without an online key in the policy is signed offline, one key
+ * holder at a time (`stella tuf sign --role R --key FILE`). */
+static int repo_is_online(const stella_repo *r, const char *role) {
+  int i = repo_role_index(role);
+  return i > 0 && r->ws->online_key[i];
+}
+
+/* Decides and applies the new state of one role whose content member
+ * (e.g. "targets", "meta") should be content; signs it when its key is
+ * online, else leaves the signatures to the key holders. */
 static stella_err repo_update_role(stella_repo *r, const json_t *root_signed,
                                    const char *role, const char *member,
                                    json_t *content, int64_t *version_out) {
@@ -162,11 +171,13 @@ static stella_err repo_update_role(stella_repo *r, const json_t *root_signed,
     json_object_set_new(sg, "expires", json_string(exp));
     json_object_set(sg, member, content);
     json_object_set_new(env, "signatures", json_array());
-    e = repo_online_sign(r, role, env);
+    int online = repo_is_online(r, role);
+    e = online ? repo_online_sign(r, role, env) : STELLA_OK;
     if (!e)
-      repo_note(r, "%s v%lld signed (%s; expires %s)", role, (long long)v,
+      repo_note(r, "%s v%lld %s (%s; expires %s)", role, (long long)v,
+                online ? "signed" : "staged for its offline key holders",
                 changed ? "content changed" : "expiry refreshed", exp);
-  } else if (have < need) {
+  } else if (have < need && repo_is_online(r, role)) {
     json_object_set_new(env, "signatures", json_array());
     e = repo_online_sign(r, role, env);
     if (!e)

@@ -666,6 +666,43 @@ static void test_root_change_needs_holders(void **state) {
   assert_true(fs_exists(p));
 }
 
+/* A role whose key is not online (no entry in the policy's online_keys):
+ * sign stages its new version unsigned and lists exactly what is missing;
+ * the key holder's signature makes it publishable. */
+static void test_offline_role(void **state) {
+  fx *f = *state;
+  json_error_t je;
+  char *pol = staged(f, "stella-repo.json");
+  char *key = staged(f, "keys/targets/targets.pem");
+  json_t *p = json_load_file(pol, 0, &je);
+  assert_non_null(p);
+  json_object_del(json_object_get(p, "online_keys"), "targets");
+  assert_int_equal(json_dump_file(p, pol, JSON_INDENT(2)), 0);
+  json_decref(p);
+  assert_int_equal(stella_repo_open(f->r, f->repo), STELLA_OK);
+  stage_a_change(f);
+  stella_repo_missing *m = NULL;
+  size_t n = 0;
+  assert_int_equal(stella_repo_sign(f->r, NULL, &m, &n), STELLA_OK);
+  assert_int_equal(n, 1);
+  assert_string_equal(m[0].role, "targets");
+  assert_int_equal(m[0].version, 2);
+  assert_int_equal(m[0].have, 0);
+  assert_int_equal(m[0].need, 1);
+  free(m);
+  assert_int_equal(stella_repo_publish(f->r, f->web), STELLA_E_SIGNATURE);
+  stella_repo_sign_opts o = {.role = "targets", .key_file = key};
+  assert_int_equal(stella_repo_sign(f->r, &o, &m, &n), STELLA_OK);
+  assert_int_equal(n, 0);
+  free(m);
+  assert_int_equal(stella_repo_sign(f->r, NULL, &m, &n), STELLA_OK);
+  assert_int_equal(n, 0); /* a second run keeps the holder's signature */
+  free(m);
+  assert_int_equal(stella_repo_publish(f->r, f->web), STELLA_OK);
+  free(pol);
+  free(key);
+}
+
 /* A sign or publish while another one holds the workspace lock. */
 static void test_workspace_lock(void **state) {
   fx *f = *state;
@@ -740,6 +777,7 @@ int main(void) {
     cmocka_unit_test(test_signing_keys_parser_rejects),
     cmocka_unit_test_setup_teardown(test_root_change_needs_holders, setup,
                                     teardown),
+    cmocka_unit_test_setup_teardown(test_offline_role, setup, teardown),
     cmocka_unit_test_setup_teardown(test_workspace_lock, setup, teardown),
     cmocka_unit_test_setup_teardown(test_diff, setup, teardown),
   };
