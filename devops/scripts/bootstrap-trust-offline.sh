@@ -7,9 +7,18 @@
 # verifies). Honours STELLA_HOME (the state folder) and STELLA_BIN (the
 # stella binary, default: stella on PATH); every argument is passed through.
 set -euo pipefail
-if [[ $# -lt 1 || $1 == -h || $1 == --help ]]; then
-  echo "usage: $0 FILE [--force]   (see \`stella trust snapshot import --help\`)" >&2
-  [[ $# -ge 1 ]] && exit 0
+usage="usage: $0 FILE [--force]   (see \`stella trust snapshot import --help\`)"
+if [[ $# -lt 1 ]]; then
+  echo "$usage" >&2
   exit 2
 fi
-exec "${STELLA_BIN:-stella}" trust snapshot import "$@"
+if [[ $1 == -h || $1 == --help ]]; then
+  echo "$usage"
+  exit 0
+fi
+stella=${STELLA_BIN:-stella}
+if ! command -v "$stella" >/dev/null 2>&1; then
+  echo "$(basename "$0"): cannot run '$stella' (install stella or set STELLA_BIN)" >&2
+  exit 1
+fi
+exec "$stella" trust snapshot import "$@"

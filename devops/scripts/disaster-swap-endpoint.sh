@@ -9,9 +9,16 @@
 # through). STELLA_BIN names the stella binary (default: stella on PATH);
 # STELLA_HOME and STELLA_NOW reach stella through the environment.
 set -euo pipefail
-if [[ $# -eq 0 || $1 == -h || $1 == --help ]]; then
-  "${STELLA_BIN:-stella}" tuf endpoint swap --help
-  [[ $# -eq 0 ]] && exit 2
-  exit 0
+stella=${STELLA_BIN:-stella}
+if ! command -v "$stella" >/dev/null 2>&1; then
+  echo "$(basename "$0"): cannot run '$stella' (install stella or set STELLA_BIN)" >&2
+  exit 1
 fi
-exec "${STELLA_BIN:-stella}" tuf endpoint swap "$@"
+if [[ $# -eq 0 ]]; then # a usage error: the usage goes to stderr
+  "$stella" tuf endpoint swap --help >&2
+  exit 2
+fi
+if [[ $1 == -h || $1 == --help ]]; then
+  exec "$stella" tuf endpoint swap --help
+fi
+exec "$stella" tuf endpoint swap "$@"

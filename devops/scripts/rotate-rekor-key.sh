@@ -12,6 +12,10 @@
 # through the environment.
 set -euo pipefail
 stella=${STELLA_BIN:-stella}
+if ! command -v "$stella" >/dev/null 2>&1; then
+  echo "$(basename "$0"): cannot run '$stella' (install stella or set STELLA_BIN)" >&2
+  exit 1
+fi
 case ${1:-} in
   add-key) shift; exec "$stella" tuf rekor-key add "$@" ;;
   remove-old) shift; exec "$stella" tuf rekor-key remove-old "$@" ;;

@@ -12,6 +12,10 @@
 # stella on PATH); STELLA_HOME and STELLA_NOW reach stella unchanged.
 set -euo pipefail
 stella=${STELLA_BIN:-stella}
+if ! command -v "$stella" >/dev/null 2>&1; then
+  echo "$(basename "$0"): cannot run '$stella' (install stella or set STELLA_BIN)" >&2
+  exit 1
+fi
 case ${1:-} in
   generate) shift; exec "$stella" tuf signing-key generate "$@" ;;
   retire) shift; exec "$stella" tuf signing-key retire "$@" ;;
