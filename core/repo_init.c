@@ -149,7 +149,14 @@ static stella_err repo_check_init_opts(stella_repo *r,
   if (!o->rekor_key_file)
     return repo_fail(r, STELLA_E_INVALID_ARG, "--rekor-key FILE.pub is "
                      "needed");
-  return STELLA_OK;
+  /* a bad log key file is refused before any key is generated */
+  uint8_t *der = NULL;
+  size_t derlen = 0;
+  const char *details = NULL;
+  stella_err e = repo_read_public_key(r, o->rekor_key_file, &der, &derlen,
+                                      &details);
+  free(der);
+  return e;
 }
 
 /* Generates a key, saves it 0600 at dir/rel and adds it to root's keys. */
