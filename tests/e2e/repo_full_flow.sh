@@ -11,7 +11,7 @@
 #      -> status --show-keys --json: both keys, windows within seconds
 #   -> tuf-ceremony 3-of-5 ed25519: finalize refused with too few old-root
 #      signatures, ready with enough of both, finalize, sign + publish
-#      -> the client syncs to root v2
+#      -> the client syncs to root v2 (and tuf-js too, when it is installed)
 #   -> trust snapshot export --include-root -> server stopped ->
 #      bootstrap-trust-offline.sh --force into a fresh home ("another
 #      site"): same status; a site holding root v1 needs --force for the
@@ -376,6 +376,36 @@ json '
 assert d["roles"]["root"]["version"] == 2, d["roles"]
 assert all(r["state"] == "ok" for r in d["roles"].values()), d["roles"]
 assert d["tuf_url"] == E["TUF_URL"]' "client: roles.root.version 2, all ok, same tuf_url"
+
+# Another TUF client over the same web root, from root v1: tuf-js, when
+# repo_tufjs_interop.sh has installed it in its cache (never installed here).
+tufjs=${STELLA_TUFJS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/stella-tests/tuf-js-6.0.2}
+if command -v node >/dev/null 2>&1 && [[ -f $tufjs/node_modules/tuf-js/package.json ]]; then
+  step "tuf-js follows the ceremony too (from root v1)"
+  cat >"$work/tufjs.js" <<'EOF'
+const fs = require('fs'), path = require('path');
+const { Updater } = require('tuf-js');
+const [url, root, dir] = process.argv.slice(2);
+const metadataDir = path.join(dir, 'metadata'), targetDir = path.join(dir, 'targets');
+fs.mkdirSync(metadataDir, { recursive: true });
+fs.mkdirSync(targetDir, { recursive: true });
+fs.copyFileSync(root, path.join(metadataDir, 'root.json'));
+(async () => {
+  const u = new Updater({ metadataBaseUrl: url, targetBaseUrl: url + '/targets',
+                          metadataDir, targetDir });
+  await u.refresh();
+  const info = await u.getTargetInfo('signing_config.v0.2.json');
+  await u.downloadTarget(info, path.join(targetDir, 'sc.json'));
+  const root = JSON.parse(fs.readFileSync(path.join(metadataDir, 'root.json')));
+  console.log('tuf-js: root v' + root.signed.version);
+})().catch((e) => { console.error('tuf-js: ' + e.message); process.exit(1); });
+EOF
+  run 0 "tuf-js refresh from root v1" -- env NODE_PATH="$tufjs/node_modules" \
+    node "$work/tufjs.js" "$TUF_URL" "$work/root-v1.json" "$work/tufjs"
+  has "$out" "tuf-js: root v2" "tuf-js reached root v2"
+else
+  echo "(tuf-js not installed in $tufjs: repo_tufjs_interop.sh installs it)"
+fi
 
 # ---- 6. air gap -----------------------------------------------------------
 step "export a bundle, stop the server"
