@@ -470,6 +470,19 @@ mkdir -p "$work/unpacked"
 tar --zstd -xf "$work/B.tar.zst" -C "$work/unpacked" || die "cannot unpack the bundle"
 if grep -rlq "PRIVATE KEY" "$work/unpacked"; then die "a private key in the bundle"; fi
 ok "no private key in the bundle"
+python3 - "$work/unpacked" <<'PY' || die "the bundle's manifest does not match its files"
+import hashlib, json, os, sys
+top = sys.argv[1]
+m = json.load(open(os.path.join(top, "manifest.json")))
+assert m.get("exported_at", "").endswith("Z"), m.get("exported_at")
+files = m["files"]
+roots = sorted(f["path"] for f in files if f["path"].startswith("roots/"))
+assert len(roots) == 2, roots  # --include-root: v1 and v2
+for f in files:
+    data = open(os.path.join(top, f["path"]), "rb").read()
+    assert len(data) == f["size"] and hashlib.sha256(data).hexdigest() == f["sha256"], f
+PY
+ok "manifest.json: export time, roots v1 and v2, every file's size and sha256"
 
 echo
 echo "PASS repo_full_flow"
