@@ -32,9 +32,6 @@
 #define BUNDLE_FILE_MODE 0644
 #define BUNDLE_DIR_MODE 0700
 
-static const char bundle_trusted_root[] = "trusted_root.json";
-static const char *const bundle_signing_configs[2] = {
-  "signing_config.v0.2.json", "signing_config.json"};
 
 /* Paths of one state folder. */
 typedef struct bundle_home {
@@ -236,8 +233,8 @@ static stella_err bundle_collect_state(stella_trust *t, const bundle_home *h,
   }
   int configs = 0;
   for (int i = 0; !e && i < 3; i++) {
-    const char *name = i == 0 ? bundle_trusted_root
-                              : bundle_signing_configs[i - 1];
+    const char *name = i == 0 ? TRUST_TRUSTED_ROOT
+                              : trust_signing_configs[i - 1];
     if (!bundle_is_regular(h->targets_dir, name))
       continue;
     e = bundle_add_file(b, h->targets_dir, name, "targets/");
@@ -652,17 +649,6 @@ static stella_err bundle_stage(bundle_import *im) {
   return e;
 }
 
-/* Checks a verified service-map file reads as one. */
-static stella_err bundle_check_service_file(const char *name, const sbuf *b,
-                                            char *why, size_t whylen) {
-  servicemap sm = {0};
-  stella_err e = strcmp(name, bundle_trusted_root) == 0
-      ? servicemap_add_trusted_root(&sm, b->data, b->len, why, whylen)
-      : servicemap_add_signing_config(&sm, b->data, b->len, why, whylen);
-  servicemap_clear(&sm);
-  return e;
-}
-
 /* Each service-map file of the bundle, against the targets metadata
  * (length and hashes), written into the side folder. */
 static stella_err bundle_verify_service_map(bundle_import *im,
@@ -673,39 +659,33 @@ static stella_err bundle_verify_service_map(bundle_import *im,
     if (strncmp(name, "targets/", 8) != 0)
       continue;
     name += 8;
-    int is_root = strcmp(name, bundle_trusted_root) == 0;
-    int is_config = strcmp(name, bundle_signing_configs[0]) == 0 ||
-                    strcmp(name, bundle_signing_configs[1]) == 0;
-    if (!is_root && !is_config)
+    if (!trust_is_service_file(name))
       return bundle_fail(im->t, STELLA_E_FORMAT, "the bundle carries target "
                          "'%s', which is not part of the service map "
                          "(refused: export it again)", name);
-    tuf_target *target = NULL;
     sbuf content = SBUF_INIT;
     char why[512] = "";
+    int unreadable = 0;
     char *dest = fs_join(im->stage_targets, name);
-    stella_err e = dest ? tuf_find_target(c, name, &target) : STELLA_E_NOMEM;
-    if (e == STELLA_E_NOT_FOUND)
-      snprintf(why, sizeof why, "the targets metadata does not list it");
-    else if (!e && (e = tuf_download_target(c, target, dest, &content)))
-      snprintf(why, sizeof why, "%s", tuf_client_errmsg(c));
-    else if (!e)
-      e = bundle_check_service_file(name, &content, why, sizeof why);
-    tuf_target_free(target);
+    stella_err e = dest ? trust_fetch_service_file(c, name, dest, &content,
+                                                   &unreadable, why,
+                                                   sizeof why)
+                        : STELLA_E_NOMEM;
     sbuf_free(&content);
     free(dest);
     if (e)
       return bundle_fail(im->t, e, "verifying service map file %s from the "
                          "bundle: %s (do not use this bundle)", name,
                          *why ? why : stella_strerror(e));
-    have_root |= is_root;
-    have_config |= is_config;
+    have_root |= strcmp(name, TRUST_TRUSTED_ROOT) == 0;
+    have_config |= strcmp(name, trust_signing_configs[0]) == 0 ||
+                   strcmp(name, trust_signing_configs[1]) == 0;
   }
   if (!have_root || !have_config)
     return bundle_fail(im->t, STELLA_E_NOT_FOUND, "the bundle has no "
                        "complete service map (%s missing; export it from a "
                        "synced client)", have_root ? "signing_config"
-                                                   : bundle_trusted_root);
+                                                   : TRUST_TRUSTED_ROOT);
   return STELLA_OK;
 }
 

@@ -79,8 +79,7 @@ static stella_err sm_grow(void **arr, size_t n, size_t *cap, size_t elem) {
   return STELLA_OK;
 }
 
-/* Drops items appended after a failed parse, so sm is left as it was. */
-static void sm_truncate(servicemap *sm, size_t n_endpoints, size_t n_keys) {
+void servicemap_truncate(servicemap *sm, size_t n_endpoints, size_t n_keys) {
   while (sm->n_endpoints > n_endpoints)
     sm_endpoint_free(&sm->endpoints[--sm->n_endpoints]);
   while (sm->n_keys > n_keys)
@@ -95,9 +94,8 @@ static stella_err sm_fail(stella_err e, char *errbuf, size_t errlen,
   return e;
 }
 
-/* validFor {start, end}: both optional; absent means 0 (open-ended). */
-static stella_err sm_valid_for(const json_val *obj, int64_t *from,
-                               int64_t *until) {
+stella_err servicemap_valid_for(const json_val *obj, int64_t *from,
+                                int64_t *until) {
   const json_val *vf = json_get(obj, "validFor");
   const char *start = json_get_str(vf, "start");
   const char *end = json_get_str(vf, "end");
@@ -140,7 +138,7 @@ static stella_err sm_add_v02_service(servicemap *sm, const json_val *svc,
                                      const char *kind) {
   const char *url = json_get_str(svc, "url");
   int64_t api = 0, from, until;
-  if (!url || sm_valid_for(svc, &from, &until))
+  if (!url || servicemap_valid_for(svc, &from, &until))
     return STELLA_E_FORMAT;
   if (json_get(svc, "majorApiVersion") &&
       (json_get_int(svc, "majorApiVersion", &api) || api < 0 ||
@@ -206,6 +204,14 @@ static stella_err sm_add_v01(servicemap *sm, const json_val *root,
   return e;
 }
 
+stella_key *servicemap_push_key(servicemap *sm) {
+  if (sm_grow((void **)&sm->keys, sm->n_keys, &sm->cap_keys, sizeof *sm->keys))
+    return NULL;
+  stella_key *k = &sm->keys[sm->n_keys++];
+  memset(k, 0, sizeof *k);
+  return k;
+}
+
 /* Parses buf into a doc whose top value is an object. */
 static stella_err sm_parse_object(const char *buf, size_t len, json_doc **doc,
                                   const char *what, char *errbuf,
@@ -223,32 +229,48 @@ static stella_err sm_parse_object(const char *buf, size_t len, json_doc **doc,
   return STELLA_OK;
 }
 
-stella_err servicemap_add_signing_config(servicemap *sm, const char *buf,
-                                         size_t len, char *errbuf,
-                                         size_t errlen) {
+/* Adds what one kind of service-map file holds from its parsed top-level
+ * object; *bad names the member whose shape was wrong. */
+typedef stella_err (*sm_adder)(servicemap *sm, const json_val *root,
+                               const char **bad);
+
+/* Parses buf and runs add on it; on failure sm is left as it was and
+ * errbuf says "WHAT: ..." . */
+static stella_err sm_add_file(servicemap *sm, const char *buf, size_t len,
+                              const char *what, sm_adder add, char *errbuf,
+                              size_t errlen) {
   json_doc *doc;
   size_t n0 = sm->n_endpoints, k0 = sm->n_keys;
-  stella_err e = sm_parse_object(buf, len, &doc, "signing_config", errbuf,
-                                 errlen);
+  const char *bad = "";
+  stella_err e = sm_parse_object(buf, len, &doc, what, errbuf, errlen);
   if (e)
     return e;
-  const json_val *root = json_root(doc);
-  const char *media = json_get_str(root, "mediaType");
-  const char *bad = "";
-  int v02 = json_get(root, "rekorTlogUrls") || json_get(root, "caUrls") ||
-            (media && strstr(media, "signingconfig.v0.2"));
-  e = v02 ? sm_add_v02(sm, root, &bad) : sm_add_v01(sm, root, &bad);
+  e = add(sm, json_root(doc), &bad);
   json_doc_free(doc);
   if (e) {
-    sm_truncate(sm, n0, k0);
-    if (e == STELLA_E_FORMAT)
-      sm_fail(e, errbuf, errlen, "signing_config: unexpected shape of", bad);
+    servicemap_truncate(sm, n0, k0);
+    if (e == STELLA_E_FORMAT && errbuf)
+      snprintf(errbuf, errlen, "%s: unexpected shape of: %s", what, bad);
   }
   return e;
 }
 
-/* base64 in -> lowercase hex of the bytes (log IDs). */
-static stella_err sm_b64_to_hex(const char *b64, char **hex) {
+static stella_err sm_add_config(servicemap *sm, const json_val *root,
+                                const char **bad) {
+  const char *media = json_get_str(root, "mediaType");
+  int v02 = json_get(root, "rekorTlogUrls") || json_get(root, "caUrls") ||
+            (media && strstr(media, "signingconfig.v0.2"));
+  return v02 ? sm_add_v02(sm, root, bad) : sm_add_v01(sm, root, bad);
+}
+
+stella_err servicemap_add_signing_config(servicemap *sm, const char *buf,
+                                         size_t len, char *errbuf,
+                                         size_t errlen) {
+  return sm_add_file(sm, buf, len, "signing_config", sm_add_config, errbuf,
+                     errlen);
+}
+
+stella_err servicemap_b64_to_hex(const char *b64, char **hex) {
   uint8_t *raw;
   size_t n;
   if (base64_decode(b64, strlen(b64), &raw, &n))
@@ -260,8 +282,7 @@ static stella_err sm_b64_to_hex(const char *b64, char **hex) {
   return *hex ? STELLA_OK : STELLA_E_NOMEM;
 }
 
-/* base64 DER SPKI -> hex SHA-256 fingerprint of the DER bytes. */
-static stella_err sm_fingerprint(const char *b64, char **hex) {
+stella_err servicemap_fingerprint(const char *b64, char **hex) {
   uint8_t *der, digest[CRYPTO_SHA256_LEN];
   size_t n;
   if (base64_decode(b64, strlen(b64), &der, &n))
@@ -287,12 +308,11 @@ static stella_err sm_add_log_key(servicemap *sm, const json_val *log,
   const char *raw = json_get_str(pk, "rawBytes");
   const char *key_id = json_get_str(json_get(log, "logId"), "keyId");
   int64_t from, until;
-  if (!raw || sm_valid_for(pk, &from, &until))
+  if (!raw || servicemap_valid_for(pk, &from, &until))
     return STELLA_E_FORMAT;
-  if (sm_grow((void **)&sm->keys, sm->n_keys, &sm->cap_keys, sizeof *sm->keys))
+  stella_key *k = servicemap_push_key(sm);
+  if (!k)
     return STELLA_E_NOMEM;
-  stella_key *k = &sm->keys[sm->n_keys++];
-  memset(k, 0, sizeof *k);
   k->valid_from = from;
   k->valid_until = until;
   k->kind = sm_strdup(kind);
@@ -302,39 +322,32 @@ static stella_err sm_add_log_key(servicemap *sm, const json_val *log,
   k->key_type = sm_strdup(json_get_str(pk, "keyDetails"));
   if (!k->kind || !k->name || !k->status || !k->base_url || !k->key_type)
     return STELLA_E_NOMEM;
-  stella_err e = key_id ? sm_b64_to_hex(key_id, &k->log_id)
+  stella_err e = key_id ? servicemap_b64_to_hex(key_id, &k->log_id)
                         : ((k->log_id = sm_strdup("")) ? STELLA_OK
                                                        : STELLA_E_NOMEM);
   if (!e)
-    e = sm_fingerprint(raw, &k->fingerprint_sha256);
+    e = servicemap_fingerprint(raw, &k->fingerprint_sha256);
+  return e;
+}
+
+static stella_err sm_add_log_lists(servicemap *sm, const json_val *root,
+                                   const char **bad) {
+  stella_err e = STELLA_OK;
+  for (size_t l = 0; !e && l < sizeof sm_key_lists / sizeof sm_key_lists[0];
+       l++) {
+    const json_val *list = json_get(root, sm_key_lists[l].member);
+    *bad = sm_key_lists[l].member;
+    if (list && json_type_of(list) != JV_ARRAY)
+      e = STELLA_E_FORMAT;
+    for (size_t i = 0; !e && i < json_len(list); i++)
+      e = sm_add_log_key(sm, json_at(list, i), sm_key_lists[l].kind);
+  }
   return e;
 }
 
 stella_err servicemap_add_trusted_root(servicemap *sm, const char *buf,
                                        size_t len, char *errbuf,
                                        size_t errlen) {
-  json_doc *doc;
-  size_t n0 = sm->n_endpoints, k0 = sm->n_keys;
-  stella_err e = sm_parse_object(buf, len, &doc, "trusted_root", errbuf,
-                                 errlen);
-  if (e)
-    return e;
-  const json_val *root = json_root(doc);
-  const char *bad = "";
-  for (size_t l = 0; !e && l < sizeof sm_key_lists / sizeof sm_key_lists[0];
-       l++) {
-    const json_val *list = json_get(root, sm_key_lists[l].member);
-    bad = sm_key_lists[l].member;
-    if (list && json_type_of(list) != JV_ARRAY)
-      e = STELLA_E_FORMAT;
-    for (size_t i = 0; !e && i < json_len(list); i++)
-      e = sm_add_log_key(sm, json_at(list, i), sm_key_lists[l].kind);
-  }
-  json_doc_free(doc);
-  if (e) {
-    sm_truncate(sm, n0, k0);
-    if (e == STELLA_E_FORMAT)
-      sm_fail(e, errbuf, errlen, "trusted_root: unexpected shape of", bad);
-  }
-  return e;
+  return sm_add_file(sm, buf, len, "trusted_root", sm_add_log_lists, errbuf,
+                     errlen);
 }

@@ -35,6 +35,31 @@ stella_err servicemap_add_signing_config(servicemap *sm, const char *buf,
                                          size_t len, char *errbuf,
                                          size_t errlen);
 
+/* ---- For the parsers of other service-map files (servicemap_signing.c) */
+
+struct json_val;
+
+/* Appends one zeroed key (owned by sm, freed by servicemap_clear); NULL
+ * when out of memory. The pointer is valid until the next push. */
+stella_key *servicemap_push_key(servicemap *sm);
+
+/* Drops the items appended after the first n_endpoints / n_keys, so a
+ * failed parse leaves sm as it was. */
+void servicemap_truncate(servicemap *sm, size_t n_endpoints, size_t n_keys);
+
+/* validFor {start, end} of obj in epoch seconds: both optional (0 when
+ * absent: open-ended); present but not an RFC 3339 string is
+ * STELLA_E_FORMAT. */
+stella_err servicemap_valid_for(const struct json_val *obj, int64_t *from,
+                                int64_t *until);
+
+/* base64 -> malloc'd lowercase hex of the bytes (log IDs). */
+stella_err servicemap_b64_to_hex(const char *b64, char **hex);
+
+/* base64 DER SPKI -> malloc'd hex SHA-256 of the DER bytes; empty is
+ * STELLA_E_FORMAT. */
+stella_err servicemap_fingerprint(const char *b64, char **hex);
+
 /* Frees everything sm owns and zeroes it. NULL-safe. */
 void servicemap_clear(servicemap *sm);
 

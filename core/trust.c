@@ -12,20 +12,18 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "fetch.h"
 #include "fsutil.h"
 #include "servicemap.h"
+#include "servicemap_signing.h"
 #include "statedir.h"
 #include "store.h"
 #include "trust_internal.h"
@@ -39,10 +37,9 @@
 
 static const char *const trust_roles[4] = {"root", "timestamp", "snapshot",
                                            "targets"};
-static const char trust_trusted_root[] = "trusted_root.json";
 /* Preferred first: the v0.2 format carries API versions and operators. */
-static const char *const trust_signing_configs[2] = {
-  "signing_config.v0.2.json", "signing_config.json"};
+const char *const trust_signing_configs[2] = {"signing_config.v0.2.json",
+                                              "signing_config.json"};
 
 struct stella_trust {
   char *home;
@@ -249,72 +246,27 @@ static int64_t trust_now(const stella_trust *t) {
 
 /* ---- init ---------------------------------------------------------------- */
 
-static int trust_rm_entry(const char *path, const struct stat *sb, int flag,
-                          struct FTW *ftw) {
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  return remove(path) ? -1 : 0;
-}
-
-static void trust_rm_tree(const char *path) {
-  nftw(path, trust_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void trust_fsync_dir(const char *dir) {
-  int fd = open(dir, O_RDONLY | O_DIRECTORY);
-  if (fd >= 0) {
-    fsync(fd);
-    close(fd);
-  }
-}
-
-/* Puts the folder fresh in place of dir in one step where the kernel allows
- * (RENAME_EXCHANGE), else in two renames; the old contents are deleted. */
-static stella_err trust_swap_dir(const char *fresh, const char *dir,
-                                 const char *parent) {
-  if (renameat2(AT_FDCWD, fresh, AT_FDCWD, dir, RENAME_EXCHANGE) != 0) {
-    char *old = fs_join(parent, ".old-XXXXXX");
-    if (!old)
-      return STELLA_E_NOMEM;
-    int ok = mkdtemp(old) && rename(dir, old) == 0 && rename(fresh, dir) == 0;
-    if (ok)
-      trust_rm_tree(old);
-    free(old);
-    if (!ok)
-      return STELLA_E_IO;
-  } else {
-    trust_rm_tree(fresh); /* now holds the old contents */
-  }
-  trust_fsync_dir(parent);
-  return STELLA_OK;
-}
-
 /* One writer per state folder at a time (sync, init): a second one fails
  * fast instead of interleaving its writes. Returns the held fd, or -1
  * (errmsg set). */
 static int trust_lock(stella_trust *t) {
-  int fd = open(t->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    trust_fail(t, STELLA_E_IO, "opening %s: %s (%s)", t->lock_path,
-               strerror(errno), trust_hint(STELLA_E_IO));
-    return -1;
-  }
-  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+  int fd = statedir_lock(t->lock_path);
+  if (fd < 0 && (errno == EWOULDBLOCK || errno == EAGAIN))
     trust_fail(t, STELLA_E_IO, "another sync or init is running on %s "
                "(wait for it to finish, then retry)", t->home);
-    close(fd);
-    return -1;
-  }
+  else if (fd < 0)
+    trust_fail(t, STELLA_E_IO, "opening %s: %s (%s)", t->lock_path,
+               strerror(errno), trust_hint(STELLA_E_IO));
   return fd;
 }
 
 /* 1 if name is debris of a write killed midway: fs_write_atomic's
  * ".NAME.tmp-XXXXXX", a forced download's ".NAME.forced", init's
- * ".metadata.new-XXXXXX" / ".targets.new-XXXXXX" / ".old-XXXXXX". */
+ * ".metadata.new-XXXXXX" / ".targets.new-XXXXXX" / ".old-XXXXXX", and
+ * statedir_history_reset's ".root-history.new-XXXXXX". */
 static int trust_is_debris(const char *name) {
   static const char *const prefixes[] = {".metadata.new-", ".targets.new-",
-                                         ".old-"};
+                                         ".old-", ".root-history.new-"};
   size_t n = strlen(name);
   if (name[0] != '.' || !strcmp(name, ".") || !strcmp(name, ".."))
     return 0;
@@ -333,7 +285,7 @@ static void trust_sweep_dir(const char *dir) {
     char *path = trust_is_debris(ent->d_name) ? fs_join(dir, ent->d_name)
                                                : NULL;
     if (path)
-      trust_rm_tree(path);
+      statedir_rm_tree(path);
     free(path);
   }
   if (d)
@@ -364,11 +316,11 @@ static stella_err trust_install_root(stella_trust *t, const sbuf *root) {
   if (!e)
     e = fs_write_atomic(root_path, root->data, root->len, TRUST_FILE_MODE);
   if (!e)
-    e = trust_swap_dir(fresh, t->meta_dir, t->tuf_dir);
+    e = statedir_swap(fresh, t->meta_dir, t->tuf_dir);
   if (!e)
-    e = trust_swap_dir(empty, t->targets_dir, t->tuf_dir);
+    e = statedir_swap(empty, t->targets_dir, t->tuf_dir);
   if (e && fresh)
-    trust_rm_tree(fresh);
+    statedir_rm_tree(fresh);
   if (empty)
     rmdir(empty);
   free(root_path);
@@ -516,44 +468,56 @@ static void trust_report_stale(stella_trust *t, tuf_client *c,
     store_put_stale(t->store, items, n, replace);
 }
 
-/* Checks that a downloaded service-map file is one we can read. */
+/* Checks that service-map file name parses as its kind. */
 static stella_err trust_check_service_file(const char *name, const sbuf *b,
                                            char *why, size_t whylen) {
   servicemap sm = {0};
-  stella_err e = strcmp(name, trust_trusted_root) == 0
-      ? servicemap_add_trusted_root(&sm, b->data, b->len, why, whylen)
-      : servicemap_add_signing_config(&sm, b->data, b->len, why, whylen);
+  stella_err e;
+  if (strcmp(name, TRUST_TRUSTED_ROOT) == 0)
+    e = servicemap_add_trusted_root(&sm, b->data, b->len, why, whylen);
+  else if (strcmp(name, TRUST_SIGNING_KEYS) == 0)
+    e = servicemap_add_signing_keys(&sm, b->data, b->len, why, whylen);
+  else
+    e = servicemap_add_signing_config(&sm, b->data, b->len, why, whylen);
   servicemap_clear(&sm);
   return e;
 }
 
-/* Downloads target name into dest (verified by the TUF client before it is
- * written) and checks it reads as a service map. */
-static stella_err trust_get_service_file(stella_trust *t, tuf_client *c,
-                                         const char *name, const char *dest,
-                                         sbuf *content) {
+int trust_is_service_file(const char *name) {
+  return strcmp(name, TRUST_TRUSTED_ROOT) == 0 ||
+         strcmp(name, TRUST_SIGNING_KEYS) == 0 ||
+         strcmp(name, trust_signing_configs[0]) == 0 ||
+         strcmp(name, trust_signing_configs[1]) == 0;
+}
+
+stella_err trust_fetch_service_file(tuf_client *c, const char *name,
+                                    const char *dest, sbuf *content,
+                                    int *unreadable, char *why,
+                                    size_t whylen) {
   tuf_target *target = NULL;
-  char why[512] = "";
+  int too_big = 0;
+  *unreadable = 0;
   stella_err e = tuf_find_target(c, name, &target);
-  if (e == STELLA_E_NOT_FOUND)
-    return e; /* not listed: the caller may try another name */
+  if (e == STELLA_E_NOT_FOUND) {
+    snprintf(why, whylen, "the targets metadata does not list %s", name);
+    return e;
+  }
+  if (!e && (too_big = tuf_target_length(target) > TRUST_SERVICE_MAP_MAX))
+    e = STELLA_E_TOO_LARGE;
   /* Listed but missing on the server is an error, never a reason to fall
    * back to the older signing_config format. */
-  if (!e && (e = tuf_download_target(c, target, dest, NULL)) ==
-                STELLA_E_NOT_FOUND)
+  else if (!e && (e = tuf_download_target(c, target, dest, content)) ==
+                     STELLA_E_NOT_FOUND)
     e = STELLA_E_HTTP; /* a 404 for a listed file */
   tuf_target_free(target);
-  if (e)
-    return trust_fail_hint(t, e, "fetching service map", tuf_client_errmsg(c));
-  e = fs_read_file(dest, TRUST_SERVICE_MAP_MAX, content);
-  if (!e && (e = trust_check_service_file(name, content, why, sizeof why)))
-    return trust_fail(t, e, "reading service map %s: %s (the repository "
-                      "publishes a file stella cannot read; report it to its "
-                      "operators)", name, why);
-  if (e)
-    return trust_fail(t, e, "reading %s: %s (%s)", dest, stella_strerror(e),
-                      trust_hint(e));
-  return STELLA_OK;
+  if (too_big)
+    snprintf(why, whylen, "%s is listed as over %d bytes: refused", name,
+             TRUST_SERVICE_MAP_MAX);
+  else if (e)
+    snprintf(why, whylen, "%s", tuf_client_errmsg(c));
+  else if ((e = trust_check_service_file(name, content, why, whylen)))
+    *unreadable = 1;
+  return e;
 }
 
 /* Fetches one service-map target into HOME/tuf/targets/name. With force the
@@ -566,11 +530,20 @@ static stella_err trust_sync_service_file(stella_trust *t, tuf_client *c,
   char *final = fs_join(t->targets_dir, name);
   char *dest = force ? fs_join(t->targets_dir, side) : final;
   sbuf content = SBUF_INIT;
+  char why[512] = "";
+  int unreadable = 0;
   stella_err e = final && dest ? STELLA_OK : STELLA_E_NOMEM;
   if (!e && force)
     fs_remove(dest);
   if (!e)
-    e = trust_get_service_file(t, c, name, dest, &content);
+    e = trust_fetch_service_file(c, name, dest, &content, &unreadable, why,
+                                 sizeof why);
+  if (e && unreadable)
+    trust_fail(t, e, "reading service map %s: %s (the repository publishes "
+               "a file stella cannot read; report it to its operators)",
+               name, why);
+  else if (e && e != STELLA_E_NOT_FOUND) /* not listed: caller decides */
+    trust_fail_hint(t, e, "fetching service map", why);
   if (!e && force) {
     e = fs_write_atomic(final, content.data, content.len, TRUST_FILE_MODE);
     if (e)
@@ -591,11 +564,11 @@ static stella_err trust_sync_service_file(stella_trust *t, tuf_client *c,
  * mixes formats. *config_name gets the one used. */
 static stella_err trust_sync_service_map(stella_trust *t, tuf_client *c,
                                          int force, const char **config_name) {
-  stella_err e = trust_sync_service_file(t, c, trust_trusted_root, force);
+  stella_err e = trust_sync_service_file(t, c, TRUST_TRUSTED_ROOT, force);
   if (e == STELLA_E_NOT_FOUND)
     return trust_fail(t, e, "service map: the repository lists no %s (is "
                       "this a Sigstore-style TUF repository?)",
-                      trust_trusted_root);
+                      TRUST_TRUSTED_ROOT);
   for (size_t i = 0; !e && i < 2; i++) {
     e = trust_sync_service_file(t, c, trust_signing_configs[i], force);
     if (!e) {
@@ -624,7 +597,7 @@ static void trust_make_summary(stella_trust *t, const char *config_name) {
   snprintf(t->summary, sizeof t->summary, "synced: root v%lld, timestamp "
            "v%lld, snapshot v%lld, targets v%lld; service map: %s, %s",
            (long long)v[0], (long long)v[1], (long long)v[2], (long long)v[3],
-           trust_trusted_root, config_name);
+           TRUST_TRUSTED_ROOT, config_name);
 }
 
 /* Builds the client for the stored repository URL. */
@@ -740,7 +713,7 @@ static int trust_load_service_file(const stella_trust *t, const char *name,
   } else if (e) {
     snprintf(why, whylen, "reading %s: %s", name, stella_strerror(e));
     rc = -1;
-  } else if (strcmp(name, trust_trusted_root) == 0) {
+  } else if (strcmp(name, TRUST_TRUSTED_ROOT) == 0) {
     rc = servicemap_add_trusted_root(sm, b.data, b.len, why, whylen) ? -1 : 1;
   } else {
     rc = servicemap_add_signing_config(sm, b.data, b.len, why, whylen) ? -1
@@ -756,7 +729,7 @@ static stella_err trust_load_service_map(const stella_trust *t,
                                          stella_status *s) {
   servicemap sm = {0};
   char why[512] = "";
-  int have_root = trust_load_service_file(t, trust_trusted_root, &sm, why,
+  int have_root = trust_load_service_file(t, TRUST_TRUSTED_ROOT, &sm, why,
                                           sizeof why);
   int have_config = 0;
   for (size_t i = 0; have_root >= 0 && !have_config && i < 2; i++)
@@ -772,7 +745,7 @@ static stella_err trust_load_service_map(const stella_trust *t,
   else if (have_root == 0 || have_config == 0)
     snprintf(why, sizeof why, "service map incomplete: %s missing (run "
              "`stella trust sync`)", have_root ? "signing_config"
-                                               : trust_trusted_root);
+                                               : TRUST_TRUSTED_ROOT);
   if (*why && !(s->service_map_error = strdup(why))) {
     servicemap_clear(&sm);
     return STELLA_E_NOMEM;

@@ -1,9 +1,20 @@
-/* trust_internal.h - what other core modules (the sync job) may see of a
- * stella_trust handle beyond the public API. */
+/* trust_internal.h - what other core modules (the sync job, trust bundles)
+ * may see of a stella_trust handle and of the service map beyond the public
+ * API. */
 #ifndef STELLA_CORE_TRUST_INTERNAL_H
 #define STELLA_CORE_TRUST_INTERNAL_H
 
+#include <stddef.h>
+
+#include "buf.h"
 #include "stella/stella.h"
+#include "tuf.h"
+
+/* The service-map targets a state folder keeps in tuf/targets/. */
+#define TRUST_TRUSTED_ROOT "trusted_root.json"
+#define TRUST_SIGNING_KEYS "signing_keys.json" /* stella's; optional */
+/* The signing config: v0.2 preferred, then the older format. */
+extern const char *const trust_signing_configs[2];
 
 /* The clock the handle was opened with (a copy owned by t; its ctx is the
  * caller's and must outlive every user of the copy). */
@@ -13,5 +24,21 @@ const stella_clock *trust_clock(const stella_trust *t);
  * (owned by t) and its one-line message (copied; returns e). */
 struct store *trust_store(stella_trust *t);
 stella_err trust_set_errmsg(stella_trust *t, stella_err e, const char *msg);
+
+/* 1 if name is one of the service-map files above. */
+int trust_is_service_file(const char *name);
+
+/* Gets service-map target name through c (after a successful tuf_refresh)
+ * into dest: the TUF client checks its signed length and hashes before
+ * writing it; then it must parse as that kind of service-map file. content
+ * (caller's, appended to) receives the bytes. STELLA_E_NOT_FOUND when the
+ * targets metadata does not list name; a listed file the server does not
+ * have is STELLA_E_HTTP. On error why says what went wrong (no hint) and
+ * *unreadable is 1 when the verified file does not parse. Blocks on the
+ * network through c's fetcher. */
+stella_err trust_fetch_service_file(tuf_client *c, const char *name,
+                                    const char *dest, sbuf *content,
+                                    int *unreadable, char *why,
+                                    size_t whylen);
 
 #endif

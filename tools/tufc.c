@@ -3,7 +3,6 @@
  * contract (--repo GENDIR --url URL --count T, one JSON line). Built on the
  * same core as `stella trust`. */
 #define _XOPEN_SOURCE 700
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 #include "fetch.h"
 #include "fsutil.h"
+#include "statedir.h"
 #include "tuf.h"
 
 #define MAX_TARGETS 4096
@@ -203,14 +203,6 @@ static double now_ms(void) {
   return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int flag,
-                    struct FTW *ftw) {
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
-}
-
 static stella_err bench_seed(const char *repo, const char *meta_dir) {
   sbuf root = SBUF_INIT;
   char *src = fs_join(repo, "1.root.json");
@@ -285,7 +277,7 @@ static int cmd_bench(const tufc_args *a) {
            "\"download_ms\":%.3f,\"count\":%ld}\n", t1 - t0, t2 - t1, count);
   tuf_client_free(c);
   fetch_free(f);
-  nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+  statedir_rm_tree(dir);
   free(meta);
   free(tgt);
   return rc;

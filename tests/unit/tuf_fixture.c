@@ -4,13 +4,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <dirent.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 #include "crypto.h"
 #include "fsutil.h"
+#include "statedir.h"
 #include "tuf_fixture.h"
 
 static const char *const sigstore_targets[] = {
@@ -46,18 +46,10 @@ tuf_fx *fx_new(const char *now_rfc3339) {
   return fx;
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int flag,
-                    struct FTW *ftw) {
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
-}
-
 void fx_free(tuf_fx *fx) {
   if (!fx)
     return;
-  nftw(fx->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+  statedir_rm_tree(fx->dir);
   fetch_free(fx->fetcher);
   sbuf_free(&fx->notes);
   free(fx->dir);
