@@ -49,12 +49,18 @@ static json_t *status_json_keys(const stella_status *s) {
   json_t *arr = json_array();
   for (size_t i = 0; i < s->n_keys; i++) {
     const stella_key *k = &s->keys[i];
-    json_array_append_new(arr, json_pack(
+    json_t *key = json_pack(
         "{s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "kind", k->kind,
         "base_url", k->base_url, "log_id", k->log_id, "key_type", k->key_type,
         "fingerprint_sha256", k->fingerprint_sha256,
         "valid_from", status_json_time(k->valid_from),
-        "valid_until", status_json_time(k->valid_until)));
+        "valid_until", status_json_time(k->valid_until));
+    /* Only where known (signing_keys.json names them). */
+    if (key && k->name && *k->name)
+      json_object_set_new(key, "name", json_string(k->name));
+    if (key && k->status && *k->status)
+      json_object_set_new(key, "status", json_string(k->status));
+    json_array_append_new(arr, key);
   }
   return arr;
 }
@@ -82,8 +88,11 @@ static void status_print_roles(const stella_status *s) {
   for (size_t i = 0; i < 4; i++) {
     const stella_role_status *r = &s->roles[i];
     const char *exp = status_time(r->expires, when, sizeof when);
-    printf("%-11s %-8lld %-21s %s", r->name, (long long)r->version,
-           exp ? exp : "-", stella_role_state_name(r->state));
+    char version[24] = "-"; /* a missing role has none */
+    if (r->state != STELLA_ROLE_MISSING)
+      snprintf(version, sizeof version, "%lld", (long long)r->version);
+    printf("%-11s %-8s %-21s %s", r->name, version, exp ? exp : "-",
+           stella_role_state_name(r->state));
     if (r->state == STELLA_ROLE_STALE || r->state == STELLA_ROLE_EXPIRED) {
       stella_age_format(s->now - r->expires, ago, sizeof ago);
       printf(" (expired %s ago)", ago);
@@ -93,18 +102,23 @@ static void status_print_roles(const stella_status *s) {
 }
 
 static void status_print_endpoints(const stella_status *s) {
-  char from[32], until[32];
+  char from[32], until[32], url[512];
+  int width = 3; /* the URL column fits the longest URL */
+  for (size_t i = 0; i < s->n_endpoints; i++) {
+    int n = (int)strlen(cli_printable(s->endpoints[i].url, url, sizeof url));
+    width = n > width ? n : width;
+  }
   printf("\nendpoints (signing_config)\n");
-  printf("  %-5s %-4s %-46s %-13s %s\n", "kind", "api", "url", "operator",
-         "valid");
+  printf("  %-5s %-4s %-*s %-13s %s\n", "kind", "api", width, "url",
+         "operator", "valid");
   for (size_t i = 0; i < s->n_endpoints; i++) {
     const stella_endpoint *ep = &s->endpoints[i];
     const char *f = status_time(ep->valid_from, from, sizeof from);
     const char *u = status_time(ep->valid_until, until, sizeof until);
-    char kind[16], url[512], op[128];
-    printf("  %-5s v%-3d %-46s %-13s %s .. %s\n",
+    char kind[16], op[128];
+    printf("  %-5s v%-3d %-*s %-13s %s .. %s\n",
            cli_printable(ep->kind, kind, sizeof kind), ep->api_version,
-           cli_printable(ep->url, url, sizeof url),
+           width, cli_printable(ep->url, url, sizeof url),
            *ep->operator_name ? cli_printable(ep->operator_name, op, sizeof op)
                               : "-",
            f ? f : "-", u ? u : "open");
@@ -113,14 +127,20 @@ static void status_print_endpoints(const stella_status *s) {
 
 static void status_print_keys(const stella_status *s) {
   char from[32], until[32];
-  printf("\nkeys (trusted_root)\n");
+  printf("\nkeys (trusted_root, signing_keys)\n");
   for (size_t i = 0; i < s->n_keys; i++) {
     const stella_key *k = &s->keys[i];
     const char *f = status_time(k->valid_from, from, sizeof from);
     const char *u = status_time(k->valid_until, until, sizeof until);
-    char kind[16], url[512], type[128];
-    printf("  %-5s %s\n", cli_printable(k->kind, kind, sizeof kind),
+    char kind[16], url[512], type[128], name[128];
+    printf("  %-7s %s\n", cli_printable(k->kind, kind, sizeof kind),
            *k->base_url ? cli_printable(k->base_url, url, sizeof url) : "-");
+    if (k->name && *k->name)
+      printf("        name         %s\n",
+             cli_printable(k->name, name, sizeof name));
+    if (k->status && *k->status)
+      printf("        status       %s\n",
+             cli_printable(k->status, type, sizeof type));
     printf("        key type     %s\n",
            cli_printable(k->key_type, type, sizeof type));
     printf("        log id       %s\n", *k->log_id ? k->log_id : "-");

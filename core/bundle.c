@@ -242,6 +242,9 @@ static stella_err bundle_collect_state(stella_trust *t, const bundle_home *h,
     if (!e && i == 0)
       configs += 10;
   }
+  /* stella's signing keys travel too when the repository has them. */
+  if (!e && bundle_is_regular(h->targets_dir, TRUST_SIGNING_KEYS))
+    e = bundle_add_file(b, h->targets_dir, TRUST_SIGNING_KEYS, "targets/");
   if (!e && configs < 11)
     return bundle_fail(t, STELLA_E_NOT_INITIALIZED, "%s has no complete "
                        "service map yet (run `stella trust sync` first)",

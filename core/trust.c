@@ -4,7 +4,8 @@
  * State folder layout:
  *   HOME/tuf/metadata/  TUF client state (tuf.h): only metadata .json files
  *   HOME/tuf/targets/   verified service-map targets (trusted_root.json,
- *                       signing_config.v0.2.json or signing_config.json)
+ *                       signing_config.v0.2.json or signing_config.json,
+ *                       and signing_keys.json when the repository has it)
  *   HOME/stella.db      settings (tuf_url), sync history, stale list
  *   HOME/.sync.lock     held while a sync runs (one sync per folder)
  */
@@ -468,17 +469,23 @@ static void trust_report_stale(stella_trust *t, tuf_client *c,
     store_put_stale(t->store, items, n, replace);
 }
 
+/* Adds service-map file name (by its kind) to sm; on failure sm is left
+ * as it was and why says what is wrong. */
+static stella_err trust_add_service_file(servicemap *sm, const char *name,
+                                         const sbuf *b, char *why,
+                                         size_t whylen) {
+  if (strcmp(name, TRUST_TRUSTED_ROOT) == 0)
+    return servicemap_add_trusted_root(sm, b->data, b->len, why, whylen);
+  if (strcmp(name, TRUST_SIGNING_KEYS) == 0)
+    return servicemap_add_signing_keys(sm, b->data, b->len, why, whylen);
+  return servicemap_add_signing_config(sm, b->data, b->len, why, whylen);
+}
+
 /* Checks that service-map file name parses as its kind. */
 static stella_err trust_check_service_file(const char *name, const sbuf *b,
                                            char *why, size_t whylen) {
   servicemap sm = {0};
-  stella_err e;
-  if (strcmp(name, TRUST_TRUSTED_ROOT) == 0)
-    e = servicemap_add_trusted_root(&sm, b->data, b->len, why, whylen);
-  else if (strcmp(name, TRUST_SIGNING_KEYS) == 0)
-    e = servicemap_add_signing_keys(&sm, b->data, b->len, why, whylen);
-  else
-    e = servicemap_add_signing_config(&sm, b->data, b->len, why, whylen);
+  stella_err e = trust_add_service_file(&sm, name, b, why, whylen);
   servicemap_clear(&sm);
   return e;
 }
@@ -562,6 +569,22 @@ static stella_err trust_sync_service_file(stella_trust *t, tuf_client *c,
 /* The service map: trusted_root.json, then the first signing config the
  * repository lists; the other one's stale copy is removed so status never
  * mixes formats. *config_name gets the one used. */
+/* stella's signing_keys.json: optional (a repository made by other tools
+ * has none: its stale copy goes), but listed and failing is an error. *have
+ * is 1 when it was synced. */
+static stella_err trust_sync_signing_keys(stella_trust *t, tuf_client *c,
+                                          int force, int *have) {
+  stella_err e = trust_sync_service_file(t, c, TRUST_SIGNING_KEYS, force);
+  *have = e == STELLA_OK;
+  if (e != STELLA_E_NOT_FOUND)
+    return e;
+  char *stale = fs_join(t->targets_dir, TRUST_SIGNING_KEYS);
+  if (stale)
+    fs_remove(stale);
+  free(stale);
+  return STELLA_OK;
+}
+
 static stella_err trust_sync_service_map(stella_trust *t, tuf_client *c,
                                          int force, const char **config_name) {
   stella_err e = trust_sync_service_file(t, c, TRUST_TRUSTED_ROOT, force);
@@ -590,14 +613,16 @@ static stella_err trust_sync_service_map(stella_trust *t, tuf_client *c,
                             trust_signing_configs[0], trust_signing_configs[1]);
 }
 
-static void trust_make_summary(stella_trust *t, const char *config_name) {
+static void trust_make_summary(stella_trust *t, const char *config_name,
+                               int have_signing_keys) {
   int64_t v[4] = {0}, expires;
   for (int i = 0; i < 4; i++)
     tuf_role_info(t->meta_dir, trust_roles[i], &v[i], &expires);
   snprintf(t->summary, sizeof t->summary, "synced: root v%lld, timestamp "
-           "v%lld, snapshot v%lld, targets v%lld; service map: %s, %s",
+           "v%lld, snapshot v%lld, targets v%lld; service map: %s, %s%s",
            (long long)v[0], (long long)v[1], (long long)v[2], (long long)v[3],
-           TRUST_TRUSTED_ROOT, config_name);
+           TRUST_TRUSTED_ROOT, config_name,
+           have_signing_keys ? ", " TRUST_SIGNING_KEYS : "");
 }
 
 /* Builds the client for the stored repository URL. */
@@ -651,10 +676,13 @@ static stella_err trust_sync_locked(stella_trust *t,
       trust_fail_hint(t, e, "TUF update", tuf_client_errmsg(c));
     trust_report_stale(t, c, opts, e == STELLA_OK);
   }
+  int have_signing_keys = 0;
   if (!e)
     e = trust_sync_service_map(t, c, opts->force, &config_name);
   if (!e)
-    trust_make_summary(t, config_name);
+    e = trust_sync_signing_keys(t, c, opts->force, &have_signing_keys);
+  if (!e)
+    trust_make_summary(t, config_name, have_signing_keys);
   if (e != STELLA_E_NOT_INITIALIZED)
     store_record(t->store, STORE_EVENT_SYNC, trust_now(t), e == STELLA_OK,
                  e ? t->errmsg : t->summary);
@@ -713,11 +741,8 @@ static int trust_load_service_file(const stella_trust *t, const char *name,
   } else if (e) {
     snprintf(why, whylen, "reading %s: %s", name, stella_strerror(e));
     rc = -1;
-  } else if (strcmp(name, TRUST_TRUSTED_ROOT) == 0) {
-    rc = servicemap_add_trusted_root(sm, b.data, b.len, why, whylen) ? -1 : 1;
   } else {
-    rc = servicemap_add_signing_config(sm, b.data, b.len, why, whylen) ? -1
-                                                                       : 1;
+    rc = trust_add_service_file(sm, name, &b, why, whylen) ? -1 : 1;
   }
   free(path);
   sbuf_free(&b);
@@ -735,7 +760,11 @@ static stella_err trust_load_service_map(const stella_trust *t,
   for (size_t i = 0; have_root >= 0 && !have_config && i < 2; i++)
     have_config = trust_load_service_file(t, trust_signing_configs[i], &sm,
                                           why, sizeof why);
-  if (have_root < 0 || have_config < 0) {
+  /* After trusted_root.json: it also names the log keys. Optional. */
+  int have_keys = have_root >= 0 && have_config >= 0
+      ? trust_load_service_file(t, TRUST_SIGNING_KEYS, &sm, why, sizeof why)
+      : 0;
+  if (have_root < 0 || have_config < 0 || have_keys < 0) {
     char detail[sizeof why];
     memcpy(detail, why, sizeof why);
     snprintf(why, sizeof why, "stored service map unreadable: %.400s (run "

@@ -4,7 +4,8 @@
 # by python3 http.server, a client that trusts it, then the disaster
 # changes through devops/scripts/ + the repository's own scripts, each
 # picked up by the client's `trust sync` with no client reconfiguration:
-# Rekor endpoint swap and swap back, log key add + remove-old.
+# Rekor endpoint swap and swap back, log key add + remove-old, a signing key
+# generated then retired (status lists it by name with its status).
 set -euo pipefail
 
 S=${STELLA_BIN:?}
@@ -110,11 +111,43 @@ old=[x for x in k if x["valid_until"] is not None]
 new=[x for x in k if x["valid_until"] is None]
 assert len(old)==1 and len(new)==1, k
 assert old[0]["valid_from"] <= new[0]["valid_from"] <= old[0]["valid_until"], k
-assert old[0]["log_id"] != new[0]["log_id"], k' \
-  "key rotation not visible with the right validity windows"
+assert old[0]["log_id"] != new[0]["log_id"], k
+assert new[0].get("name")=="rekor-key-v2", k' \
+  "key rotation not visible with the right validity windows and names"
+
+step "rotate-signing-key.sh generate, sign, publish: status lists it active"
+STELLA_TUF_REPO=$repo "$SCRIPTS/rotate-signing-key.sh" generate \
+  --key-type ecdsa-p256 --name attest-2026 --out "$tmp/sk" >/dev/null
+[[ $(stat -c %a "$tmp/sk/attest-2026.pem") == 600 ]] ||
+  fail "signing key file is not 0600"
+"$repo/scripts/sign-metadata.sh" >/dev/null
+"$repo/scripts/publish.sh" >/dev/null
+"$S" trust sync | tee "$tmp/sync.txt"
+grep -q "signing_keys.json" "$tmp/sync.txt" ||
+  fail "sync summary does not name signing_keys.json"
+"$S" trust status --show-keys --json | check_json '
+s=[x for x in d["keys"] if x["kind"]=="signing"]
+assert [(x["name"], x["status"]) for x in s]==[("attest-2026", "active")], s
+assert s[0]["valid_until"] is None and len(s[0]["fingerprint_sha256"])==64, s
+assert d["service_map_error"] is None, d' "signing key not listed as active"
+"$S" trust status --show-keys >"$tmp/keys.txt"
+grep -q "name *attest-2026" "$tmp/keys.txt" &&
+  grep -q "status *active" "$tmp/keys.txt" ||
+  fail "text status does not name the signing key and its status"
+
+step "rotate-signing-key.sh retire: status says retired"
+STELLA_TUF_REPO=$repo "$SCRIPTS/rotate-signing-key.sh" retire \
+  --old-key attest-2026 >/dev/null
+"$repo/scripts/sign-metadata.sh" >/dev/null
+"$repo/scripts/publish.sh" >/dev/null
+"$S" trust sync >/dev/null
+"$S" trust status --show-keys --json | check_json '
+s=[x for x in d["keys"] if x["kind"]=="signing"]
+assert [(x["name"], x["status"]) for x in s]==[("attest-2026", "retired")], s
+assert s[0]["valid_until"] is not None, s' "signing key not shown retired"
 
 step "old versions kept, timestamp last"
-for v in 1 2 3 4 5; do
+for v in 1 2 3 4 5 6 7; do
   [[ -f $web/$v.targets.json ]] || fail "targets v$v not kept"
 done
 python3 - "$web" <<'EOF' || fail "web root references a missing file"
