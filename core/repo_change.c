@@ -308,9 +308,46 @@ static int64_t rc_newest_other(json_t *tr, const json_t *skip, int64_t now,
   return newest;
 }
 
+/* The name signing_keys.json (sk) gives log key tlog, else its log ID. */
+static void rc_tlog_name(json_t *sk, const json_t *tlog, char *out,
+                         size_t len) {
+  size_t i;
+  json_t *it;
+  const json_t *id = json_object_get(tlog, "logId");
+  snprintf(out, len, "log ID %.12s...",
+           json_string_value(json_object_get(id, "keyId")));
+  json_array_foreach(json_object_get(sk, "logKeyNames"), i, it) {
+    if (json_equal(json_object_get(it, "logId"), id))
+      snprintf(out, len, "%s", json_string_value(json_object_get(it, "name")));
+  }
+}
+
+/* An open tlog key other than skip that the published trusted_root does
+ * not list yet (clients cannot know it), or NULL. */
+static json_t *rc_unpublished_other(stella_repo *r, json_t *tr,
+                                    const json_t *skip, int64_t now) {
+  json_t *pub = repo_published_target(r->ws, REPO_TRUSTED_ROOT), *found = NULL;
+  size_t i, j;
+  json_t *it, *p;
+  json_array_foreach(json_object_get(tr, "tlogs"), i, it) {
+    int published = 0;
+    if (it == skip || !rc_open_at(json_object_get(it, "publicKey"), now))
+      continue;
+    json_array_foreach(json_object_get(pub, "tlogs"), j, p) {
+      published |= json_equal(json_object_get(p, "logId"),
+                              json_object_get(it, "logId"));
+    }
+    if (!published && !found)
+      found = it;
+  }
+  json_decref(pub);
+  return found;
+}
+
 /* Checks and applies the end of the log key tlog. */
-static stella_err rc_key_end(stella_repo *r, json_t *tr, json_t *tlog,
-                             const char *name, int64_t since, int skip_grace) {
+static stella_err rc_key_end(stella_repo *r, json_t *tr, json_t *sk,
+                             json_t *tlog, const char *name, int64_t since,
+                             int skip_grace) {
   json_t *pk = json_object_get(tlog, "publicKey");
   int64_t now = rc_now(r), start = 0, end = since ? since : now;
   int n_open;
@@ -330,6 +367,17 @@ static stella_err rc_key_end(stella_repo *r, json_t *tr, json_t *tlog,
   if (end < start)
     return repo_fail(r, STELLA_E_INVALID_ARG, "--compromised-since is before "
                      "the key's validity started (%s)", s);
+  json_t *unpublished = since || skip_grace
+                            ? NULL : rc_unpublished_other(r, tr, tlog, now);
+  if (unpublished) {
+    char kname[128];
+    rc_tlog_name(sk, unpublished, kname, sizeof kname);
+    return repo_fail(r, STELLA_E_LIMIT, "log key '%s' is not published yet: "
+                     "clients would be left with no key they know once '%s' "
+                     "ends (publish it first: scripts/sign-metadata.sh and "
+                     "scripts/publish.sh, then wait the grace period)", kname,
+                     name);
+  }
   if (!since && !skip_grace && now - newest < r->ws->grace) {
     repo_time(newest, t1);
     repo_time(newest + r->ws->grace, t2);
@@ -362,7 +410,7 @@ stella_err stella_repo_rekor_key_remove(stella_repo *r, const char *name,
                   "repository (`stella tuf diff` or staged/targets/%s list "
                   "the names)", name, REPO_SIGNING_KEYS);
   if (!e)
-    e = rc_key_end(r, tr, tlog, name, compromised_since, skip_grace);
+    e = rc_key_end(r, tr, sk, tlog, name, compromised_since, skip_grace);
   if (compromised_since)
     repo_time(compromised_since, ts);
   snprintf(what, sizeof what, "rekor key remove: %s %s%s", name,

@@ -38,27 +38,6 @@ static const char *rd_vf(const json_t *o, const char *k) {
   return rd_str(json_object_get(o, "validFor"), k);
 }
 
-/* The published copy of target name (via the published targets.json). */
-static json_t *rd_published_target(const repo_ws *ws, const char *name) {
-  json_t *env = NULL, *doc = NULL;
-  char err[256], rel[256];
-  if (repo_published_load(ws, "targets", &env))
-    return NULL;
-  const char *sha = json_string_value(json_object_get(
-      json_object_get(json_object_get(json_object_get(json_object_get(
-                          env, "signed"), "targets"), name), "hashes"),
-      "sha256"));
-  if (sha) {
-    snprintf(rel, sizeof rel, "published/targets/%s.%s", sha, name);
-    char *p = repo_path(ws, rel);
-    if (p)
-      repo_json_load(p, &doc, err, sizeof err);
-    free(p);
-  }
-  json_decref(env);
-  return doc;
-}
-
 /* Finds in list the entry whose member key equals the one of item. */
 static json_t *rd_match(json_t *list, const json_t *item, const char *key) {
   size_t i;
@@ -235,7 +214,7 @@ stella_err stella_repo_diff(stella_repo *r, stella_note_fn line, void *ctx,
     if ((e = repo_target_load(r->ws, repo_target_names[i], &st[i], err,
                               sizeof err)))
       repo_fail(r, e, "%s", err);
-    pub[i] = rd_published_target(r->ws, repo_target_names[i]);
+    pub[i] = repo_published_target(r->ws, repo_target_names[i]);
   }
   if (!e) {
     rd_endpoints(&d, st[1], pub[1]);

@@ -122,3 +122,24 @@ stella_err repo_target_note(const repo_ws *ws, const char *name,
   free(path);
   return e;
 }
+
+/* The published copy of target name (via the published targets.json). */
+json_t *repo_published_target(const repo_ws *ws, const char *name) {
+  json_t *env = NULL, *doc = NULL;
+  char err[256], rel[256];
+  if (repo_published_load(ws, "targets", &env))
+    return NULL;
+  const char *sha = json_string_value(json_object_get(
+      json_object_get(json_object_get(json_object_get(json_object_get(
+                          env, "signed"), "targets"), name), "hashes"),
+      "sha256"));
+  if (sha) {
+    snprintf(rel, sizeof rel, "published/targets/%s.%s", sha, name);
+    char *p = repo_path(ws, rel);
+    if (p)
+      repo_json_load(p, &doc, err, sizeof err);
+    free(p);
+  }
+  json_decref(env);
+  return doc;
+}

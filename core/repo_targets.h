@@ -43,6 +43,10 @@ stella_err repo_target_load(const repo_ws *ws, const char *name, json_t **out,
 stella_err repo_target_save(const repo_ws *ws, const char *name,
                             const json_t *doc);
 
+/* The published copy of target name (found through the published
+ * targets.json); NULL when it was never published. New reference. */
+json_t *repo_published_target(const repo_ws *ws, const char *name);
+
 /* Records a change of target name: its custom metadata in targets.json
  * becomes {change, changed_at, note}. (The caller appends the CHANGELOG
  * line, once per change.) */

@@ -544,6 +544,14 @@ static void test_rekor_key_grace(void **state) {
   /* the same key twice, or the name twice */
   assert_int_equal(stella_repo_rekor_key_add(f->r, f->pub2, "other", NULL),
                    STELLA_E_EXISTS);
+  /* the new key is not published yet: no client knows it */
+  assert_int_equal(stella_repo_rekor_key_remove(f->r, "rekor-key-v1", 0, 0,
+                                                NULL), STELLA_E_LIMIT);
+  assert_non_null(strstr(stella_repo_errmsg(f->r), "'rekor-key-v2' is not "
+                                                   "published yet"));
+  assert_int_equal(stella_repo_sign(f->r, NULL, NULL, NULL), STELLA_OK);
+  assert_int_equal(stella_repo_publish(f->r, f->web), STELLA_OK);
+  /* published, but clients may not have synced yet */
   assert_int_equal(stella_repo_rekor_key_remove(f->r, "rekor-key-v1", 0, 0,
                                                 NULL), STELLA_E_LIMIT);
   assert_non_null(strstr(stella_repo_errmsg(f->r), "--skip-grace"));
