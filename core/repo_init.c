@@ -29,7 +29,12 @@ static const char repo_sign_script[] =
     "# from stella-repo.json, signs with the online keys, lists missing\n"
     "# signatures. Flags go to `stella tuf sign` (e.g. --role root --key F).\n"
     "here=$(cd \"$(dirname \"$0\")/..\" && pwd) || exit 1\n"
-    "exec \"${STELLA_BIN:-stella}\" tuf sign --repo \"$here\" \"$@\"\n";
+    "stella=${STELLA_BIN:-stella}\n"
+    "command -v \"$stella\" >/dev/null 2>&1 || {\n"
+    "  echo \"$0: cannot run '$stella' (install stella or set STELLA_BIN)\" >&2\n"
+    "  exit 1\n"
+    "}\n"
+    "exec \"$stella\" tuf sign --repo \"$here\" \"$@\"\n";
 
 static const char repo_publish_script[] =
     "#!/bin/sh\n"
@@ -37,7 +42,12 @@ static const char repo_publish_script[] =
     "# then the web root (stella-repo.json publish_to, or --to DIR),\n"
     "# timestamp.json last. Flags go to `stella tuf publish`.\n"
     "here=$(cd \"$(dirname \"$0\")/..\" && pwd) || exit 1\n"
-    "exec \"${STELLA_BIN:-stella}\" tuf publish --repo \"$here\" \"$@\"\n";
+    "stella=${STELLA_BIN:-stella}\n"
+    "command -v \"$stella\" >/dev/null 2>&1 || {\n"
+    "  echo \"$0: cannot run '$stella' (install stella or set STELLA_BIN)\" >&2\n"
+    "  exit 1\n"
+    "}\n"
+    "exec \"$stella\" tuf publish --repo \"$here\" \"$@\"\n";
 
 /* ---- The handle ---------------------------------------------------------- */
 
