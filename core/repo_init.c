@@ -23,17 +23,22 @@
 static const char *const repo_default_expiry[REPO_N_ROLES] = {"365d", "90d",
                                                               "7d", "1d"};
 
+/* The scripts' first lines: the stella binary, or one line on why not. */
+#define REPO_SCRIPT_FIND_STELLA                                                \
+  "stella=${STELLA_BIN:-stella}\n"                                             \
+  "command -v \"$stella\" >/dev/null 2>&1 || {\n"                              \
+  "  echo \"$0: cannot run '$stella' \"\\\n"                                   \
+  "\"(install stella or set STELLA_BIN)\" >&2\n"                               \
+  "  exit 1\n"                                                                 \
+  "}\n"
+
 static const char repo_sign_script[] =
     "#!/bin/sh\n"
     "# Signs this repository's staged changes: bumps versions, sets expiries\n"
     "# from stella-repo.json, signs with the online keys, lists missing\n"
     "# signatures. Flags go to `stella tuf sign` (e.g. --role root --key F).\n"
     "here=$(cd \"$(dirname \"$0\")/..\" && pwd) || exit 1\n"
-    "stella=${STELLA_BIN:-stella}\n"
-    "command -v \"$stella\" >/dev/null 2>&1 || {\n"
-    "  echo \"$0: cannot run '$stella' (install stella or set STELLA_BIN)\" >&2\n"
-    "  exit 1\n"
-    "}\n"
+    REPO_SCRIPT_FIND_STELLA
     "exec \"$stella\" tuf sign --repo \"$here\" \"$@\"\n";
 
 static const char repo_publish_script[] =
@@ -42,11 +47,7 @@ static const char repo_publish_script[] =
     "# then the web root (stella-repo.json publish_to, or --to DIR),\n"
     "# timestamp.json last. Flags go to `stella tuf publish`.\n"
     "here=$(cd \"$(dirname \"$0\")/..\" && pwd) || exit 1\n"
-    "stella=${STELLA_BIN:-stella}\n"
-    "command -v \"$stella\" >/dev/null 2>&1 || {\n"
-    "  echo \"$0: cannot run '$stella' (install stella or set STELLA_BIN)\" >&2\n"
-    "  exit 1\n"
-    "}\n"
+    REPO_SCRIPT_FIND_STELLA
     "exec \"$stella\" tuf publish --repo \"$here\" \"$@\"\n";
 
 /* ---- The handle ---------------------------------------------------------- */
