@@ -78,6 +78,29 @@ stella_err tuf_check_expiry(tuf_client *c, const char *role,
                   role, (long long)m->version, when, ago);
 }
 
+/* One statement: "fetching URL failed: why (what to do)". The curl
+ * fetcher's message already names the URL ("GET URL failed: why (hint)"),
+ * so it is said once, and our hint is added only when it has none. */
+static void tuf_fail_fetch(tuf_client *c, stella_err e, const char *url,
+                           const char *ferr) {
+  size_t n = strlen(url), len = strlen(ferr);
+  const char *why = ferr;
+  if (!strncmp(ferr, "GET ", 4) && !strncmp(ferr + 4, url, n) &&
+      !strncmp(ferr + 4 + n, " failed", 7))
+    why = ferr + 4 + n + 7; /* ": why" or " after N redirects to X: why" */
+  else if (*ferr)
+    why = NULL;
+  int hinted = len && ferr[len - 1] == ')';
+  const char *hint = e == STELLA_E_HTTP || e == STELLA_E_NOT_FOUND
+      ? " (check the repository URL)"
+      : " (check the repository URL and the network, then retry)";
+  if (why && *why)
+    tuf_fail(c, e, "fetching %s failed%s%s", url, why, hinted ? "" : hint);
+  else
+    tuf_fail(c, e, "fetching %s failed: %s%s", url,
+             why ? stella_strerror(e) : ferr, hinted ? "" : hint);
+}
+
 stella_err tuf_fetch_meta(tuf_client *c, const char *name, size_t max,
                           char **out, size_t *len) {
   sbuf url = SBUF_INIT, body = SBUF_INIT;
@@ -94,9 +117,7 @@ stella_err tuf_fetch_meta(tuf_client *c, const char *name, size_t max,
   } else if (e == STELLA_E_TOO_LARGE) {
     tuf_fail(c, e, "%s is larger than its %zu-byte cap: refused", name, max);
   } else {
-    tuf_fail(c, e, "fetching %s failed: %s (check the repository URL and "
-             "the network, then retry)", url.data ? url.data : name,
-             ferr[0] ? ferr : stella_strerror(e));
+    tuf_fail_fetch(c, e, url.data ? url.data : name, ferr);
   }
   sbuf_free(&url);
   sbuf_free(&body);

@@ -162,4 +162,15 @@ for name, t in tg["targets"].items():
     p = os.path.join(web, "targets", t["hashes"]["sha256"] + "." + name)
     assert os.path.exists(p), p
 EOF
+step "server down: one statement, the URL once, one hint"
+serve_stop
+if "$S" trust sync 2>"$tmp/down.txt"; then fail "sync with the server down"; fi
+cat "$tmp/down.txt"
+[[ $(wc -l <"$tmp/down.txt") -eq 1 ]] || fail "server down: not one line"
+[[ $(grep -o "$SERVE_URL" "$tmp/down.txt" | wc -l) -eq 1 ]] ||
+  fail "server down: the URL is not named exactly once"
+[[ $(grep -o "(" "$tmp/down.txt" | wc -l) -eq 1 ]] ||
+  fail "server down: not exactly one hint"
+grep -q "failed: connection refused (is the server up?)$" "$tmp/down.txt" ||
+  fail "server down: does not say what failed and why"
 echo "PASS repo_endpoint_swap"
