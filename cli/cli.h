@@ -42,6 +42,7 @@ typedef struct cli_args {
   int json;
   int include_root;
   int help;
+  int version;        /* stella --version */
   int rest_argc;       /* passthrough commands: the words after the name */
   char **rest_argv;
 } cli_args;

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "console.h"
 
@@ -39,14 +38,19 @@ static const cli_opt opt_max_age = OPT_ARG("--max-age", "DUR", max_age,
 static const cli_opt opt_show_endpoints = OPT_FLAG("--show-endpoints",
     show_endpoints, "list the service endpoints from signing_config");
 static const cli_opt opt_show_keys = OPT_FLAG("--show-keys", show_keys,
-    "list the trusted log keys from trusted_root.json");
+    "list the log keys (trusted_root.json) and signing keys, with names");
 static const cli_opt opt_json = OPT_FLAG("--json", json,
     "print one JSON object (fields in docs/cli.md)");
 
 static const cli_opt opt_refresh = OPT_ARG("--refresh", "SECS", refresh,
     "seconds between screen refreshes of the stored state");
 
+static const cli_opt opt_version = OPT_FLAG("--version", version,
+    "print stella's version");
 static const cli_opt *const opts_none[] = {&opt_home, &opt_help, NULL};
+/* Before the command. */
+static const cli_opt *const opts_global[] = {&opt_home, &opt_help,
+                                             &opt_version, NULL};
 static const cli_opt *const opts_init[] = {
   &opt_tuf_url, &opt_root, &opt_force_init, &opt_home, &opt_help, NULL};
 static const cli_opt *const opts_sync[] = {
@@ -295,26 +299,12 @@ int cli_exit_for(stella_err e) {
 
 stella_trust *cli_open_trust(const cli_ctx *ctx, const cli_args *args) {
   stella_err e = STELLA_OK;
+  char why[1024];
   stella_trust *t = stella_trust_open(args->home, ctx->clock, &e);
-  const char *home = args->home ? args->home : "(default)";
-  struct stat st;
-  if (t)
-    return t;
-  if (e == STELLA_E_FORMAT)
-    cli_error(ctx, CLI_EXIT_FAIL, "the state database %s/stella.db is "
-              "damaged or not a stella database (move it aside, then run "
-              "`stella trust init --force` again)", home);
-  else if (e == STELLA_E_UNSUPPORTED)
-    cli_error(ctx, CLI_EXIT_FAIL, "the state database %s/stella.db was "
-              "written by a newer stella (upgrade stella)", home);
-  else if (args->home && stat(args->home, &st) == 0 && !S_ISDIR(st.st_mode))
-    cli_error(ctx, CLI_EXIT_FAIL, "the state folder %s is not a folder "
-              "(pass --home DIR naming a folder)", home);
-  else
-    cli_error(ctx, CLI_EXIT_FAIL, "opening the state folder %s failed: %s "
-              "(pass --home DIR or set STELLA_HOME to a writable folder)",
-              home, stella_strerror(e));
-  return NULL;
+  if (!t)
+    cli_error(ctx, CLI_EXIT_FAIL, "%s",
+              stella_trust_open_errmsg(args->home, e, why, sizeof why));
+  return t;
 }
 
 /* ---- Help, generated from the table ------------------------------------------ */
@@ -344,7 +334,8 @@ static void cli_print_list(FILE *out, const char *prefix) {
     if (strncmp(c->name, prefix, plen) == 0)
       fprintf(out, "  %s %s\n      %s\n", c->name, c->usage, c->help);
   }
-  fprintf(out, "\nEvery command takes --help. Exit codes: 0 ok, 1 "
+  fprintf(out, "\nEvery command takes --help; `stella --version` prints the "
+          "version. Exit codes: 0 ok, 1 "
           "verification/network failure, 2 usage error.\n"
           "STELLA_NOW=RFC3339 fixes the clock (rehearsals and tests).\n");
 }
@@ -429,9 +420,75 @@ static int cli_parse_cmd_args(const cli_ctx *ctx, int argc, char **argv,
 
 /* ---- Commands that live here -------------------------------------------------- */
 
-static int cmd_help(int argc, char **argv, int i) {
+static int cli_is_help(const char *word) {
+  return !strcmp(word, "--help") || !strcmp(word, "-h");
+}
+
+/* How many words at argv[i..] name a command group: the leading words of
+ * command names that go on ("trust", "tuf ceremony"); 0 if none. The group
+ * is copied into prefix with a trailing space ("tuf ceremony "). */
+static int cli_find_group(int argc, char **argv, int i, char *prefix,
+                          size_t len) {
+  int best = 0;
+  for (size_t c = 0; c < CLI_N_COMMANDS; c++) {
+    const char *p = cli_commands[c].name;
+    int w = 0;
+    size_t n;
+    while (*p && i + w < argc && (n = strcspn(p, " ")) &&
+           strlen(argv[i + w]) == n && !strncmp(p, argv[i + w], n) && p[n]) {
+      p += n + 1;
+      w++;
+    }
+    best = w > best ? w : best;
+  }
+  size_t o = 0;
+  prefix[0] = '\0';
+  for (int w = 0; w < best && o < len; w++)
+    o += (size_t)snprintf(prefix + o, len - o, "%s ", argv[i + w]);
+  return o < len ? best : 0;
+}
+
+/* The names of the group's commands after prefix, comma-separated. */
+static void cli_group_names(const char *prefix, char *out, size_t len) {
+  size_t plen = strlen(prefix), o = 0;
+  out[0] = '\0';
+  for (size_t c = 0; c < CLI_N_COMMANDS && o < len; c++)
+    if (!strncmp(cli_commands[c].name, prefix, plen))
+      o += (size_t)snprintf(out + o, len - o, "%s%s", o ? ", " : "",
+                            cli_commands[c].name + plen);
+}
+
+/* Words that are no command: the group's command list (--help), or one
+ * usage-error line (bare: naming the group's commands). */
+static int cli_group(int argc, char **argv, int i) {
+  char prefix[128];
+  int w = cli_find_group(argc, argv, i, prefix, sizeof prefix);
+  if (!w)
+    return cli_error(NULL, CLI_EXIT_USAGE, "unknown command '%s' (see "
+                     "`stella --help`)", argv[i]);
+  i += w;
+  if (i < argc && cli_is_help(argv[i])) {
+    cli_print_list(stdout, prefix);
+    return CLI_EXIT_OK;
+  }
+  char names[1024];
+  cli_group_names(prefix, names, sizeof names);
+  prefix[strlen(prefix) - 1] = '\0';
+  if (i >= argc)
+    return cli_error(NULL, CLI_EXIT_USAGE, "%s: which command? %s (see "
+                     "`stella %s --help`)", prefix, names, prefix);
+  return cli_error(NULL, CLI_EXIT_USAGE, "%s: unknown command '%s' (see "
+                   "`stella %s --help`)", prefix, argv[i], prefix);
+}
+
+/* `stella help [COMMAND | GROUP]`. */
+static int cmd_help(const cli_cmd *self, int argc, char **argv, int i) {
   if (i >= argc) {
     cli_print_list(stdout, "");
+    return CLI_EXIT_OK;
+  }
+  if (cli_is_help(argv[i]) && i + 1 == argc) {
+    cli_print_cmd_help(stdout, self);
     return CLI_EXIT_OK;
   }
   const cli_cmd *cmd = cli_find_cmd(argc, argv, &i);
@@ -439,8 +496,10 @@ static int cmd_help(int argc, char **argv, int i) {
     cli_print_cmd_help(stdout, cmd);
     return CLI_EXIT_OK;
   }
-  if (!cmd && !strcmp(argv[i], "trust") && i + 1 == argc) {
-    cli_print_list(stdout, "trust ");
+  char prefix[128];
+  if (!cmd && i + cli_find_group(argc, argv, i, prefix, sizeof prefix) ==
+                  argc) {
+    cli_print_list(stdout, prefix);
     return CLI_EXIT_OK;
   }
   return cli_error(NULL, CLI_EXIT_USAGE, "help: no command '%s' (see "
@@ -488,38 +547,10 @@ static int cli_setup_clock(cli_ctx *ctx, stella_clock *clock,
   return 0;
 }
 
-/* `stella trust` without a known subcommand: its help, or one error line. */
-/* `stella trust snapshot` without export or import: its help, or one
- * error line. */
-static int cli_snapshot_group(int argc, char **argv, int i) {
-  if (i < argc && (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))) {
-    cli_print_list(stdout, "trust snapshot ");
-    return CLI_EXIT_OK;
-  }
-  return cli_error(NULL, CLI_EXIT_USAGE, "trust snapshot: %s%s%s (export or "
-                   "import; see `stella trust snapshot --help`)",
-                   i < argc ? "unknown command '" : "which command?",
-                   i < argc ? argv[i] : "", i < argc ? "'" : "");
-}
-
-static int cli_trust_group(int argc, char **argv, int i) {
-  if (i < argc && !strcmp(argv[i], "snapshot"))
-    return cli_snapshot_group(argc, argv, i + 1);
-  if (i < argc && (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))) {
-    cli_print_list(stdout, "trust ");
-    return CLI_EXIT_OK;
-  }
-  if (i >= argc)
-    return cli_error(NULL, CLI_EXIT_USAGE, "trust: which command? (see "
-                     "`stella trust --help`)");
-  return cli_error(NULL, CLI_EXIT_USAGE, "trust: unknown command '%s' (see "
-                   "`stella trust --help`)", argv[i]);
-}
-
-/* Global options before the command: --home, --help. */
+/* Global options before the command: --home, --help, --version. */
 static int cli_parse_global(int argc, char **argv, int *i, cli_args *args) {
   for (; *i < argc && argv[*i][0] == '-'; (*i)++) {
-    int rc = cli_take_opt(NULL, opts_none, argc, argv, i, args);
+    int rc = cli_take_opt(NULL, opts_global, argc, argv, i, args);
     if (rc)
       return rc;
   }
@@ -536,6 +567,10 @@ int main(int argc, char **argv) {
     return rc;
   if ((rc = cli_parse_global(argc, argv, &i, &args)))
     return rc;
+  if (args.version) {
+    printf("stella %s\n", STELLA_VERSION);
+    return CLI_EXIT_OK;
+  }
   if (i >= argc) {
     if (args.help)
       cli_print_list(stdout, "");
@@ -545,13 +580,10 @@ int main(int argc, char **argv) {
   }
   int word = i;
   ctx.cmd = cli_find_cmd(argc, argv, &i);
-  if (!ctx.cmd && !strcmp(argv[word], "trust"))
-    return cli_trust_group(argc, argv, word + 1);
   if (!ctx.cmd)
-    return cli_error(NULL, CLI_EXIT_USAGE, "unknown command '%s' (see "
-                     "`stella --help`)", argv[word]);
+    return cli_group(argc, argv, word);
   if (!ctx.cmd->run)
-    return cmd_help(argc, argv, i);
+    return cmd_help(ctx.cmd, argc, argv, i);
   if ((rc = cli_parse_cmd_args(&ctx, argc, argv, i, &args)))
     return rc;
   if (args.help) {

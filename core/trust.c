@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -206,6 +207,31 @@ stella_trust *stella_trust_open(const char *home, const stella_clock *clock,
     return NULL;
   }
   return t;
+}
+
+const char *stella_trust_open_errmsg(const char *home, stella_err e,
+                                     char *buf, size_t len) {
+  char *dir = trust_resolve_home(home);
+  const char *shown = dir ? dir : "(no --home, STELLA_HOME or HOME)";
+  struct stat st;
+  if (!buf || !len)
+    return "";
+  if (e == STELLA_E_FORMAT)
+    snprintf(buf, len, "the state database %s/stella.db is damaged or not a "
+             "stella database (move it aside, then run `stella trust init "
+             "--force` again)", shown);
+  else if (e == STELLA_E_UNSUPPORTED)
+    snprintf(buf, len, "the state database %s/stella.db was written by a "
+             "newer stella (upgrade stella)", shown);
+  else if (dir && stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+    snprintf(buf, len, "the state folder %s is not a folder (pass --home "
+             "DIR naming a folder)", shown);
+  else
+    snprintf(buf, len, "opening the state folder %s failed: %s (pass --home "
+             "DIR or set STELLA_HOME to a writable folder)", shown,
+             stella_strerror(e));
+  free(dir);
+  return buf;
 }
 
 void stella_trust_free(stella_trust *t) {

@@ -21,11 +21,11 @@ static int model_ensure_trust(console_model *m) {
   stella_err err = STELLA_OK;
   m->trust = stella_trust_open(m->home, m->clock, &err);
   if (!m->trust) {
+    /* Worded like the CLI: a damaged stella.db is named as such. */
     char why[CONSOLE_MSG_MAX];
-    snprintf(why, sizeof why, "cannot open the state folder %s: %s",
-             m->home ? m->home : "(default)",
-             stella_strerror(err ? err : STELLA_E_IO));
-    model_set_load_error(m, err ? err : STELLA_E_IO, why);
+    err = err ? err : STELLA_E_IO;
+    model_set_load_error(m, err, stella_trust_open_errmsg(m->home, err, why,
+                                                          sizeof why));
     return 0;
   }
   return 1;

@@ -89,6 +89,14 @@ STELLA_API stella_trust *stella_trust_open(const char *home,
 /* NULL-safe. Frees the handle and everything it owns. */
 STELLA_API void stella_trust_free(stella_trust *t);
 
+/* One line saying why stella_trust_open() failed with e for home (as given
+ * to it; NULL: the default folder) and what to do (a damaged stella.db, a
+ * --home that is a file, ...), for front ends to show. Writes at most len
+ * bytes into buf (the caller's) and returns buf. One stat(), no writes. */
+STELLA_API const char *stella_trust_open_errmsg(const char *home,
+                                                stella_err e, char *buf,
+                                                size_t len);
+
 /* The one-line message of the last failed call on t ("" if none). Owned by
  * t, valid until the next call on t. */
 STELLA_API const char *stella_trust_errmsg(const stella_trust *t);
