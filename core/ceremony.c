@@ -587,18 +587,10 @@ static int ceremony_in_progress(const repo_ws *ws) {
   return yes;
 }
 
-stella_err stella_repo_ceremony_init(stella_repo *r,
-                                     const stella_ceremony_init_opts *opts,
-                                     stella_ceremony_status *st) {
+/* init with the workspace lock held (see stella_repo_ceremony_init). */
+static stella_err ceremony_init_locked(stella_repo *r,
+                                       const stella_ceremony_init_opts *opts) {
   stella_err e;
-  if (!r)
-    return STELLA_E_INVALID_ARG;
-  if ((e = repo_need_ws(r)))
-    return e;
-  if (!opts)
-    return repo_fail(r, STELLA_E_INVALID_ARG, "no ceremony options given");
-  if ((e = ceremony_check_opts(r, opts)))
-    return e;
   if (ceremony_in_progress(r->ws) && !opts->force)
     return repo_fail(r, STELLA_E_EXISTS, "a root ceremony is already in "
                      "progress in %s/" CEREMONY_DIR " (see `stella tuf "
@@ -643,6 +635,28 @@ stella_err stella_repo_ceremony_init(stella_repo *r,
   json_decref(new_holders);
   json_decref(old_env);
   free(out_dir);
+  return e;
+}
+
+stella_err stella_repo_ceremony_init(stella_repo *r,
+                                     const stella_ceremony_init_opts *opts,
+                                     stella_ceremony_status *st) {
+  stella_err e;
+  int lock;
+  if (!r)
+    return STELLA_E_INVALID_ARG;
+  if ((e = repo_need_ws(r)))
+    return e;
+  if (!opts)
+    return repo_fail(r, STELLA_E_INVALID_ARG, "no ceremony options given");
+  if ((e = ceremony_check_opts(r, opts)))
+    return e;
+  /* Like sign and publish: the staged root is never written by two
+   * commands at once. */
+  if ((e = repo_lock(r, &lock)))
+    return e;
+  e = ceremony_init_locked(r, opts);
+  repo_unlock(lock);
   if (!e && st)
     e = stella_repo_ceremony_status(r, NULL, st);
   return e;
@@ -723,6 +737,9 @@ stella_err stella_repo_ceremony_sign(stella_repo *r, const char *key_file,
   if (!key_file)
     return repo_fail(r, STELLA_E_INVALID_ARG, "no key file given (--key "
                      "FILE)");
+  int lock;
+  if ((e = repo_lock(r, &lock)))
+    return e;
   memset(&staged, 0, sizeof staged);
   if (!(e = ceremony_load(r, root_file, &c)))
     e = ceremony_add_sig(r, &c, key_file, kid, &which);
@@ -735,6 +752,7 @@ stella_err stella_repo_ceremony_sign(stella_repo *r, const char *key_file,
       repo_fail(r, e, "writing %s failed: %s", staged.root_path,
                 stella_strerror(e));
   }
+  repo_unlock(lock);
   if (!e) {
     repo_note(r, "signed root v%lld with %s (keyid %.16s...)",
               (long long)ceremony_version(c.env), key_file, kid);
@@ -924,8 +942,12 @@ stella_err stella_repo_ceremony_finalize(stella_repo *r,
     return STELLA_E_INVALID_ARG;
   if ((e = repo_need_ws(r)))
     return e;
+  int lock;
+  if ((e = repo_lock(r, &lock)))
+    return e;
   if ((e = ceremony_load(r, NULL, &c))) {
     ceremony_clear(&c);
+    repo_unlock(lock);
     return e;
   }
   ceremony_fill_status(&c, &now_st);
@@ -957,5 +979,6 @@ stella_err stella_repo_ceremony_finalize(stella_repo *r,
     repo_note(r, "%s", note);
   }
   ceremony_clear(&c);
+  repo_unlock(lock);
   return e;
 }
