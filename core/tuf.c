@@ -81,8 +81,8 @@ stella_err tuf_check_expiry(tuf_client *c, const char *role,
 /* One statement: "fetching URL failed: why (what to do)". The curl
  * fetcher's message already names the URL ("GET URL failed: why (hint)"),
  * so it is said once, and our hint is added only when it has none. */
-static void tuf_fail_fetch(tuf_client *c, stella_err e, const char *url,
-                           const char *ferr) {
+void tuf_fail_fetch(tuf_client *c, stella_err e, const char *url,
+                    const char *ferr) {
   size_t n = strlen(url), len = strlen(ferr);
   const char *why = ferr;
   if (!strncmp(ferr, "GET ", 4) && !strncmp(ferr + 4, url, n) &&

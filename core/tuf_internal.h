@@ -105,6 +105,11 @@ void tuf_note(tuf_client *c, const char *fmt, ...)
 stella_err tuf_check_expiry(tuf_client *c, const char *role,
                             const tuf_meta *m);
 
+/* Records a failed GET of url as one statement, "fetching URL failed: why
+ * (what to do)", folding in the fetcher's message ferr. */
+void tuf_fail_fetch(tuf_client *c, stella_err e, const char *url,
+                    const char *ferr);
+
 /* GETs metadata_url + name with a cap; body malloc'd into *out. */
 stella_err tuf_fetch_meta(tuf_client *c, const char *name, size_t max,
                           char **out, size_t *len);

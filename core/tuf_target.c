@@ -268,8 +268,7 @@ static stella_err fetch_target(tuf_client *c, const tuf_target *t,
              "trusted metadata gives: refused", t->path,
              (unsigned long long)t->length);
   else if (e != STELLA_OK)
-    tuf_fail(c, e, "fetching target %s from %s failed: %s", t->path,
-             url.data ? url.data : "?", ferr[0] ? ferr : stella_strerror(e));
+    tuf_fail_fetch(c, e, url.data ? url.data : "?", ferr);
   sbuf_free(&url);
   return e == STELLA_E_TOO_LARGE ? STELLA_E_HASH : e;
 }
