@@ -18,26 +18,8 @@ work=$(mktemp -d)
 trap 'serve_stop; rm -rf "$work"' EXIT
 failures=0
 out=$work/out err=$work/err
+. "$top/tests/e2e/lib.sh"
 
-fail() { echo "FAIL: $*" >&2; echo "--- stdout" >&2; cat "$out" >&2;
-         echo "--- stderr" >&2; cat "$err" >&2; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
-
-# run EXPECTED_RC DESCRIPTION -- stella args... (output in $out / $err)
-run() {
-  local want=$1 what=$2; shift 3
-  "$STELLA_BIN" "$@" >"$out" 2>"$err"
-  local rc=$?
-  if [[ $rc -ne $want ]]; then fail "$what: exit $rc, wanted $want"; return 1; fi
-  pass "$what (exit $rc)"
-}
-expect_in() { # FILE PATTERN DESCRIPTION
-  if grep -qE -- "$2" "$1"; then pass "$3"; else fail "$3: no /$2/ in $1"; fi
-}
-one_line_stderr() {
-  if [[ $(wc -l <"$err") -eq 1 ]]; then pass "$1: one-line error"
-  else fail "$1: stderr is not one line"; fi
-}
 # same_status A B: trust status --json of two homes, equal but for the clock
 # and the sync time (an import is the importing site's own sync).
 same_status() {
@@ -121,5 +103,4 @@ head -c 4096 /dev/urandom >"$work/noise.tar.zst"
 run 1 "garbage bundle" -- --home "$c" trust snapshot import "$work/noise.tar.zst" --force && one_line_stderr "garbage bundle"
 [[ $(tuf_sums "$c") == "$before" ]] && pass "damaged bundles changed nothing" || fail "damaged bundle changed trusted files"
 
-if [[ $failures -ne 0 ]]; then echo "$failures failure(s)" >&2; exit 1; fi
-echo "all bundle_airgap checks passed"
+e2e_finish

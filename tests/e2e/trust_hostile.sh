@@ -26,10 +26,8 @@ stop_server() {
 trap 'stop_server; rm -rf "$work"' EXIT
 failures=0
 out=$work/out err=$work/err rules=$work/rules
+. "$top/tests/e2e/lib.sh"
 
-fail() { echo "FAIL: $*" >&2; echo "--- stdout" >&2; head -c 2000 "$out" >&2;
-         echo "--- stderr" >&2; head -c 2000 "$err" >&2; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
 
 asan=$(nm -D "$STELLA_BIN" 2>/dev/null | grep -c __asan_init || true)
 # Sanitizer builds are several times slower; time bounds scale with this.
@@ -75,18 +73,8 @@ check_state() {
   else fail "$what: state folder has$bad"; fi
 }
 
-one_line_stderr() {
-  if [[ $(wc -l <"$err") -eq 1 ]]; then pass "$1: one-line error"
-  else fail "$1: stderr is not one line ($(wc -l <"$err") lines)"; fi
-}
-expect_in() { # FILE REGEX DESCRIPTION
-  if grep -qE -- "$2" "$1"; then pass "$3"; else fail "$3: no /$2/ in $(basename "$1")"; fi
-}
-expect_not_in() { # FILE REGEX DESCRIPTION
-  if grep -qE -- "$2" "$1"; then fail "$3: /$2/ in $(basename "$1")"; else pass "$3"; fi
-}
 
-# run WANT_RC MAX_SECS WHAT -- ARGS...: runs stella under a hard timeout,
+# run WANT_RC MAX_SECS WHAT -- ARGS... (in place of lib.sh's run): stella under a hard timeout,
 # checks the exit code and the time taken. Output in $out / $err.
 run() {
   local want=$1 max=$(($2 * slow)) what=$3; shift 4
@@ -355,5 +343,4 @@ pass "$rounds kill rounds done; $debris left a temp file, swept by the next sync
 clear_rules
 
 if grep -qiE "sanitizer|runtime error" "$err"; then fail "sanitizer output"; fi
-echo "$failures failure(s)"
-[[ $failures -eq 0 ]]
+e2e_finish

@@ -16,31 +16,8 @@ work=$(mktemp -d)
 trap 'serve_stop; rm -rf "$work"' EXIT
 failures=0
 out=$work/out err=$work/err
+. "$top/tests/e2e/lib.sh"
 
-fail() { echo "FAIL: $*" >&2; echo "--- stdout" >&2; cat "$out" >&2;
-         echo "--- stderr" >&2; cat "$err" >&2; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
-
-# run EXPECTED_RC DESCRIPTION -- stella args... (output in $out / $err)
-run() {
-  local want=$1 what=$2; shift 3
-  "$STELLA_BIN" "$@" >"$out" 2>"$err"
-  local rc=$?
-  if [[ $rc -ne $want ]]; then fail "$what: exit $rc, wanted $want"; return 1; fi
-  pass "$what (exit $rc)"
-}
-expect_in() { # FILE PATTERN DESCRIPTION
-  if grep -qE -- "$2" "$1"; then pass "$3"; else fail "$3: no /$2/ in $1"; fi
-}
-one_line_stderr() {
-  if [[ $(wc -l <"$err") -eq 1 ]]; then pass "$1: one-line error"
-  else fail "$1: stderr is not one line"; fi
-}
-# json_check PYTHON_EXPR DESCRIPTION: evaluates EXPR with d = status JSON.
-json_check() {
-  if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$out" "$1"; then
-    pass "$2"; else fail "$2: $1"; fi
-}
 meta_sums() { sha256sum "$1"/tuf/metadata/*.json "$1"/tuf/targets/*.json; }
 
 "$top/devops/scripts/layout-sigstore-demo.sh" "$data" "$work/repo"
@@ -145,5 +122,4 @@ else
   else fail "faketime 2026-08-22 sync failed"; fi
 fi
 
-echo "$failures failure(s)"
-[[ $failures -eq 0 ]]
+e2e_finish

@@ -1,0 +1,48 @@
+# lib.sh - the checks the e2e scripts share. Source it after setting
+# $out and $err (files that receive the output of the last command) and
+# failures=0; $all, if set, collects every output (e.g. to prove no private
+# key was ever printed). Needs $STELLA_BIN.
+
+fail() {
+  echo "FAIL: $*" >&2
+  echo "--- stdout" >&2; head -c 4000 "$out" >&2
+  echo "--- stderr" >&2; head -c 4000 "$err" >&2
+  failures=$((failures + 1))
+}
+pass() { echo "ok: $*"; }
+
+# run_cmd WANT_RC DESCRIPTION -- COMMAND...: runs COMMAND with its output in
+# $out / $err and checks the exit code; a sanitizer report is a failure.
+run_cmd() {
+  local want=$1 what=$2; shift 3
+  "$@" >"$out" 2>"$err"
+  local rc=$?
+  [[ -n ${all:-} ]] && cat "$out" "$err" >>"$all"
+  if grep -qE 'Sanitizer|runtime error:' "$err"; then
+    fail "$what: sanitizer report"; return 1; fi
+  if [[ $rc -ne $want ]]; then fail "$what: exit $rc, wanted $want"; return 1; fi
+  pass "$what (exit $rc)"
+}
+# run WANT_RC DESCRIPTION -- STELLA-ARGS...: the same for the stella binary.
+run() { local want=$1 what=$2; shift 3; run_cmd "$want" "$what" -- "$STELLA_BIN" "$@"; }
+stella() { "$STELLA_BIN" "$@"; }
+
+expect_in() { # FILE REGEX DESCRIPTION
+  if grep -qE -- "$2" "$1"; then pass "$3"; else fail "$3: no /$2/ in $(basename "$1")"; fi
+}
+expect_not_in() { # FILE REGEX DESCRIPTION
+  if grep -qE -- "$2" "$1"; then fail "$3: /$2/ in $(basename "$1")"; else pass "$3"; fi
+}
+one_line_stderr() { # DESCRIPTION
+  if [[ $(wc -l <"$err") -eq 1 ]]; then pass "$1: one-line error"
+  else fail "$1: stderr is not one line ($(wc -l <"$err") lines)"; fi
+}
+json_check() { # PYTHON_EXPR DESCRIPTION, with d = the JSON in $out
+  if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$out" "$1"; then
+    pass "$2"; else fail "$2: $1"; fi
+}
+# e2e_finish: the last line of a script; exit status 0 only without failures.
+e2e_finish() {
+  echo "$failures failure(s)"
+  [[ $failures -eq 0 ]]
+}
