@@ -41,38 +41,29 @@ trap 'exit 130' INT TERM # the EXIT trap still cleans up
 
 repo=$work/repo web=$work/web keys=$work/logkeys
 out=$work/out err=$work/err all=$work/all-output # all: every byte printed
-STEP_TIMEOUT=120 # seconds; a hung command fails its step
+: >"$out"; : >"$err"
+failures=0
+STEP_TIMEOUT=120 # seconds; a hung command fails its step (exit 124)
+# shellcheck source=/dev/null
+. "$top/tests/e2e/lib.sh"
 
-# ---- helpers --------------------------------------------------------------
+# ---- helpers: lib.sh's checks, stopping at the first failure (every step
+# builds on the one before) ---------------------------------------------------
 step() { printf '\n== %s\n' "$*"; }
-ok() { echo "ok: $*"; }
-die() {
-  echo "FAIL: $*" >&2
-  echo "--- stdout" >&2; tail -n 30 "$out" >&2 2>/dev/null
-  echo "--- stderr" >&2; tail -n 30 "$err" >&2 2>/dev/null
-  exit 1
-}
-
-# run WANT WHAT -- CMD...: CMD must exit WANT within STEP_TIMEOUT; its
+stop_at_failure() { ((failures == 0)) || { e2e_finish; exit 1; }; }
+die() { fail "$*"; stop_at_failure; }
+ok() { pass "$@"; }
+# must WANT WHAT -- CMD...: CMD must exit WANT within STEP_TIMEOUT; its
 # output is in $out / $err (and appended to $all).
-run() {
-  local want=$1 what=$2 rc
+must() {
+  local want=$1 what=$2
   shift 3
-  timeout "$STEP_TIMEOUT" "$@" >"$out" 2>"$err"
-  rc=$?
-  cat "$out" "$err" >>"$all"
-  grep -qE 'Sanitizer|runtime error' "$err" && die "$what: sanitizer report"
-  [[ $rc -eq 124 ]] && die "$what: still running after ${STEP_TIMEOUT}s"
-  [[ $rc -eq $want ]] || die "$what: exit $rc, wanted $want"
-  ok "$what (exit $rc)"
+  run_cmd "$want" "$what" -- timeout "$STEP_TIMEOUT" "$@"
+  stop_at_failure
 }
-# has FILE REGEX WHAT / hasnt FILE REGEX WHAT
-has() { grep -qE -- "$2" "$1" || die "$3: no /$2/ in $(basename "$1")"; ok "$3"; }
-hasnt() { ! grep -qE -- "$2" "$1" || die "$3: /$2/ in $(basename "$1")"; ok "$3"; }
-one_line_error() {
-  [[ $(wc -l <"$err") -eq 1 ]] || die "$1: stderr is not one line"
-  ok "$1: one-line error"
-}
+has() { expect_in "$@"; stop_at_failure; }        # FILE REGEX WHAT
+hasnt() { expect_not_in "$@"; stop_at_failure; }  # FILE REGEX WHAT
+one_line_error() { one_line_stderr "$1"; stop_at_failure; }
 # json CODE WHAT: python asserts over d = the JSON in $out; T(s) turns an
 # RFC 3339 time into epoch seconds; E is os.environ.
 json() {
@@ -121,11 +112,11 @@ PY
 }
 # sign_and_publish WHAT: the repository's own scripts, run from inside it.
 sign_and_publish() {
-  run 0 "$1: scripts/sign-metadata.sh" -- sh -c 'cd "$1" && scripts/sign-metadata.sh' _ "$repo"
+  must 0 "$1: scripts/sign-metadata.sh" -- sh -c 'cd "$1" && scripts/sign-metadata.sh' _ "$repo"
   has "$out" "ready to publish" "$1: sign says ready"
   local ts_before
   ts_before=$(mtime_ns "$web/timestamp.json")
-  run 0 "$1: scripts/publish.sh" -- sh -c 'cd "$1" && scripts/publish.sh' _ "$repo"
+  must 0 "$1: scripts/publish.sh" -- sh -c 'cd "$1" && scripts/publish.sh' _ "$repo"
   has "$out" "^published root v" "$1: published"
   web_consistent "$1" "$ts_before"
 }
@@ -147,7 +138,7 @@ ok "rekor-key-v1 $V1_SHA, rekor-key-v2 $V2_SHA"
 # ---- 1. the repository -----------------------------------------------------------
 step "stella tuf repo init (3 root holders, threshold 2, two mirrors)"
 export T_INIT0=$(now)
-run 0 "tuf repo init" -- "$S" tuf repo init --repo "$repo" \
+must 0 "tuf repo init" -- "$S" tuf repo init --repo "$repo" \
   --rekor-url https://rekor.example.test \
   --rekor-key "$keys/rekor-key-v1.pub" --root-keys 3 --root-threshold 2 \
   --key-type ed25519 --mirror-url https://rekor-mirror.example.test \
@@ -178,10 +169,10 @@ step "client: trust init + trust sync over http"
 serve_start "$web" || die "the web server did not start"
 export TUF_URL=$SERVE_URL
 export STELLA_HOME=$work/site-a # the client's state, for every trust command
-run 0 "trust init" -- "$S" trust init --tuf-url "$TUF_URL" --root "$work/root-v1.json"
-run 0 "trust sync" -- "$S" trust sync
+must 0 "trust init" -- "$S" trust init --tuf-url "$TUF_URL" --root "$work/root-v1.json"
+must 0 "trust sync" -- "$S" trust sync
 has "$out" "synced: root v1, timestamp v1, snapshot v1, targets v1" "client on v1"
-run 0 "status --show-endpoints --json" -- "$S" trust status --show-endpoints --json
+must 0 "status --show-endpoints --json" -- "$S" trust status --show-endpoints --json
 json '
 r = [e for e in d["endpoints"] if e["kind"] == "rekor"]
 assert [e["url"] for e in r] == ["https://rekor.example.test",
@@ -189,17 +180,17 @@ assert [e["url"] for e in r] == ["https://rekor.example.test",
                                  "https://rekor-mirror-b.example.test"], r
 assert all(e["valid_until"] is None for e in r), r
 assert d["tuf_url"] == E["TUF_URL"]' "primary and both mirrors (--mirror-url twice), open"
-run 0 "an early bundle (for the rollback check)" -- \
+must 0 "an early bundle (for the rollback check)" -- \
   "$S" trust snapshot export --out "$work/B-v1.tar.zst"
 
 # ---- 3. Rekor outage: endpoint swap ----------------------------------------------
 step "disaster-swap-endpoint.sh, tuf diff, sign, publish"
 export T_SWAP0=$(now)
-run 0 "disaster-swap-endpoint.sh" -- "$scripts/disaster-swap-endpoint.sh" \
+must 0 "disaster-swap-endpoint.sh" -- "$scripts/disaster-swap-endpoint.sh" \
   --repo "$repo" --new-rekor-url https://rekor-dr.example.test \
   --note "INC-42: rekor.example.test down"
 export T_SWAP1=$(now)
-run 0 "tuf diff before signing" -- "$S" tuf diff --repo "$repo"
+must 0 "tuf diff before signing" -- "$S" tuf diff --repo "$repo"
 has "$out" "Rekor primary endpoint: https://rekor.example.test -> https://rekor-dr.example.test" \
   "diff names the new primary"
 has "$out" "Rekor endpoint https://rekor.example.test: validity ends" \
@@ -210,14 +201,14 @@ has "$out" "targets v2 snapshot v2 timestamp v2" "swap published as v2"
 has "$repo/CHANGELOG" "INC-42: rekor.example.test down" "CHANGELOG has the note"
 
 step "client: sync, the new URL with no reconfiguration"
-run 0 "trust sync" -- "$S" trust sync
+must 0 "trust sync" -- "$S" trust sync
 has "$out" "timestamp v2, snapshot v2, targets v2" "client on v2"
-run 0 "status --show-endpoints (text)" -- "$S" trust status --show-endpoints
+must 0 "status --show-endpoints (text)" -- "$S" trust status --show-endpoints
 has "$out" "rekor .*https://rekor-dr\.example\.test .*\.\. open" \
   "text: the new URL, open-ended"
 has "$out" "rekor .*https://rekor\.example\.test .*\.\. 20[0-9-]+T" \
   "text: the old URL with an end"
-run 0 "status --show-endpoints --json" -- "$S" trust status --show-endpoints --json
+must 0 "status --show-endpoints --json" -- "$S" trust status --show-endpoints --json
 json '
 r = [e for e in d["endpoints"] if e["kind"] == "rekor"]
 new, old = r[0], [e for e in r if e["url"] == "https://rekor.example.test"]
@@ -233,13 +224,13 @@ assert d["tuf_url"] == E["TUF_URL"], d["tuf_url"]' \
 
 step "swap back on recovery"
 export T_BACK0=$(now)
-run 0 "disaster-swap-endpoint.sh back" -- "$scripts/disaster-swap-endpoint.sh" \
+must 0 "disaster-swap-endpoint.sh back" -- "$scripts/disaster-swap-endpoint.sh" \
   --repo "$repo" --new-rekor-url https://rekor.example.test \
   --note "INC-42: rekor.example.test recovered"
 export T_BACK1=$(now)
 sign_and_publish "swap back"
-run 0 "trust sync" -- "$S" trust sync
-run 0 "status --show-endpoints --json" -- "$S" trust status --show-endpoints --json
+must 0 "trust sync" -- "$S" trust sync
+must 0 "status --show-endpoints --json" -- "$S" trust status --show-endpoints --json
 json '
 r = [e for e in d["endpoints"] if e["kind"] == "rekor"]
 assert r[0]["url"] == "https://rekor.example.test", r
@@ -250,15 +241,15 @@ assert len(dr) == 1 and int(E["T_BACK0"]) <= T(dr[0]["valid_until"]) <= int(E["T
   "json: original URL primary again, the DR endpoint ended at the swap back"
 
 step "stella tuf endpoint add | remove (mirrors)"
-run 0 "endpoint add" -- "$S" tuf endpoint add --repo "$repo" \
+must 0 "endpoint add" -- "$S" tuf endpoint add --repo "$repo" \
   --rekor-url https://rekor-mirror-c.example.test --note "CHG-7: new mirror"
 export T_RMEP0=$(now)
-run 0 "endpoint remove" -- "$S" tuf endpoint remove --repo "$repo" \
+must 0 "endpoint remove" -- "$S" tuf endpoint remove --repo "$repo" \
   --rekor-url https://rekor-mirror-b.example.test --note "CHG-7: mirror b retired"
 export T_RMEP1=$(now)
 sign_and_publish "mirrors"
-run 0 "trust sync" -- "$S" trust sync
-run 0 "status --show-endpoints --json" -- "$S" trust status --show-endpoints --json
+must 0 "trust sync" -- "$S" trust sync
+must 0 "status --show-endpoints --json" -- "$S" trust status --show-endpoints --json
 json '
 r = [e for e in d["endpoints"] if e["kind"] == "rekor"]
 assert r[0]["url"] == "https://rekor.example.test", r
@@ -271,27 +262,27 @@ assert len(b) == 1 and int(E["T_RMEP0"]) <= T(b[0]["valid_until"]) <= int(E["T_R
 # ---- 4. Rekor key rotation ---------------------------------------------------
 step "rotate-rekor-key.sh add-key, sign, publish, sync"
 export T_ADD0=$(now)
-run 0 "rotate-rekor-key.sh add-key" -- "$scripts/rotate-rekor-key.sh" add-key \
+must 0 "rotate-rekor-key.sh add-key" -- "$scripts/rotate-rekor-key.sh" add-key \
   --repo "$repo" --new-key "$keys/rekor-key-v2.pub"
 export T_ADD1=$(now)
 has "$out" "rekor-key-v2" "the key is named from its file"
 sign_and_publish "add-key"
-run 0 "trust sync" -- "$S" trust sync
+must 0 "trust sync" -- "$S" trust sync
 
 step "rotate-rekor-key.sh remove-old (grace, then --skip-grace)"
-run 1 "remove-old within the grace period" -- "$scripts/rotate-rekor-key.sh" \
+must 1 "remove-old within the grace period" -- "$scripts/rotate-rekor-key.sh" \
   remove-old --repo "$repo" --old-key-name rekor-key-v1
 one_line_error "grace refusal"
 has "$err" "--skip-grace" "the refusal says how to override"
 export T_RM0=$(now)
-run 0 "remove-old --skip-grace" -- "$scripts/rotate-rekor-key.sh" remove-old \
+must 0 "remove-old --skip-grace" -- "$scripts/rotate-rekor-key.sh" remove-old \
   --repo "$repo" --old-key-name rekor-key-v1 --skip-grace
 export T_RM1=$(now)
-run 0 "tuf diff" -- "$S" tuf diff --repo "$repo"
+must 0 "tuf diff" -- "$S" tuf diff --repo "$repo"
 has "$out" "Rekor log key rekor-key-v1: validity ends" "diff names the key's end"
 sign_and_publish "remove-old"
-run 0 "trust sync" -- "$S" trust sync
-run 0 "status --show-keys --json" -- "$S" trust status --show-keys --json
+must 0 "trust sync" -- "$S" trust sync
+must 0 "status --show-keys --json" -- "$S" trust status --show-keys --json
 json '
 k = [x for x in d["keys"] if x["kind"] == "tlog"]
 assert len(k) == 2, k
@@ -307,14 +298,14 @@ assert new["valid_until"] is None, new
 for x, name in ((old, "rekor-key-v1"), (new, "rekor-key-v2")):
     assert x.get("name", name) == name, x  # names: where the client knows them' \
   "json: v1 valid init..remove-old, v2 valid from add-key, open"
-run 0 "status --show-keys (text)" -- "$S" trust status --show-keys
+must 0 "status --show-keys (text)" -- "$S" trust status --show-keys
 has "$out" "sha256:$V1_SHA" "text: the old key"
 has "$out" "sha256:$V2_SHA" "text: the new key"
 
 # ---- 5. root key ceremony -------------------------------------------------------
 step "tuf-ceremony init --threshold 3 --keys 5 --algorithm ed25519"
 export T_CER0=$(now)
-run 0 "tuf-ceremony init" -- "$scripts/tuf-ceremony" init --threshold 3 \
+must 0 "tuf-ceremony init" -- "$scripts/tuf-ceremony" init --threshold 3 \
   --keys 5 --algorithm ed25519 --repo "$repo"
 export T_CER1=$(now)
 for i in 1 2 3 4 5; do
@@ -323,7 +314,7 @@ for i in 1 2 3 4 5; do
   [[ $(stat -c %a "$f") == 600 && $(head -n1 "$f") == "-----BEGIN PRIVATE KEY-----" ]] ||
     die "$f is not a 0600 PEM PKCS#8 file"
 done
-run 0 "ceremony status --json" -- "$S" tuf ceremony status --repo "$repo" --json
+must 0 "ceremony status --json" -- "$S" tuf ceremony status --repo "$repo" --json
 json '
 assert d["version"] == 2 and d["ready"] is False, d
 assert (d["old"]["have"], d["old"]["need"]) == (0, 2), d["old"]
@@ -333,34 +324,34 @@ assert int(E["T_CER0"]) + year <= T(d["expires"]) <= int(E["T_CER1"]) + year, d'
   "status: old 0 of 2, new 0 of 3, not ready; expires in the policy's 365d"
 
 step "one old + three new signatures: finalize refused"
-run 0 "sign: old holder-1" -- "$scripts/tuf-ceremony" sign --repo "$repo" \
+must 0 "sign: old holder-1" -- "$scripts/tuf-ceremony" sign --repo "$repo" \
   --key "$repo/keys/root/holder-1.pem"
 for i in 1 2 3; do
-  run 0 "sign: new holder-$i" -- "$S" tuf ceremony sign --repo "$repo" \
+  must 0 "sign: new holder-$i" -- "$S" tuf ceremony sign --repo "$repo" \
     --key "$repo/keys/root-next/holder-$i.pem"
 done
-run 1 "finalize with 1 of 2 old signatures" -- "$scripts/tuf-ceremony" \
+must 1 "finalize with 1 of 2 old signatures" -- "$scripts/tuf-ceremony" \
   finalize --repo "$repo"
 one_line_error "finalize refusal"
 has "$err" "root v1 keys 1 of 2 \(unsigned: keys/root/holder-2.pem, keys/root/holder-3.pem\)" \
   "the refusal names the missing old holders"
-run 0 "tuf diff after the refusal" -- "$S" tuf diff --repo "$repo"
+must 0 "tuf diff after the refusal" -- "$S" tuf diff --repo "$repo"
 hasnt "$out" "root: staged v2" "a refused finalize staged nothing"
 
 step "enough of both: status ready, finalize, sign, publish"
-run 0 "sign: old holder-2" -- "$S" tuf ceremony sign --repo "$repo" \
+must 0 "sign: old holder-2" -- "$S" tuf ceremony sign --repo "$repo" \
   --key "$repo/keys/root/holder-2.pem"
-run 0 "ceremony status (text)" -- "$S" tuf ceremony status --repo "$repo"
+must 0 "ceremony status (text)" -- "$S" tuf ceremony status --repo "$repo"
 has "$out" "root v1 keys \(old\): 2 of 2 signatures" "text: the old threshold"
 has "$out" "root v2 keys \(new\): 3 of 3 signatures" "text: the new threshold"
-run 0 "ceremony status --json" -- "$S" tuf ceremony status --repo "$repo" --json
+must 0 "ceremony status --json" -- "$S" tuf ceremony status --repo "$repo" --json
 json '
 assert d["ready"] is True, d
 assert (d["old"]["have"], d["old"]["need"]) == (2, 2), d["old"]
 assert (d["new"]["have"], d["new"]["need"]) == (3, 3), d["new"]' \
   "status --json: ready, old 2 of 2, new 3 of 3"
-run 0 "finalize" -- "$scripts/tuf-ceremony" finalize --repo "$repo"
-run 0 "tuf diff" -- "$S" tuf diff --repo "$repo"
+must 0 "finalize" -- "$scripts/tuf-ceremony" finalize --repo "$repo"
+must 0 "tuf diff" -- "$S" tuf diff --repo "$repo"
 has "$out" "root: staged v2, published v1" "diff names the new root"
 has "$out" "root: root keys: 5 added, 3 removed, 5 in all; threshold 2 -> 3" \
   "diff says what the new root changes"
@@ -369,9 +360,9 @@ has "$out" "published root v2" "root v2 published"
 [[ -f $web/1.root.json && -f $web/2.root.json ]] || die "root versions not both in the web root"
 
 step "client: sync reaches root v2"
-run 0 "trust sync" -- "$S" trust sync
+must 0 "trust sync" -- "$S" trust sync
 has "$out" "synced: root v2" "sync names root v2"
-run 0 "status --json" -- "$S" trust status --show-endpoints --show-keys --json
+must 0 "status --json" -- "$S" trust status --show-endpoints --show-keys --json
 json '
 assert d["roles"]["root"]["version"] == 2, d["roles"]
 assert all(r["state"] == "ok" for r in d["roles"].values()), d["roles"]
@@ -400,7 +391,7 @@ fs.copyFileSync(root, path.join(metadataDir, 'root.json'));
   console.log('tuf-js: root v' + root.signed.version);
 })().catch((e) => { console.error('tuf-js: ' + e.message); process.exit(1); });
 EOF
-  run 0 "tuf-js refresh from root v1" -- env NODE_PATH="$tufjs/node_modules" \
+  must 0 "tuf-js refresh from root v1" -- env NODE_PATH="$tufjs/node_modules" \
     node "$work/tufjs.js" "$TUF_URL" "$work/root-v1.json" "$work/tufjs"
   has "$out" "tuf-js: root v2" "tuf-js reached root v2"
 else
@@ -409,16 +400,16 @@ fi
 
 # ---- 6. air gap -----------------------------------------------------------
 step "export a bundle, stop the server"
-run 0 "trust snapshot export --include-root" -- "$S" trust snapshot export \
+must 0 "trust snapshot export --include-root" -- "$S" trust snapshot export \
   --include-root --out "$work/B.tar.zst"
 has "$out" "root v1\.\.v2" "the bundle holds roots v1..v2"
 serve_stop
-run 1 "trust sync with the server gone" -- "$S" trust sync
+must 1 "trust sync with the server gone" -- "$S" trust sync
 ok "the repository is unreachable from here on"
 
 step "another site: bootstrap-trust-offline.sh --force into a fresh home"
 site_b=$work/site-b
-STELLA_HOME=$site_b run 0 "bootstrap-trust-offline.sh --force" -- \
+STELLA_HOME=$site_b must 0 "bootstrap-trust-offline.sh --force" -- \
   "$scripts/bootstrap-trust-offline.sh" "$work/B.tar.zst" --force
 has "$out" "root v0 -> v2" "imported up to root v2"
 # The same status: everything but the clock and the sync time.
@@ -439,20 +430,20 @@ ok "site B's status --json equals site A's except now/last_sync"
 step "a site holding root v1: the root change needs --force, rollback refused"
 site_c=$work/site-c
 export STELLA_HOME=$site_c
-run 0 "trust init with root v1 (out of band)" -- "$S" trust init \
+must 0 "trust init with root v1 (out of band)" -- "$S" trust init \
   --tuf-url "$TUF_URL" --root "$work/root-v1.json"
 before=$(tuf_sums "$site_c")
-run 1 "bootstrap-trust-offline.sh without --force" -- \
+must 1 "bootstrap-trust-offline.sh without --force" -- \
   "$scripts/bootstrap-trust-offline.sh" "$work/B.tar.zst"
 has "$err" "from v1 to v2" "says the root changes"
 has "$err" "--force" "says how to confirm"
 [[ $(tuf_sums "$site_c") == "$before" ]] || die "a refused import changed files"
 ok "refused import changed nothing"
-run 0 "bootstrap-trust-offline.sh --force" -- \
+must 0 "bootstrap-trust-offline.sh --force" -- \
   "$scripts/bootstrap-trust-offline.sh" "$work/B.tar.zst" --force
 has "$out" "root v1 -> v2" "site C moved from root v1 to v2"
 before=$(tuf_sums "$site_c")
-run 1 "an older bundle" -- "$scripts/bootstrap-trust-offline.sh" \
+must 1 "an older bundle" -- "$scripts/bootstrap-trust-offline.sh" \
   "$work/B-v1.tar.zst" --force
 one_line_error "older bundle"
 has "$err" "rollback|older than" "says it is a rollback"
@@ -491,3 +482,4 @@ fi
 
 echo
 echo "PASS repo_full_flow"
+e2e_finish
