@@ -295,9 +295,8 @@ assert int(E["T_INIT0"]) <= T(old["valid_from"]) <= int(E["T_INIT1"]), old
 assert int(E["T_RM0"]) <= T(old["valid_until"]) <= int(E["T_RM1"]), old
 assert int(E["T_ADD0"]) <= T(new["valid_from"]) <= int(E["T_ADD1"]), new
 assert new["valid_until"] is None, new
-for x, name in ((old, "rekor-key-v1"), (new, "rekor-key-v2")):
-    assert x.get("name", name) == name, x  # names: where the client knows them' \
-  "json: v1 valid init..remove-old, v2 valid from add-key, open"
+assert (old.get("name"), new.get("name")) == ("rekor-key-v1", "rekor-key-v2"), k' \
+  "json: v1 valid init..remove-old, v2 valid from add-key, open, both named"
 must 0 "status --show-keys (text)" -- "$S" trust status --show-keys
 has "$out" "sha256:$V1_SHA" "text: the old key"
 has "$out" "sha256:$V2_SHA" "text: the new key"
