@@ -28,6 +28,23 @@ static stella_err rc_load(stella_repo *r, const char *name, json_t **doc) {
   return e;
 }
 
+/* Loads the staged signing_config and its Rekor endpoint list (borrowed
+ * from *sc, which the caller releases). */
+static stella_err rc_load_rekor_urls(stella_repo *r, json_t **sc,
+                                     json_t **list) {
+  stella_err e = rc_load(r, REPO_SIGNING_CONFIG, sc);
+  if (e)
+    return e;
+  *list = json_object_get(*sc, "rekorTlogUrls");
+  if (json_is_array(*list))
+    return STELLA_OK;
+  json_decref(*sc);
+  *sc = NULL;
+  return repo_fail(r, STELLA_E_FORMAT, "staged %s has no rekorTlogUrls list "
+                   "(the workspace is damaged; restore it from a backup)",
+                   REPO_SIGNING_CONFIG);
+}
+
 /* Saves a staged target and records the change (CHANGELOG unless the
  * same change saves a second target: log 0). */
 static stella_err rc_save_log(stella_repo *r, const char *name, json_t *doc,
@@ -97,10 +114,10 @@ stella_err stella_repo_endpoint_swap(stella_repo *r, const char *new_url,
   if (!note || !*note)
     return repo_fail(r, STELLA_E_INVALID_ARG, "--note TEXT is required: say "
                      "why (it is recorded with the change)");
-  stella_err e = rc_load(r, REPO_SIGNING_CONFIG, &sc);
+  json_t *list = NULL;
+  stella_err e = rc_load_rekor_urls(r, &sc, &list);
   if (e)
     return e;
-  json_t *list = json_object_get(sc, "rekorTlogUrls");
   int64_t now = rc_now(r);
   long primary = rc_find_open(list, NULL, now);
   long have = rc_find_open(list, new_url, now);
@@ -141,10 +158,10 @@ stella_err stella_repo_endpoint_add(stella_repo *r, const char *url,
   if (!rc_is_http(url))
     return repo_fail(r, STELLA_E_INVALID_ARG, "--rekor-url must be an "
                      "http:// or https:// URL");
-  stella_err e = rc_load(r, REPO_SIGNING_CONFIG, &sc);
+  json_t *list = NULL;
+  stella_err e = rc_load_rekor_urls(r, &sc, &list);
   if (e)
     return e;
-  json_t *list = json_object_get(sc, "rekorTlogUrls");
   int64_t now = rc_now(r);
   long primary = rc_find_open(list, NULL, now);
   if (rc_find_open(list, url, now) >= 0) {
@@ -166,10 +183,10 @@ stella_err stella_repo_endpoint_remove(stella_repo *r, const char *url,
   json_t *sc = NULL;
   char what[1100];
   r->errmsg[0] = '\0';
-  stella_err e = rc_load(r, REPO_SIGNING_CONFIG, &sc);
+  json_t *list = NULL;
+  stella_err e = rc_load_rekor_urls(r, &sc, &list);
   if (e)
     return e;
-  json_t *list = json_object_get(sc, "rekorTlogUrls");
   int64_t now = rc_now(r);
   long at = rc_find_open(list, url, now);
   size_t open = 0, i;
@@ -225,10 +242,10 @@ static stella_err rc_key_add_to(stella_repo *r, json_t *tr, json_t *sk,
                                 const char *details, const char *name) {
   json_t *sc = NULL;
   int64_t now = rc_now(r);
-  stella_err e = rc_load(r, REPO_SIGNING_CONFIG, &sc);
+  json_t *list = NULL;
+  stella_err e = rc_load_rekor_urls(r, &sc, &list);
   if (e)
     return e;
-  json_t *list = json_object_get(sc, "rekorTlogUrls");
   long p = rc_find_open(list, NULL, now);
   const char *url = json_string_value(
       json_object_get(json_array_get(list, p < 0 ? 0 : (size_t)p), "url"));

@@ -20,15 +20,14 @@
 #include <unistd.h>
 
 #include "crypto.h"
+#include "sigstore_layout.h"
 #include "stella/stella.h"
 #include "tuf_fixture.h"
 
 #define NOW "2026-08-22T00:00:00Z"
 
 typedef struct fixture {
-  char dir[64];
-  char url[256];
-  char root1[1024];
+  sigstore_layout sig; /* temp folder, file:// URL, trust anchor */
   char src[128];   /* synced home: root v1 -> v15 */
   char full[128];  /* bundle with --include-root */
   char cur[128];   /* bundle with the current root only */
@@ -48,28 +47,16 @@ static stella_trust *open_home(const char *home) {
 }
 
 static int setup(void **state) {
-  const char *data = getenv("STELLA_TEST_DATA");
-  const char *top = getenv("STELLA_SOURCE_ROOT");
-  char cmd[2048];
-  if (!data || !top || stella_time_parse(NOW, &now_value))
-    return -1;
   fixture *f = calloc(1, sizeof *f);
-  snprintf(f->dir, sizeof f->dir, "/tmp/stella-test-bundle-XXXXXX");
-  if (!mkdtemp(f->dir))
+  if (!f || stella_time_parse(NOW, &now_value) ||
+      sigstore_layout_make("bundle", &f->sig))
     return -1;
-  snprintf(cmd, sizeof cmd, "bash '%s/devops/scripts/layout-sigstore-demo.sh'"
-           " '%s/tuf-sigstore-public-good' '%s/repo'", top, data, f->dir);
-  if (system(cmd) != 0)
-    return -1;
-  snprintf(f->url, sizeof f->url, "file://%s/repo", f->dir);
-  snprintf(f->root1, sizeof f->root1, "%s/tuf-sigstore-public-good/metadata/"
-           "root_history/1.root.json", data);
-  snprintf(f->src, sizeof f->src, "%s/src", f->dir);
-  snprintf(f->full, sizeof f->full, "%s/full.tar.zst", f->dir);
-  snprintf(f->cur, sizeof f->cur, "%s/cur.tar.zst", f->dir);
+  snprintf(f->src, sizeof f->src, "%s/src", f->sig.dir);
+  snprintf(f->full, sizeof f->full, "%s/full.tar.zst", f->sig.dir);
+  snprintf(f->cur, sizeof f->cur, "%s/cur.tar.zst", f->sig.dir);
   stella_err e = STELLA_OK;
   stella_trust *t = stella_trust_open(f->src, &test_clock, &e);
-  if (!t || stella_trust_init(t, f->url, f->root1, 0) ||
+  if (!t || stella_trust_init(t, f->sig.url, f->sig.root1, 0) ||
       stella_trust_sync(t, NULL) ||
       stella_trust_snapshot_export(t, f->full, 1, NULL) ||
       stella_trust_snapshot_export(t, f->cur, 0, NULL)) {
@@ -85,7 +72,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
   fixture *f = *state;
   char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->sig.dir);
   int rc = system(cmd);
   free(f);
   return rc == 0 ? 0 : -1;
@@ -93,12 +80,12 @@ static int teardown(void **state) {
 
 /* A new, empty home path under the fixture folder. */
 static void new_home(fixture *f, char *out, size_t len) {
-  snprintf(out, len, "%s/home%d", f->dir, ++f->n_homes);
+  snprintf(out, len, "%s/home%d", f->sig.dir, ++f->n_homes);
 }
 
 static void init_home(fixture *f, const char *home) {
   stella_trust *t = open_home(home);
-  assert_int_equal(stella_trust_init(t, f->url, f->root1, 0), STELLA_OK);
+  assert_int_equal(stella_trust_init(t, f->sig.url, f->sig.root1, 0), STELLA_OK);
   stella_trust_free(t);
 }
 
@@ -373,7 +360,7 @@ static void test_export(void **state) {
   assert_int_equal(stella_trust_snapshot_export(t, out, 1, &info),
                    STELLA_E_NOT_INITIALIZED);
   assert_int_equal(access(out, F_OK), -1);
-  assert_int_equal(stella_trust_init(t, f->url, f->root1, 0), STELLA_OK);
+  assert_int_equal(stella_trust_init(t, f->sig.url, f->sig.root1, 0), STELLA_OK);
   assert_int_equal(stella_trust_snapshot_export(t, out, 1, &info),
                    STELLA_E_NOT_INITIALIZED); /* never synced */
   assert_non_null(strstr(stella_trust_errmsg(t), "trust sync"));
@@ -402,7 +389,7 @@ static void test_fresh_home_needs_force(void **state) {
   size_t len;
   stella_bundle_info info;
   new_home(f, home, sizeof home);
-  char *root1 = fx_slurp(f->root1, &len);
+  char *root1 = fx_slurp(f->sig.root1, &len);
   crypto_sha256(root1, len, digest);
   hex_encode(digest, sizeof digest, hex);
   free(root1);
@@ -458,7 +445,7 @@ static void test_root_change_needs_force(void **state) {
   snprintf(hist, sizeof hist, "%s/tuf/root-history/15.root.json", home);
   assert_int_equal(access(hist, F_OK), 0);
   stella_trust *t = open_home(home);
-  assert_int_equal(stella_trust_init(t, f->url, f->root1, 1), STELLA_OK);
+  assert_int_equal(stella_trust_init(t, f->sig.url, f->sig.root1, 1), STELLA_OK);
   stella_trust_free(t);
   assert_int_equal(access(hist, F_OK), -1);
   snprintf(hist, sizeof hist, "%s/tuf/root-history/1.root.json", home);
@@ -480,7 +467,7 @@ static void test_rollback_refused(void **state) {
   char *bytes = fx_slurp(old_ts, &len);
   draft_replace(&d, "metadata/timestamp.json", bytes, len);
   free(bytes);
-  snprintf(path, sizeof path, "%s/rollback.tar.zst", f->dir);
+  snprintf(path, sizeof path, "%s/rollback.tar.zst", f->sig.dir);
   draft_write(&d, path, 1, NULL);
   refused(home, path, 0, STELLA_E_ROLLBACK, "rollback");
   refused(home, path, 1, STELLA_E_ROLLBACK, "rollback");
@@ -490,7 +477,7 @@ static void test_rollback_refused(void **state) {
   for (size_t i = 1; i < d.n; i++)
     free(d.e[i].data);
   d.n = 1; /* root v1 only */
-  snprintf(path, sizeof path, "%s/oldroot.tar.zst", f->dir);
+  snprintf(path, sizeof path, "%s/oldroot.tar.zst", f->sig.dir);
   draft_write(&d, path, 1, NULL);
   refused(home, path, 1, STELLA_E_ROLLBACK, "older than the trusted root");
   draft_free(&d);
@@ -502,7 +489,7 @@ static void test_tampering(void **state) {
   draft d;
   new_home(f, home, sizeof home);
   init_home(f, home);
-  snprintf(path, sizeof path, "%s/tampered.tar.zst", f->dir);
+  snprintf(path, sizeof path, "%s/tampered.tar.zst", f->sig.dir);
   /* The manifest's hash of a file is wrong. */
   draft_from_src(f, &d);
   draft_write(&d, path, 1, "metadata/snapshot.json");
@@ -537,7 +524,7 @@ static void test_hostile_archives(void **state) {
   draft d;
   new_home(f, home, sizeof home);
   init_home(f, home);
-  snprintf(path, sizeof path, "%s/hostile.tar.zst", f->dir);
+  snprintf(path, sizeof path, "%s/hostile.tar.zst", f->sig.dir);
   static const char *const bad_names[] = {
     "../evil.json", "metadata/../../evil.json", "/etc/evil.json",
     "metadata/.hidden.json", "roots/x.root.json", "other/file.json",
@@ -587,7 +574,7 @@ static void test_damaged_files(void **state) {
   new_home(f, home, sizeof home);
   init_home(f, home);
   char *bytes = fx_slurp(f->full, &len);
-  snprintf(path, sizeof path, "%s/damaged.tar.zst", f->dir);
+  snprintf(path, sizeof path, "%s/damaged.tar.zst", f->sig.dir);
   /* Truncated at several points. */
   size_t cuts[] = {len / 2, len - 1, 100, 10};
   for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {

@@ -13,12 +13,11 @@
 #include <cmocka.h>
 #include <poll.h>
 
+#include "sigstore_layout.h"
 #include "stella/stella.h"
 
 typedef struct fixture {
-  char dir[64];
-  char url[256];
-  char root1[1024];
+  sigstore_layout sig; /* temp folder, file:// URL, trust anchor */
   char home[128];
 } fixture;
 
@@ -31,23 +30,10 @@ static int64_t at(const char *rfc3339) {
 }
 
 static int setup(void **state) {
-  const char *data = getenv("STELLA_TEST_DATA");
-  const char *top = getenv("STELLA_SOURCE_ROOT");
-  char cmd[2048];
-  if (!data || !top)
-    return -1;
   fixture *f = calloc(1, sizeof *f);
-  snprintf(f->dir, sizeof f->dir, "/tmp/stella-test-trust-XXXXXX");
-  if (!mkdtemp(f->dir))
+  if (!f || sigstore_layout_make("trust", &f->sig))
     return -1;
-  snprintf(cmd, sizeof cmd, "bash '%s/devops/scripts/layout-sigstore-demo.sh'"
-           " '%s/tuf-sigstore-public-good' '%s/repo'", top, data, f->dir);
-  if (system(cmd) != 0)
-    return -1;
-  snprintf(f->url, sizeof f->url, "file://%s/repo", f->dir);
-  snprintf(f->root1, sizeof f->root1, "%s/tuf-sigstore-public-good/metadata/"
-           "root_history/1.root.json", data);
-  snprintf(f->home, sizeof f->home, "%s/home", f->dir);
+  snprintf(f->home, sizeof f->home, "%s/home", f->sig.dir);
   *state = f;
   return 0;
 }
@@ -55,7 +41,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
   fixture *f = *state;
   char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->sig.dir);
   int rc = system(cmd);
   free(f);
   return rc == 0 ? 0 : -1;
@@ -82,12 +68,12 @@ static void test_init_sync_status(void **state) {
   stella_status *s = NULL;
   assert_int_equal(stella_trust_status(t, &s), STELLA_E_NOT_INITIALIZED);
   assert_null(s);
-  assert_int_equal(stella_trust_init(t, "ftp://x", f->root1, 0),
+  assert_int_equal(stella_trust_init(t, "ftp://x", f->sig.root1, 0),
                    STELLA_E_INVALID_ARG);
-  assert_int_equal(stella_trust_init(t, f->url, "/nonexistent", 0),
+  assert_int_equal(stella_trust_init(t, f->sig.url, "/nonexistent", 0),
                    STELLA_E_NOT_FOUND);
-  assert_int_equal(stella_trust_init(t, f->url, f->root1, 0), STELLA_OK);
-  assert_int_equal(stella_trust_init(t, f->url, f->root1, 0),
+  assert_int_equal(stella_trust_init(t, f->sig.url, f->sig.root1, 0), STELLA_OK);
+  assert_int_equal(stella_trust_init(t, f->sig.url, f->sig.root1, 0),
                    STELLA_E_EXISTS);
   assert_non_null(strstr(stella_trust_errmsg(t), "--force"));
   assert_int_equal(stella_trust_sync(t, NULL), STELLA_OK);
@@ -124,7 +110,7 @@ static void test_expired_and_allow_stale(void **state) {
   int notes = 0;
   stella_sync_opts opts = {.allow_stale = 1, .max_stale_age = 120 * 86400,
                            .note = count_note, .note_ctx = &notes};
-  assert_int_equal(stella_trust_init(t, f->url, f->root1, 0), STELLA_OK);
+  assert_int_equal(stella_trust_init(t, f->sig.url, f->sig.root1, 0), STELLA_OK);
   assert_int_equal(stella_trust_sync(t, NULL), STELLA_E_EXPIRED);
   assert_non_null(strstr(stella_trust_errmsg(t), "root"));
   assert_int_equal(stella_trust_status(t, &s), STELLA_OK);
@@ -158,7 +144,7 @@ static void test_sync_job(void **state) {
   stella_trust *t = open_at(f, &clock);
   stella_err e = STELLA_E_IO, result = STELLA_E_IO;
   const char *msg = NULL;
-  assert_int_equal(stella_trust_init(t, f->url, f->root1, 0), STELLA_OK);
+  assert_int_equal(stella_trust_init(t, f->sig.url, f->sig.root1, 0), STELLA_OK);
   stella_sync_job *job = stella_sync_job_start(t, NULL, &e);
   assert_int_equal(e, STELLA_OK);
   assert_non_null(job);
@@ -182,8 +168,8 @@ static void test_home_resolution(void **state) {
   assert_string_equal(stella_trust_home(t), f->home);
   stella_trust_free(t);
   unsetenv("STELLA_HOME");
-  setenv("XDG_DATA_HOME", f->dir, 1);
-  snprintf(want, sizeof want, "%s/stella", f->dir);
+  setenv("XDG_DATA_HOME", f->sig.dir, 1);
+  snprintf(want, sizeof want, "%s/stella", f->sig.dir);
   t = stella_trust_open(NULL, NULL, &e);
   assert_non_null(t);
   assert_string_equal(stella_trust_home(t), want);
