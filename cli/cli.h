@@ -35,6 +35,13 @@ typedef struct cli_args {
   const char *to, *note, *name, *old_key_name, *old_key, *compromised_since;
   const char *mirror_url; /* the last one; cmd_tuf.c collects every one */
   int skip_grace;
+  /* rekor, metrics, trust status breakers (cmd_rekor.c, cmd_status.c) */
+  const char *backend, *artifact, *signature, *public_key, *uuid, *log_index;
+  const char *bundle, *checkpoint, *trusted_root, *after, *before, *key_id;
+  int show_backends, show_circuit_breaker, remote, prometheus;
+  /* drill-log (cmd_drill.c) */
+  const char *addr, *state, *replica_of;
+  const char *operand2; /* a second positional word (drill-log fault slow MS) */
   int force;
   int allow_stale;
   int show_endpoints;
@@ -66,6 +73,7 @@ typedef struct cli_cmd {
   int (*run)(cli_ctx *ctx, const cli_args *args);
   int passthrough;          /* the handler parses its own arguments */
   const char *operand;      /* name of its one positional argument, or NULL */
+  int two_operands;         /* a second positional word goes to operand2 */
 } cli_cmd;
 
 struct cli_ctx {
@@ -114,5 +122,14 @@ int cmd_tuf_rekor_key_add(cli_ctx *ctx, const cli_args *args);
 int cmd_tuf_rekor_key_remove(cli_ctx *ctx, const cli_args *args);
 int cmd_tuf_signing_key_generate(cli_ctx *ctx, const cli_args *args);
 int cmd_tuf_signing_key_retire(cli_ctx *ctx, const cli_args *args);
+int cmd_trust_reset_circuits(cli_ctx *ctx, const cli_args *args); /* cmd_rekor.c */
+int cmd_rekor_loginfo(cli_ctx *ctx, const cli_args *args);
+int cmd_rekor_submit(cli_ctx *ctx, const cli_args *args);
+int cmd_rekor_verify(cli_ctx *ctx, const cli_args *args);
+int cmd_rekor_query(cli_ctx *ctx, const cli_args *args);
+int cmd_metrics(cli_ctx *ctx, const cli_args *args);
+int cmd_drill_serve(cli_ctx *ctx, const cli_args *args); /* cmd_drill.c */
+int cmd_drill_pubkey(cli_ctx *ctx, const cli_args *args);
+int cmd_drill_fault(cli_ctx *ctx, const cli_args *args);
 
 #endif

@@ -56,8 +56,71 @@ static const cli_opt *const opts_init[] = {
 static const cli_opt *const opts_sync[] = {
   &opt_force_sync, &opt_allow_stale, &opt_max_age, &opt_home, &opt_help,
   NULL};
+static const cli_opt opt_show_backends = OPT_FLAG("--show-backends",
+    show_backends, "list the Rekor backends: primary/mirror, breaker, checkpoint");
+static const cli_opt opt_show_breaker = OPT_FLAG("--show-circuit-breaker",
+    show_circuit_breaker, "breaker state, failure rate, last error, opens/hour");
 static const cli_opt *const opts_status[] = {
-  &opt_show_endpoints, &opt_show_keys, &opt_json, &opt_home, &opt_help, NULL};
+  &opt_show_endpoints, &opt_show_keys, &opt_show_backends, &opt_show_breaker,
+  &opt_json, &opt_home, &opt_help, NULL};
+/* rekor, metrics, reset-circuits (cmd_rekor.c). */
+static const cli_opt opt_backend = OPT_ARG("--backend", "URL", backend,
+    "only this backend (its URL; default: every backend in order)");
+static const cli_opt opt_artifact = OPT_ARG("--artifact", "FILE", artifact,
+    "the signed file");
+static const cli_opt opt_signature = OPT_ARG("--signature", "FILE", signature,
+    "its signature (DER or base64)");
+static const cli_opt opt_public_key = OPT_ARG("--public-key", "FILE",
+    public_key, "the signer's PEM public key");
+static const cli_opt opt_uuid = OPT_ARG("--uuid", "UUID", uuid,
+    "fetch the entry with this UUID (or entry ID) and verify it");
+static const cli_opt opt_log_index = OPT_ARG("--log-index", "N", log_index,
+    "fetch the entry at this global log index and verify it");
+static const cli_opt opt_bundle = OPT_ARG("--bundle", "FILE", bundle,
+    "verify a Sigstore bundle's log entries (v0.1-v0.3), offline");
+static const cli_opt opt_checkpoint = OPT_ARG("--checkpoint", "FILE",
+    checkpoint, "verify a standalone checkpoint (signed note), offline");
+static const cli_opt opt_trusted_root = OPT_ARG("--trusted-root", "FILE",
+    trusted_root, "log keys from this trusted_root.json, not the synced one");
+static const cli_opt opt_after = OPT_ARG("--after", "T", after,
+    "RFC 3339: entries integrated at or after T");
+static const cli_opt opt_before = OPT_ARG("--before", "T", before,
+    "RFC 3339: entries integrated before T");
+static const cli_opt opt_key_id = OPT_ARG("--key-id", "ID", key_id,
+    "log ID (hex, or a unique prefix of >= 8 digits) or the key's name");
+static const cli_opt opt_remote = OPT_FLAG("--remote", remote,
+    "also scan the log itself (binary search on integrated time)");
+static const cli_opt opt_prometheus = OPT_FLAG("--prometheus", prometheus,
+    "Prometheus text exposition format");
+static const cli_opt *const opts_reset[] = {&opt_home, &opt_help, NULL};
+static const cli_opt *const opts_loginfo[] = {
+  &opt_backend, &opt_json, &opt_home, &opt_help, NULL};
+static const cli_opt *const opts_submit[] = {
+  &opt_artifact, &opt_signature, &opt_public_key, &opt_json, &opt_home,
+  &opt_help, NULL};
+static const cli_opt *const opts_verify[] = {
+  &opt_uuid, &opt_log_index, &opt_bundle, &opt_checkpoint, &opt_trusted_root,
+  &opt_json, &opt_home, &opt_help, NULL};
+static const cli_opt *const opts_query[] = {
+  &opt_after, &opt_before, &opt_key_id, &opt_remote, &opt_json, &opt_home,
+  &opt_help, NULL};
+static const cli_opt *const opts_metrics[] = {
+  &opt_prometheus, &opt_json, &opt_home, &opt_help, NULL};
+/* drill-log (cmd_drill.c). */
+static const cli_opt opt_addr = OPT_ARG("--addr", "127.0.0.1:PORT", addr,
+    "loopback address and port of the drill log");
+static const cli_opt opt_state = OPT_ARG("--state", "DIR", state,
+    "the drill log's folder: key, entries (created on first start)");
+static const cli_opt opt_replica_of = OPT_ARG("--replica-of", "URL",
+    replica_of, "serve as a read replica of this drill log");
+static const cli_opt opt_drill_name = OPT_ARG("--name", "NAME", name,
+    "checkpoint origin and key name (default: the address)");
+static const cli_opt *const opts_drill_serve[] = {
+  &opt_addr, &opt_state, &opt_replica_of, &opt_drill_name, &opt_help, NULL};
+static const cli_opt *const opts_drill_pubkey[] = {&opt_state, &opt_help,
+                                                   NULL};
+static const cli_opt *const opts_drill_fault[] = {&opt_addr, &opt_help,
+                                                  NULL};
 static const cli_opt opt_out = OPT_ARG("--out", "FILE", out,
     "where to write the bundle (FILE.tar.zst, replaced atomically)");
 static const cli_opt opt_include_root = OPT_FLAG("--include-root",
@@ -175,7 +238,8 @@ static const cli_cmd cli_commands[] = {
    .help = "full TUF update, then fetch and verify the service map",
    .opts = opts_sync, .run = cmd_trust_sync},
   {.name = "trust status",
-   .usage = "[--show-endpoints] [--show-keys] [--json]",
+   .usage = "[--show-endpoints] [--show-keys] [--show-backends] "
+            "[--show-circuit-breaker] [--json]",
    .help = "verified roles, metadata age and alert, endpoints and keys",
    .opts = opts_status, .run = cmd_trust_status},
   {.name = "console", .usage = "[--allow-stale --max-age DUR] [--refresh SECS]",
@@ -245,6 +309,41 @@ static const cli_cmd cli_commands[] = {
    .usage = "--old-key NAME [--compromised-since T] [--repo DIR]",
    .help = "stage a signing key as retired (or compromised since T)",
    .opts = opts_t_sk_retire, .run = cmd_tuf_signing_key_retire},
+  {.name = "trust reset-circuits", .usage = "[BACKEND]",
+   .help = "close the circuit breakers (or one backend's), recording who",
+   .opts = opts_reset, .run = cmd_trust_reset_circuits, .operand = "BACKEND"},
+  {.name = "rekor loginfo", .usage = "[--backend URL] [--json]",
+   .help = "health check: verify each log view's checkpoint and consistency",
+   .opts = opts_loginfo, .run = cmd_rekor_loginfo},
+  {.name = "rekor submit",
+   .usage = "--artifact FILE --signature FILE --public-key FILE [--json]",
+   .help = "submit a hashedrekord entry through the breakers, verify, record",
+   .opts = opts_submit, .run = cmd_rekor_submit},
+  {.name = "rekor verify",
+   .usage = "(--uuid U | --log-index N | --bundle FILE | --checkpoint FILE) "
+            "[--trusted-root FILE] [--json]",
+   .help = "verify a log entry, bundle or checkpoint; exit 0 only if it does",
+   .opts = opts_verify, .run = cmd_rekor_verify},
+  {.name = "rekor query",
+   .usage = "--after T --before T [--key-id ID] [--remote] [--json]",
+   .help = "entries integrated in a time window, from the local ledger",
+   .opts = opts_query, .run = cmd_rekor_query},
+  {.name = "metrics", .usage = "[--prometheus | --json]",
+   .help = "failure rates, breaker opens, metadata age, with alert levels",
+   .opts = opts_metrics, .run = cmd_metrics},
+  {.name = "drill-log serve",
+   .usage = "--addr 127.0.0.1:PORT --state DIR [--replica-of URL] [--name NAME]",
+   .help = "run a Rekor v1-compatible drill log on loopback (rehearsals)",
+   .opts = opts_drill_serve, .run = cmd_drill_serve},
+  {.name = "drill-log pubkey", .usage = "--state DIR",
+   .help = "print the drill log's PEM public key",
+   .opts = opts_drill_pubkey, .run = cmd_drill_pubkey},
+  {.name = "drill-log fault",
+   .usage = "--addr 127.0.0.1:PORT none|down|hang|garbage|truncate|"
+            "slow MS|error CODE",
+   .help = "change a running drill log's fault mode",
+   .opts = opts_drill_fault, .run = cmd_drill_fault, .operand = "MODE",
+   .two_operands = 1},
   {.name = "help", .usage = "[COMMAND]",
    .help = "show help for all commands or one", .opts = opts_none},
 };
@@ -409,6 +508,10 @@ static int cli_parse_cmd_args(const cli_ctx *ctx, int argc, char **argv,
   for (; i < argc; i++) {
     if (argv[i][0] != '-' && ctx->cmd->operand && !args->operand) {
       args->operand = argv[i];
+      continue;
+    }
+    if (argv[i][0] != '-' && ctx->cmd->two_operands && !args->operand2) {
+      args->operand2 = argv[i];
       continue;
     }
     if (argv[i][0] != '-')

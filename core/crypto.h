@@ -55,6 +55,16 @@ void crypto_key_free(crypto_key *k); /* NULL-safe */
 int crypto_verify(const crypto_key *k, const uint8_t *msg, size_t msglen,
                   const uint8_t *sig, size_t siglen);
 
+/* Verifies sig over a message known only by its SHA-256 digest (Rekor
+ * hashedrekord entries): ECDSA and RSA PKCS#1 v1.5 keys with SHA-256.
+ * Ed25519 (which signs the whole message) is never valid here. 1 if valid. */
+int crypto_verify_digest_sha256(const crypto_key *k, const uint8_t digest[32],
+                                const uint8_t *sig, size_t siglen);
+
+/* A key from a PEM SubjectPublicKeyInfo (what `cosign` and Rekor call a
+ * public key). STELLA_E_PARSE when unreadable. */
+stella_err crypto_key_from_pem(const char *pem, size_t len, crypto_key **out);
+
 /* Same with a hex signature; "" or non-hex is 0 (not valid). */
 int crypto_verify_hex(const crypto_key *k, const uint8_t *msg, size_t msglen,
                       const char *sig_hex, size_t sighexlen);

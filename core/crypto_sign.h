@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "crypto.h"
 #include "stella/stella.h"
 
 typedef struct crypto_signer crypto_signer;
@@ -50,6 +51,15 @@ stella_err crypto_signer_tuf_fields(const crypto_signer *s,
  * signature) and returns lowercase hex in *sig_hex (malloc'd). */
 stella_err crypto_signer_sign_hex(const crypto_signer *s, const uint8_t *msg,
                                   size_t len, char **sig_hex);
+
+/* Signs msg like crypto_signer_sign_hex, returning the raw signature
+ * bytes (DER for ECDSA, 64 bytes for Ed25519) in *sig (malloc'd). */
+stella_err crypto_signer_sign(const crypto_signer *s, const uint8_t *msg,
+                              size_t len, uint8_t **sig, size_t *siglen);
+
+/* A verification key for the signer's public half (for self-checks and
+ * note key ids). Free with crypto_key_free(). */
+stella_err crypto_signer_verify_key(const crypto_signer *s, crypto_key **out);
 
 /* Reads a PEM public key (SPKI) into DER (malloc'd) and its Sigstore
  * keyDetails: "PKIX_ECDSA_P256_SHA_256", "PKIX_ED25519" (static).

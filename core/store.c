@@ -255,3 +255,9 @@ int store_is_stale_tolerated(store *s, const char *role, int64_t expires) {
   sqlite3_finalize(st);
   return found;
 }
+
+struct sqlite3 *store_db(store *s) { return s->db; }
+
+stella_err store_set_error(store *s, stella_err e, const char *what) {
+  return store_fail(s, e, what);
+}

@@ -24,6 +24,13 @@ stella_err store_open(const char *path, store **out, char *errbuf,
                       size_t errlen);
 void store_close(store *s); /* NULL-safe */
 
+/* For the modules that keep their own tables in the store (breaker.c,
+ * ledger.c): the connection (owned by s), and a failure recorded on s as
+ * "database <what> failed: <sqlite message>" (returns e). */
+struct sqlite3;
+struct sqlite3 *store_db(store *s);
+stella_err store_set_error(store *s, stella_err e, const char *what);
+
 /* The one-line message of the last failure on s ("" if none). Owned by s. */
 const char *store_errmsg(const store *s);
 

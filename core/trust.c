@@ -90,6 +90,10 @@ static const char *const trust_hints[STELLA_E__LAST] = {
   [STELLA_E_NOT_INITIALIZED] = "run `stella trust init --tuf-url URL --root "
                                "FILE` first",
   [STELLA_E_LIMIT] = "a safety limit was reached; check the repository",
+  [STELLA_E_UNAVAILABLE] = "every backend is failing; see `stella trust "
+                           "status --show-backends`",
+  [STELLA_E_INCONSISTENT] = "the log shows different histories; treat it "
+                            "as compromised and alert its operator",
 };
 
 static const char *trust_hint(stella_err e) {

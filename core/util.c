@@ -28,6 +28,8 @@ static const char *const err_names[STELLA_E__LAST] = {
   [STELLA_E_EXISTS] = "already exists",
   [STELLA_E_NOT_INITIALIZED] = "no trusted root",
   [STELLA_E_LIMIT] = "safety limit reached",
+  [STELLA_E_UNAVAILABLE] = "no backend available (circuit breakers open)",
+  [STELLA_E_INCONSISTENT] = "log views are inconsistent (split view)",
 };
 
 const char *stella_strerror(stella_err err) {

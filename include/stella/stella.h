@@ -45,6 +45,8 @@ typedef enum stella_err {
   STELLA_E_EXISTS,         /* refusing to overwrite (use --force) */
   STELLA_E_NOT_INITIALIZED,/* no trusted root yet (run `stella trust init`) */
   STELLA_E_LIMIT,          /* a safety cap was reached (root rotations, delegations) */
+  STELLA_E_UNAVAILABLE,    /* every backend's circuit breaker is open */
+  STELLA_E_INCONSISTENT,   /* two views of a log cannot be proven consistent */
   STELLA_E__LAST
 } stella_err;
 
