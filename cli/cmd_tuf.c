@@ -249,7 +249,8 @@ int cmd_tuf_rekor_key_add(cli_ctx *ctx, const cli_args *args) {
     return CLI_EXIT_FAIL;
   return cli_tuf_staged(ctx, r,
                         stella_repo_rekor_key_add(r, args->new_key,
-                                                  args->name, args->note),
+                                                  args->name, args->rekor_url,
+                                                  args->note),
                         "new Rekor log key, valid from now");
 }
 

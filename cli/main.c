@@ -214,8 +214,11 @@ static const cli_opt *const opts_t_swap[] = {
   &opt_t_repo, &opt_t_new_rekor_url, &opt_t_note, &opt_help, NULL};
 static const cli_opt *const opts_t_endpoint[] = {
   &opt_t_repo, &opt_t_rekor_url, &opt_t_note, &opt_help, NULL};
+static const cli_opt opt_t_key_url = OPT_ARG("--rekor-url", "URL", rekor_url,
+    "the log's base URL (default: the current primary Rekor URL)");
 static const cli_opt *const opts_t_key_add[] = {
-  &opt_t_repo, &opt_t_new_key, &opt_t_name, &opt_t_note, &opt_help, NULL};
+  &opt_t_repo, &opt_t_new_key, &opt_t_name, &opt_t_key_url, &opt_t_note,
+  &opt_help, NULL};
 static const cli_opt *const opts_t_key_remove[] = {
   &opt_t_repo, &opt_t_old_key_name, &opt_t_since, &opt_t_skip_grace,
   &opt_t_note, &opt_help, NULL};
@@ -293,7 +296,8 @@ static const cli_cmd cli_commands[] = {
    .help = "stage the end of a Rekor endpoint's validity",
    .opts = opts_t_endpoint, .run = cmd_tuf_endpoint_remove},
   {.name = "tuf rekor-key add",
-   .usage = "[--repo DIR] --new-key FILE.pub [--name NAME] [--note TEXT]",
+   .usage = "[--repo DIR] --new-key FILE.pub [--name NAME] [--rekor-url URL] "
+            "[--note TEXT]",
    .help = "stage a new transparency log key, valid from now",
    .opts = opts_t_key_add, .run = cmd_tuf_rekor_key_add},
   {.name = "tuf rekor-key remove-old",

@@ -239,7 +239,8 @@ static json_t *rc_by_name(json_t *list, const char *name) {
 
 static stella_err rc_key_add_to(stella_repo *r, json_t *tr, json_t *sk,
                                 const uint8_t *der, size_t derlen,
-                                const char *details, const char *name) {
+                                const char *details, const char *name,
+                                const char *base_url) {
   json_t *sc = NULL;
   int64_t now = rc_now(r);
   json_t *list = NULL;
@@ -247,7 +248,7 @@ static stella_err rc_key_add_to(stella_repo *r, json_t *tr, json_t *sk,
   if (e)
     return e;
   long p = rc_find_open(list, NULL, now);
-  const char *url = json_string_value(
+  const char *url = base_url ? base_url : json_string_value(
       json_object_get(json_array_get(list, p < 0 ? 0 : (size_t)p), "url"));
   json_t *entry = repo_tlog_entry(url ? url : "", der, derlen, details, now);
   json_decref(sc);
@@ -274,7 +275,8 @@ static stella_err rc_key_add_to(stella_repo *r, json_t *tr, json_t *sk,
 }
 
 stella_err stella_repo_rekor_key_add(stella_repo *r, const char *pub_file,
-                                     const char *name, const char *note) {
+                                     const char *name, const char *base_url,
+                                     const char *note) {
   json_t *tr = NULL, *sk = NULL;
   uint8_t *der = NULL;
   size_t derlen = 0;
@@ -292,7 +294,7 @@ stella_err stella_repo_rekor_key_add(stella_repo *r, const char *pub_file,
     return e;
   if (!(e = rc_load(r, REPO_TRUSTED_ROOT, &tr)) &&
       !(e = rc_load(r, REPO_SIGNING_KEYS, &sk)))
-    e = rc_key_add_to(r, tr, sk, der, derlen, details, kname);
+    e = rc_key_add_to(r, tr, sk, der, derlen, details, kname, base_url);
   snprintf(what, sizeof what, "rekor key add: %s valid from now", kname);
   if (!e)
     e = rc_save(r, REPO_TRUSTED_ROOT, tr, what, note);

@@ -2,7 +2,7 @@
 # rotate-rekor-key.sh add-key|remove-old [FLAGS] - transparency log key
 # rotation in a TUF repository workspace (stages only; then
 # scripts/sign-metadata.sh and scripts/publish.sh in the repository):
-#   add-key --repo DIR --new-key FILE.pub [--name NAME]
+#   add-key --repo DIR --new-key FILE.pub [--name NAME] [--rekor-url URL]
 #       = stella tuf rekor-key add: the key is trusted from now
 #   remove-old --repo DIR --old-key-name NAME [--compromised-since T] [--skip-grace]
 #       = stella tuf rekor-key remove-old: its validity ends (at T for a

@@ -88,11 +88,14 @@ STELLA_API stella_err stella_repo_endpoint_remove(stella_repo *r,
                                                   const char *note);
 
 /* Adds a transparency-log key (PEM SPKI file) to trusted_root.json, valid
- * from now, for the current primary Rekor URL. name NULL: the file name
- * without extension. Refuses a key already present or a name in use. */
+ * from now, for base_url (NULL: the current primary Rekor URL; a mirror
+ * that is a log of its own, e.g. a second drill log, names its URL here).
+ * name NULL: the file name without extension. Refuses a key already
+ * present or a name in use. */
 STELLA_API stella_err stella_repo_rekor_key_add(stella_repo *r,
                                                 const char *pub_file,
                                                 const char *name,
+                                                const char *base_url,
                                                 const char *note);
 
 /* Ends the validity of the log key called name: at compromised_since (epoch

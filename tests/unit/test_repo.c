@@ -539,10 +539,10 @@ static void test_preflight_refuses_hash_version(void **state) {
 
 static void test_rekor_key_grace(void **state) {
   fx *f = *state;
-  assert_int_equal(stella_repo_rekor_key_add(f->r, f->pub2, NULL, "rotation"),
+  assert_int_equal(stella_repo_rekor_key_add(f->r, f->pub2, NULL, NULL, "rotation"),
                    STELLA_OK);
   /* the same key twice, or the name twice */
-  assert_int_equal(stella_repo_rekor_key_add(f->r, f->pub2, "other", NULL),
+  assert_int_equal(stella_repo_rekor_key_add(f->r, f->pub2, "other", NULL, NULL),
                    STELLA_E_EXISTS);
   /* the new key is not published yet: no client knows it */
   assert_int_equal(stella_repo_rekor_key_remove(f->r, "rekor-key-v1", 0, 0,
@@ -565,6 +565,27 @@ static void test_rekor_key_grace(void **state) {
                                                 NULL), STELLA_E_LIMIT);
   assert_int_equal(stella_repo_sign(f->r, NULL, NULL, NULL), STELLA_OK);
   assert_int_equal(stella_repo_publish(f->r, f->web), STELLA_OK);
+}
+
+/* A mirror that is a log of its own gets its key under its own URL. */
+static void test_rekor_key_for_mirror(void **state) {
+  fx *f = *state;
+  servicemap sm = {0};
+  sbuf b = SBUF_INIT;
+  char why[256];
+  assert_int_equal(stella_repo_rekor_key_add(f->r, f->pub2, "mirror-log",
+                                             "https://mirror.example.test",
+                                             NULL), STELLA_OK);
+  char *p = staged(f, "staged/targets/trusted_root.json");
+  assert_int_equal(fs_read_file(p, 0, &b), STELLA_OK);
+  assert_int_equal(servicemap_add_trusted_root(&sm, b.data, b.len, why,
+                                               sizeof why), STELLA_OK);
+  assert_int_equal(sm.n_keys, 2);
+  assert_string_equal(sm.keys[0].base_url, "https://rekor.example.test");
+  assert_string_equal(sm.keys[1].base_url, "https://mirror.example.test");
+  free(p);
+  sbuf_free(&b);
+  servicemap_clear(&sm);
 }
 
 static void test_signing_keys(void **state) {
@@ -781,6 +802,8 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_preflight_refuses_hash_version,
                                     setup, teardown),
     cmocka_unit_test_setup_teardown(test_rekor_key_grace, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_rekor_key_for_mirror, setup,
+                                    teardown),
     cmocka_unit_test_setup_teardown(test_signing_keys, setup, teardown),
     cmocka_unit_test(test_signing_keys_parser_rejects),
     cmocka_unit_test_setup_teardown(test_root_change_needs_holders, setup,
