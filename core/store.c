@@ -8,9 +8,17 @@
 
 #define STORE_BUSY_TIMEOUT_MS 5000
 
+/* Enough for every cached statement of breaker.c and ledger.c. */
+#define STORE_STMT_CACHE 48
+
 struct store {
   sqlite3 *db;
   char errmsg[512];
+  struct {
+    const char *sql;          /* the caller's literal: the lookup key */
+    sqlite3_stmt *st;
+  } cache[STORE_STMT_CACHE];
+  size_t ncache;
 };
 
 /* Migrations: entry i brings the schema from version i to i+1. Append only;
@@ -22,6 +30,42 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
   "  message TEXT NOT NULL);"
   "CREATE TABLE stale (role TEXT NOT NULL, expires INTEGER NOT NULL,"
   "  PRIMARY KEY (role, expires));",
+  /* v2 (issue 4): circuit breakers (breaker.c) and the Rekor ledger,
+   * checkpoints and operation log (ledger.c). A breaker's window is a
+   * bitmask of its last window_len outcomes (bit 0 the newest, 1 a
+   * failure); epoch counts its transitions so a report from before one is
+   * recognised as stale. */
+  "CREATE TABLE breakers (backend TEXT PRIMARY KEY,"
+  "  state INTEGER NOT NULL, since INTEGER NOT NULL, epoch INTEGER NOT NULL,"
+  "  window_bits INTEGER NOT NULL, window_len INTEGER NOT NULL,"
+  "  consecutive INTEGER NOT NULL, opens INTEGER NOT NULL,"
+  "  open_until INTEGER NOT NULL, probes INTEGER NOT NULL,"
+  "  probe_deadline INTEGER NOT NULL, last_error TEXT NOT NULL,"
+  "  last_error_at INTEGER NOT NULL, last_cause TEXT NOT NULL);"
+  "CREATE TABLE breaker_events (id INTEGER PRIMARY KEY,"
+  "  time INTEGER NOT NULL, backend TEXT NOT NULL,"
+  "  from_state INTEGER NOT NULL, to_state INTEGER NOT NULL,"
+  "  cause TEXT NOT NULL, actor TEXT NOT NULL);"
+  "CREATE INDEX breaker_events_time ON breaker_events (time);"
+  "CREATE INDEX breaker_events_backend ON breaker_events (backend, time);"
+  "CREATE TABLE ledger (log_id TEXT NOT NULL, log_index INTEGER NOT NULL,"
+  "  uuid TEXT NOT NULL, integrated_time INTEGER NOT NULL,"
+  "  kind TEXT NOT NULL, backend TEXT NOT NULL, source TEXT NOT NULL,"
+  "  outside_validity INTEGER NOT NULL, recorded_at INTEGER NOT NULL,"
+  "  PRIMARY KEY (log_id, log_index));"
+  /* log_index in both: a window comes out in query order, no sort. */
+  "CREATE INDEX ledger_time ON ledger (integrated_time, log_index);"
+  "CREATE INDEX ledger_log_time ON ledger (log_id, integrated_time,"
+  "  log_index);"
+  "CREATE TABLE checkpoints (log_id TEXT NOT NULL, origin TEXT NOT NULL,"
+  "  backend TEXT NOT NULL, size INTEGER NOT NULL, root_hash TEXT NOT NULL,"
+  "  verified_at INTEGER NOT NULL, note TEXT NOT NULL,"
+  "  PRIMARY KEY (log_id, origin, backend));"
+  "CREATE INDEX checkpoints_backend ON checkpoints (backend, verified_at);"
+  "CREATE TABLE ops (id INTEGER PRIMARY KEY, time INTEGER NOT NULL,"
+  "  op TEXT NOT NULL, backend TEXT NOT NULL, ok INTEGER NOT NULL,"
+  "  detail TEXT NOT NULL);"
+  "CREATE INDEX ops_op_time ON ops (op, time);",
 };
 
 static stella_err store_fail(store *s, stella_err e, const char *what) {
@@ -104,6 +148,8 @@ stella_err store_open(const char *path, store **out, char *errbuf,
 void store_close(store *s) {
   if (!s)
     return;
+  for (size_t i = 0; i < s->ncache; i++)
+    sqlite3_finalize(s->cache[i].st);
   sqlite3_close(s->db);
   free(s);
 }
@@ -260,4 +306,60 @@ struct sqlite3 *store_db(store *s) { return s->db; }
 
 stella_err store_set_error(store *s, stella_err e, const char *what) {
   return store_fail(s, e, what);
+}
+
+stella_err store_stmt(store *s, const char *sql, sqlite3_stmt **st) {
+  for (size_t i = 0; i < s->ncache; i++) {
+    if (s->cache[i].sql == sql) {
+      *st = s->cache[i].st;
+      sqlite3_reset(*st);
+      sqlite3_clear_bindings(*st);
+      return STELLA_OK;
+    }
+  }
+  if (s->ncache == STORE_STMT_CACHE) {
+    snprintf(s->errmsg, sizeof s->errmsg, "database statement cache full "
+             "(%d); raise STORE_STMT_CACHE", STORE_STMT_CACHE);
+    return STELLA_E_LIMIT;
+  }
+  if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
+                         NULL) != SQLITE_OK)
+    return store_fail(s, STELLA_E_IO, "prepare");
+  s->cache[s->ncache].sql = sql;
+  s->cache[s->ncache++].st = *st;
+  return STELLA_OK;
+}
+
+stella_err store_stmt_done(store *s, sqlite3_stmt *st, const char *what) {
+  int rc = sqlite3_step(st);
+  stella_err e = rc == SQLITE_DONE ? STELLA_OK
+                                   : store_fail(s, STELLA_E_IO, what);
+  sqlite3_reset(st);
+  return e;
+}
+
+static const char store_sql_begin[] = "BEGIN IMMEDIATE";
+static const char store_sql_commit[] = "COMMIT";
+static const char store_sql_rollback[] = "ROLLBACK";
+
+stella_err store_begin(store *s) {
+  sqlite3_stmt *st;
+  stella_err e = store_stmt(s, store_sql_begin, &st);
+  return e ? e : store_stmt_done(s, st, "begin");
+}
+
+stella_err store_end(store *s, stella_err e) {
+  sqlite3_stmt *st;
+  if (!e && !store_stmt(s, store_sql_commit, &st) &&
+      !store_stmt_done(s, st, "commit"))
+    return STELLA_OK;
+  if (!e)
+    e = STELLA_E_IO; /* the commit failed: its message is on s */
+  /* A failed COMMIT may leave the transaction open: always roll back. */
+  if (!sqlite3_get_autocommit(s->db) &&
+      !store_stmt(s, store_sql_rollback, &st)) {
+    sqlite3_step(st);
+    sqlite3_reset(st);
+  }
+  return e;
 }

@@ -1,6 +1,6 @@
 /* store.h - the client's small sqlite database (HOME/stella.db): settings,
  * sync history and what the last sync tolerated as stale. Later modules
- * (breakers, the incident ledger) add their tables through the migration
+ * (breakers, the forensics ledger) add their tables through the migration
  * list in store.c. WAL mode and a busy timeout, so the console and a sync
  * worker can use the same file at once (one store per thread). */
 #ifndef STELLA_CORE_STORE_H
@@ -12,7 +12,7 @@
 #include "tuf.h"
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 typedef struct store store;
 
@@ -30,6 +30,24 @@ void store_close(store *s); /* NULL-safe */
 struct sqlite3;
 struct sqlite3 *store_db(store *s);
 stella_err store_set_error(store *s, stella_err e, const char *what);
+
+/* Also for them: a statement prepared once per store and kept until
+ * store_close, found by the address of sql (a string literal, so the
+ * lookup is a pointer compare). It comes back reset with its bindings
+ * cleared; reset it after use too (a pending SELECT holds a read
+ * snapshot). Not for a statement that may run re-entrantly (a query
+ * with a callback): prepare that one with sqlite3_prepare_v2. */
+struct sqlite3_stmt;
+stella_err store_stmt(store *s, const char *sql, struct sqlite3_stmt **st);
+/* Steps a cached write statement to its end and resets it. */
+stella_err store_stmt_done(store *s, struct sqlite3_stmt *st,
+                           const char *what);
+/* BEGIN IMMEDIATE: takes the write lock now (waiting up to the busy
+ * timeout), so a read-then-write cannot race another process. */
+stella_err store_begin(store *s);
+/* COMMIT when e is STELLA_OK, else ROLLBACK; returns e, or the failure of
+ * the commit. */
+stella_err store_end(store *s, stella_err e);
 
 /* The one-line message of the last failure on s ("" if none). Owned by s. */
 const char *store_errmsg(const store *s);

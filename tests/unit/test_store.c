@@ -1,5 +1,6 @@
-/* test_store.c - the sqlite store: schema, settings, history with the init
- * boundary, the stale list, and refusal of a newer schema. */
+/* test_store.c - the sqlite store: schema and the v1 -> v2 migration,
+ * settings, history with the init boundary, the stale list, and refusal
+ * of a newer schema. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -122,6 +123,48 @@ static void test_newer_schema_refused(void **state) {
   assert_non_null(strstr(why, "upgrade stella"));
 }
 
+/* A v1 database (before the breaker and ledger tables) is migrated in
+ * place: its rows survive and the v2 tables appear. */
+static void test_migrates_v1(void **state) {
+  fixture *f = *state;
+  sqlite3 *db;
+  sqlite3_stmt *st;
+  char *v = NULL;
+  int version = 0;
+  store_close(f->s);
+  f->s = NULL;
+  remove(f->path);
+  assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db,
+      "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+      "CREATE TABLE history (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+      "  time INTEGER NOT NULL, event INTEGER NOT NULL, ok INTEGER NOT NULL,"
+      "  message TEXT NOT NULL);"
+      "CREATE TABLE stale (role TEXT NOT NULL, expires INTEGER NOT NULL,"
+      "  PRIMARY KEY (role, expires));"
+      "INSERT INTO settings VALUES ('tuf_url', 'http://old');"
+      "PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(db);
+  assert_int_equal(store_open(f->path, &f->s, NULL, 0), STELLA_OK);
+  assert_int_equal(store_get_setting(f->s, "tuf_url", &v), STELLA_OK);
+  assert_string_equal(v, "http://old");
+  free(v);
+  db = store_db(f->s);
+  assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st,
+                                      NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+  version = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  assert_int_equal(version, STORE_SCHEMA_VERSION);
+  assert_int_equal(version, 2);
+  assert_int_equal(sqlite3_exec(db, "SELECT count(*) FROM breakers;"
+                                "SELECT count(*) FROM breaker_events;"
+                                "SELECT count(*) FROM ledger;"
+                                "SELECT count(*) FROM checkpoints;"
+                                "SELECT count(*) FROM ops", NULL, NULL, NULL),
+                   SQLITE_OK);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_settings, setup, teardown),
@@ -130,6 +173,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_stale_list, setup, teardown),
     cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup,
                                     teardown),
+    cmocka_unit_test_setup_teardown(test_migrates_v1, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
