@@ -46,3 +46,38 @@ e2e_finish() {
   echo "$failures failure(s)"
   [[ $failures -eq 0 ]]
 }
+
+# ---- Step-by-step scripts: the checks above, stopping at the first failure
+# (every step builds on the one before). STEP_TIMEOUT: seconds a command may
+# take before its step fails (exit 124). -------------------------------------
+STEP_TIMEOUT=${STEP_TIMEOUT:-120}
+step() { printf '\n== %s\n' "$*"; }
+stop_at_failure() { ((failures == 0)) || { e2e_finish; exit 1; }; }
+die() { fail "$*"; stop_at_failure; }
+ok() { pass "$@"; }
+# must WANT WHAT -- CMD...: CMD must exit WANT within STEP_TIMEOUT; its
+# output is in $out / $err (and appended to $all).
+must() {
+  local want=$1 what=$2
+  shift 3
+  run_cmd "$want" "$what" -- timeout "$STEP_TIMEOUT" "$@"
+  stop_at_failure
+}
+has() { expect_in "$@"; stop_at_failure; }        # FILE REGEX WHAT
+hasnt() { expect_not_in "$@"; stop_at_failure; }  # FILE REGEX WHAT
+one_line_error() { one_line_stderr "$1"; stop_at_failure; }
+# json CODE WHAT: python asserts over d = the JSON in $out; T(s) turns an
+# RFC 3339 time into epoch seconds; E is os.environ.
+json() {
+  python3 - "$out" "$1" <<'PY' || die "$2"
+import datetime, json, os, sys
+d = json.load(open(sys.argv[1]))
+E = os.environ
+def T(s):
+    return int(datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ")
+               .replace(tzinfo=datetime.timezone.utc).timestamp())
+exec(sys.argv[2])
+PY
+  ok "$2"
+}
+now() { date -u +%s; }

@@ -43,42 +43,9 @@ repo=$work/repo web=$work/web keys=$work/logkeys
 out=$work/out err=$work/err all=$work/all-output # all: every byte printed
 : >"$out"; : >"$err"
 failures=0
-STEP_TIMEOUT=120 # seconds; a hung command fails its step (exit 124)
 # shellcheck source=/dev/null
 . "$top/tests/e2e/lib.sh"
 
-# ---- helpers: lib.sh's checks, stopping at the first failure (every step
-# builds on the one before) ---------------------------------------------------
-step() { printf '\n== %s\n' "$*"; }
-stop_at_failure() { ((failures == 0)) || { e2e_finish; exit 1; }; }
-die() { fail "$*"; stop_at_failure; }
-ok() { pass "$@"; }
-# must WANT WHAT -- CMD...: CMD must exit WANT within STEP_TIMEOUT; its
-# output is in $out / $err (and appended to $all).
-must() {
-  local want=$1 what=$2
-  shift 3
-  run_cmd "$want" "$what" -- timeout "$STEP_TIMEOUT" "$@"
-  stop_at_failure
-}
-has() { expect_in "$@"; stop_at_failure; }        # FILE REGEX WHAT
-hasnt() { expect_not_in "$@"; stop_at_failure; }  # FILE REGEX WHAT
-one_line_error() { one_line_stderr "$1"; stop_at_failure; }
-# json CODE WHAT: python asserts over d = the JSON in $out; T(s) turns an
-# RFC 3339 time into epoch seconds; E is os.environ.
-json() {
-  python3 - "$out" "$1" <<'PY' || die "$2"
-import datetime, json, os, sys
-d = json.load(open(sys.argv[1]))
-E = os.environ
-def T(s):
-    return int(datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ")
-               .replace(tzinfo=datetime.timezone.utc).timestamp())
-exec(sys.argv[2])
-PY
-  ok "$2"
-}
-now() { date -u +%s; }
 # The SHA-256 of a PEM public key's DER: the log ID and fingerprint status
 # shows for it.
 der_sha256() { openssl pkey -pubin -in "$1" -outform DER | sha256sum | cut -c1-64; }
