@@ -351,6 +351,18 @@ stella_err crypto_key_from_spki_der(const uint8_t *der, size_t len,
   return spki_wrap(pkey, out);
 }
 
+stella_err crypto_key_from_pem(const char *pem, size_t len,
+                               crypto_key **out) {
+  *out = NULL;
+  if (!pem)
+    return STELLA_E_INVALID_ARG;
+  EVP_PKEY *pkey = pem_public_key(pem, len);
+  ERR_clear_error();
+  if (!pkey)
+    return STELLA_E_PARSE;
+  return spki_wrap(pkey, out);
+}
+
 void crypto_key_free(crypto_key *k) {
   if (!k)
     return;
@@ -382,6 +394,22 @@ int crypto_verify(const crypto_key *k, const uint8_t *msg, size_t msglen,
            set_padding(k, pctx) &&
            EVP_DigestVerify(ctx, sig, siglen, msg ? msg : empty, msglen) == 1;
   EVP_MD_CTX_free(ctx);
+  ERR_clear_error();
+  return ok;
+}
+
+int crypto_verify_digest_sha256(const crypto_key *k, const uint8_t digest[32],
+                                const uint8_t *sig, size_t siglen) {
+  /* Ed25519 signs the message itself, and a PSS key was made for its own
+   * TUF scheme: only ECDSA and PKCS#1 v1.5 keys sign a bare digest here. */
+  if (!k || !digest || !sig || siglen == 0 || !k->md ||
+      (k->padding != PAD_NONE && k->padding != PAD_PKCS1))
+    return 0;
+  EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new(k->pkey, NULL);
+  int ok = pctx && EVP_PKEY_verify_init(pctx) == 1 && set_padding(k, pctx) &&
+           EVP_PKEY_CTX_set_signature_md(pctx, EVP_sha256()) > 0 &&
+           EVP_PKEY_verify(pctx, sig, siglen, digest, 32) == 1;
+  EVP_PKEY_CTX_free(pctx);
   ERR_clear_error();
   return ok;
 }

@@ -176,27 +176,53 @@ stella_err crypto_signer_tuf_fields(const crypto_signer *s,
   return STELLA_OK;
 }
 
-stella_err crypto_signer_sign_hex(const crypto_signer *s, const uint8_t *msg,
-                                  size_t len, char **sig_hex) {
+stella_err crypto_signer_sign(const crypto_signer *s, const uint8_t *msg,
+                              size_t len, uint8_t **sig, size_t *siglen) {
   EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-  unsigned char *sig = NULL;
-  size_t siglen = 0;
-  stella_err e = STELLA_E_NOMEM;
-  *sig_hex = NULL;
+  unsigned char *buf = NULL;
+  size_t n = 0;
+  *sig = NULL;
+  *siglen = 0;
   if (!ctx)
-    return e;
+    return STELLA_E_NOMEM;
   /* ed25519 is "pure" (no digest); ECDSA signs SHA-256, DER output. */
   if (EVP_DigestSignInit(ctx, NULL, s->ecdsa ? EVP_sha256() : NULL, NULL,
                          s->pkey) == 1 &&
-      EVP_DigestSign(ctx, NULL, &siglen, msg, len) == 1 &&
-      (sig = malloc(siglen)) &&
-      EVP_DigestSign(ctx, sig, &siglen, msg, len) == 1 &&
-      (*sig_hex = malloc(2 * siglen + 1))) {
-    hex_encode(sig, siglen, *sig_hex);
-    e = STELLA_OK;
+      EVP_DigestSign(ctx, NULL, &n, msg, len) == 1 && (buf = malloc(n)) &&
+      EVP_DigestSign(ctx, buf, &n, msg, len) == 1) {
+    *sig = buf;
+    *siglen = n;
+    buf = NULL;
   }
-  free(sig);
+  free(buf);
   EVP_MD_CTX_free(ctx);
+  return *sig ? STELLA_OK : STELLA_E_NOMEM;
+}
+
+stella_err crypto_signer_sign_hex(const crypto_signer *s, const uint8_t *msg,
+                                  size_t len, char **sig_hex) {
+  uint8_t *sig;
+  size_t siglen;
+  *sig_hex = NULL;
+  stella_err e = crypto_signer_sign(s, msg, len, &sig, &siglen);
+  if (e)
+    return e;
+  *sig_hex = malloc(2 * siglen + 1);
+  if (*sig_hex)
+    hex_encode(sig, siglen, *sig_hex);
+  free(sig);
+  return *sig_hex ? STELLA_OK : STELLA_E_NOMEM;
+}
+
+stella_err crypto_signer_verify_key(const crypto_signer *s, crypto_key **out) {
+  uint8_t *der;
+  size_t len;
+  *out = NULL;
+  stella_err e = crypto_signer_public_der(s, &der, &len);
+  if (e)
+    return e;
+  e = crypto_key_from_spki_der(der, len, out);
+  free(der);
   return e;
 }
 
