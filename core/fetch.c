@@ -1,5 +1,6 @@
 /* fetch.c - the libcurl fetcher: capped, time-bounded GETs over http(s) and
- * file:// with one reused easy handle (keep-alive where the server allows). */
+ * file:// (and POSTs over http(s)) with one reused easy handle (keep-alive
+ * where the server allows). */
 #include "fetch.h"
 
 #include <curl/curl.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define FETCH_DEFAULT_CONNECT_MS 10000L
 #define FETCH_DEFAULT_TOTAL_MS 60000L
@@ -146,48 +148,44 @@ static void fetch_setup(fetch_curl *fc, const char *url, size_t max_bytes,
 
 /* "GET url failed", naming where a redirect led: the operator must not look
  * for the failure at the first server when another one failed. */
-static long fetch_where(CURL *h, const char *url, char *out, size_t len) {
+static long fetch_where(CURL *h, const char *method, const char *url,
+                        char *out, size_t len) {
   long redirects = 0;
   char *last = NULL;
   curl_easy_getinfo(h, CURLINFO_REDIRECT_COUNT, &redirects);
   curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &last);
   if (redirects > 0 && last)
-    snprintf(out, len, "GET %s failed after %ld redirect%s to %.1500s", url,
-             redirects, redirects > 1 ? "s" : "", last);
+    snprintf(out, len, "%s %s failed after %ld redirect%s to %.1500s", method,
+             url, redirects, redirects > 1 ? "s" : "", last);
   else
-    snprintf(out, len, "GET %s failed", url);
+    snprintf(out, len, "%s %s failed", method, url);
   return redirects;
 }
 
-static stella_err fetch_curl_get(stella_fetcher *f, const char *url,
-                                 size_t max_bytes, sbuf *body,
-                                 long *http_status, char *errbuf,
-                                 size_t errlen) {
-  fetch_curl *fc = f->ctx;
-  char curl_err[CURL_ERROR_SIZE] = "";
-  fetch_sink sink = {body, body->len, max_bytes, 0, 0, fc->easy, 0};
+/* The outcome of a finished transfer: STELLA_OK for 2xx (and file://),
+ * else the error with its one line. keep_body: a non-2xx reply keeps its
+ * bytes (POST); a transport failure never does. */
+static stella_err fetch_finish(fetch_curl *fc, const char *method,
+                               const char *url, CURLcode rc,
+                               const fetch_sink *sink, int keep_body,
+                               long *http_status, char *errbuf,
+                               size_t errlen) {
   long status = 0;
-  if (http_status)
-    *http_status = 0;
-  if (errbuf && errlen)
-    errbuf[0] = '\0';
-  if (!url || !body)
-    return STELLA_E_INVALID_ARG;
-  fetch_setup(fc, url, max_bytes, &sink, curl_err);
-  CURLcode rc = curl_easy_perform(fc->easy);
   curl_easy_getinfo(fc->easy, CURLINFO_RESPONSE_CODE, &status);
   if (http_status)
     *http_status = status;
   if (rc == CURLE_OK && (status == 0 || (status >= 200 && status < 300)))
     return STELLA_OK; /* file:// has no status; http(s) must be 2xx */
   /* A failed reply leaves no partial bytes behind. */
-  body->len = sink.start_len;
-  if (body->data)
-    body->data[body->len] = '\0';
+  if (rc != CURLE_OK || !keep_body) {
+    sink->body->len = sink->start_len;
+    if (sink->body->data)
+      sink->body->data[sink->body->len] = '\0';
+  }
   char where[4096];
-  long redirects = fetch_where(fc->easy, url, where, sizeof where);
+  long redirects = fetch_where(fc->easy, method, url, where, sizeof where);
   if (rc != CURLE_OK) {
-    stella_err e = fetch_map_curl_error(rc, &sink);
+    stella_err e = fetch_map_curl_error(rc, sink);
     const char *why, *hint;
     fetch_describe(rc, &why, &hint);
     if (redirects > 0 && e == STELLA_E_INVALID_ARG) {
@@ -198,7 +196,7 @@ static stella_err fetch_curl_get(stella_fetcher *f, const char *url,
     }
     if (errbuf && e == STELLA_E_TOO_LARGE)
       snprintf(errbuf, errlen, "%s: reply is over the %zu-byte limit", where,
-               max_bytes);
+               sink->max_bytes);
     else if (errbuf)
       snprintf(errbuf, errlen, "%s: %s%s", where, why, hint);
     return e;
@@ -207,6 +205,84 @@ static stella_err fetch_curl_get(stella_fetcher *f, const char *url,
     snprintf(errbuf, errlen, "%s: HTTP %ld", where, status);
   return (status == 404 || status == 403) ? STELLA_E_NOT_FOUND
                                           : STELLA_E_HTTP;
+}
+
+static stella_err fetch_curl_get(stella_fetcher *f, const char *url,
+                                 size_t max_bytes, sbuf *body,
+                                 long *http_status, char *errbuf,
+                                 size_t errlen) {
+  fetch_curl *fc = f->ctx;
+  char curl_err[CURL_ERROR_SIZE] = "";
+  fetch_sink sink = {body, body ? body->len : 0, max_bytes, 0, 0, fc->easy, 0};
+  if (http_status)
+    *http_status = 0;
+  if (errbuf && errlen)
+    errbuf[0] = '\0';
+  if (!url || !body)
+    return STELLA_E_INVALID_ARG;
+  fetch_setup(fc, url, max_bytes, &sink, curl_err);
+  CURLcode rc = curl_easy_perform(fc->easy);
+  return fetch_finish(fc, "GET", url, rc, &sink, 0, http_status, errbuf,
+                      errlen);
+}
+
+/* Keeps the Location header of the final reply (a 409 points at the entry
+ * that already exists). */
+static size_t fetch_header_cb(char *line, size_t size, size_t nmemb,
+                              void *ud) {
+  fetch_post *req = ud;
+  size_t n = size * nmemb;
+  static const char name[] = "location:";
+  if (n > sizeof name - 1 && strncasecmp(line, name, sizeof name - 1) == 0) {
+    size_t a = sizeof name - 1, b = n;
+    while (a < b && (line[a] == ' ' || line[a] == '\t'))
+      a++;
+    while (b > a && (line[b - 1] == '\r' || line[b - 1] == '\n' ||
+                     line[b - 1] == ' '))
+      b--;
+    if (b - a < sizeof req->location) {
+      memcpy(req->location, line + a, b - a);
+      req->location[b - a] = '\0';
+    }
+  }
+  return n;
+}
+
+static stella_err fetch_curl_post(stella_fetcher *f, fetch_post *req,
+                                  sbuf *reply, long *http_status,
+                                  char *errbuf, size_t errlen) {
+  fetch_curl *fc = f->ctx;
+  char curl_err[CURL_ERROR_SIZE] = "", ctype[256];
+  fetch_sink sink = {reply, reply ? reply->len : 0,
+                     req ? req->max_bytes : 0, 0, 0, fc->easy, 0};
+  if (http_status)
+    *http_status = 0;
+  if (errbuf && errlen)
+    errbuf[0] = '\0';
+  if (!req || !req->url || !reply || (!req->body && req->len))
+    return STELLA_E_INVALID_ARG;
+  req->location[0] = '\0';
+  snprintf(ctype, sizeof ctype, "Content-Type: %s",
+           req->content_type ? req->content_type : "application/json");
+  struct curl_slist *headers = curl_slist_append(NULL, ctype);
+  if (!headers)
+    return STELLA_E_NOMEM;
+  CURL *h = fc->easy;
+  fetch_setup(fc, req->url, req->max_bytes, &sink, curl_err);
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(h, CURLOPT_POST, 1L);
+  curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+  curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->len);
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, fetch_header_cb);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, req);
+  CURLcode rc = curl_easy_perform(h);
+  stella_err e = fetch_finish(fc, "POST", req->url, rc, &sink, 1,
+                              http_status, errbuf, errlen);
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+  curl_slist_free_all(headers);
+  return e;
 }
 
 static void fetch_curl_free(stella_fetcher *f) {
@@ -240,6 +316,7 @@ stella_fetcher *fetch_curl_new(const fetch_curl_opts *opts) {
   if (fc->opts.low_speed_secs <= 0)
     fc->opts.low_speed_secs = FETCH_DEFAULT_LOW_SPEED_SECS;
   f->get = fetch_curl_get;
+  f->post = fetch_curl_post;
   f->free = fetch_curl_free;
   f->ctx = fc;
   return f;

@@ -10,6 +10,16 @@
 
 typedef struct stella_fetcher stella_fetcher;
 
+/* One POST (the Rekor client's POST /api/v1/log/entries). */
+typedef struct fetch_post {
+  const char *url;
+  const char *content_type; /* NULL: "application/json" */
+  const void *body;
+  size_t len;
+  size_t max_bytes;         /* cap on the reply, as for get */
+  char location[1024];      /* out: the reply's Location header, "" if none */
+} fetch_post;
+
 struct stella_fetcher {
   /* GETs url into body (appending; body->max is the cap: a reply larger than
    * max_bytes aborts the transfer with STELLA_E_TOO_LARGE). Returns:
@@ -20,6 +30,12 @@ struct stella_fetcher {
   stella_err (*get)(stella_fetcher *f, const char *url, size_t max_bytes,
                     sbuf *body, long *http_status, char *errbuf,
                     size_t errlen);
+  /* POSTs req->body to req->url, the reply appended to reply (capped by
+   * req->max_bytes). Same return codes as get; unlike get, the reply body
+   * of a non-2xx status is kept (a 409 names the existing entry). Never
+   * follows redirects. NULL: this fetcher cannot POST. BLOCKS. */
+  stella_err (*post)(stella_fetcher *f, fetch_post *req, sbuf *reply,
+                     long *http_status, char *errbuf, size_t errlen);
   void (*free)(stella_fetcher *f);
   void *ctx;
 };
@@ -31,7 +47,8 @@ typedef struct fetch_curl_opts {
 } fetch_curl_opts;
 
 /* A libcurl fetcher (one reused easy handle: keep-alive where the server
- * allows). opts may be NULL. Supports http(s):// and file://. Free with
+ * allows). opts may be NULL. Supports http(s):// and file:// (POST: http(s)
+ * only). Free with
  * f->free(f). Returns NULL on NOMEM or curl init failure. */
 stella_fetcher *fetch_curl_new(const fetch_curl_opts *opts);
 

@@ -12,12 +12,17 @@ typedef struct mem_entry {
   char *path;    /* file or folder */
   long status;   /* 200 unless set */
   int is_dir;
+  int post;      /* a POST reply (separate from GET replies) */
+  stella_err error; /* a transport failure instead of a reply */
+  char *location;   /* POST: Location header, NULL if none */
 } mem_entry;
 
 typedef struct mem_state {
   mem_entry *entries;
   size_t n;
   char **log;
+  char **bodies;    /* per logged request: NULL for GET */
+  size_t *body_lens;
   size_t n_log;
 } mem_state;
 
@@ -27,12 +32,14 @@ static void entry_free(mem_entry *e) {
   free(e->url);
   free(e->data);
   free(e->path);
+  free(e->location);
 }
 
-void mem_fetcher_remove(stella_fetcher *f, const char *url) {
+static void remove_entry(stella_fetcher *f, const char *url, int post) {
   mem_state *s = state(f);
   for (size_t i = 0; i < s->n; i++) {
-    if (!s->entries[i].is_dir && strcmp(s->entries[i].url, url) == 0) {
+    if (!s->entries[i].is_dir && s->entries[i].post == post &&
+        strcmp(s->entries[i].url, url) == 0) {
       entry_free(&s->entries[i]);
       s->entries[i] = s->entries[--s->n];
       return;
@@ -40,10 +47,15 @@ void mem_fetcher_remove(stella_fetcher *f, const char *url) {
   }
 }
 
-static mem_entry *add_entry(stella_fetcher *f, const char *url, int is_dir) {
+void mem_fetcher_remove(stella_fetcher *f, const char *url) {
+  remove_entry(f, url, 0);
+}
+
+static mem_entry *add_entry_m(stella_fetcher *f, const char *url, int is_dir,
+                              int post) {
   mem_state *s = state(f);
   if (!is_dir)
-    mem_fetcher_remove(f, url);
+    remove_entry(f, url, post);
   mem_entry *g = realloc(s->entries, (s->n + 1) * sizeof *g);
   if (!g)
     abort(); /* test helper: out of memory ends the test */
@@ -53,7 +65,12 @@ static mem_entry *add_entry(stella_fetcher *f, const char *url, int is_dir) {
   e->url = strdup(url);
   e->status = 200;
   e->is_dir = is_dir;
+  e->post = post;
   return e;
+}
+
+static mem_entry *add_entry(stella_fetcher *f, const char *url, int is_dir) {
+  return add_entry_m(f, url, is_dir, 0);
 }
 
 void mem_fetcher_add_bytes(stella_fetcher *f, const char *url,
@@ -71,6 +88,22 @@ void mem_fetcher_add_file(stella_fetcher *f, const char *url,
 
 void mem_fetcher_add_status(stella_fetcher *f, const char *url, long status) {
   add_entry(f, url, 0)->status = status;
+}
+
+void mem_fetcher_add_error(stella_fetcher *f, const char *url,
+                           stella_err e) {
+  add_entry(f, url, 0)->error = e;
+}
+
+void mem_fetcher_add_post(stella_fetcher *f, const char *url, long status,
+                          const void *data, size_t len,
+                          const char *location) {
+  mem_entry *e = add_entry_m(f, url, 0, 1);
+  e->status = status;
+  e->data = malloc(len + 1);
+  memcpy(e->data, data, len);
+  e->len = len;
+  e->location = location ? strdup(location) : NULL;
 }
 
 void mem_fetcher_add_dir(stella_fetcher *f, const char *prefix,
@@ -102,10 +135,12 @@ static stella_err reply_file(const char *path, size_t max, sbuf *body,
   return e;
 }
 
-static const mem_entry *lookup(mem_state *s, const char *url) {
+static const mem_entry *lookup(mem_state *s, const char *url, int post) {
   const mem_entry *dir = NULL;
   for (size_t i = 0; i < s->n; i++) {
     const mem_entry *e = &s->entries[i];
+    if (e->post != post)
+      continue;
     if (!e->is_dir && strcmp(e->url, url) == 0)
       return e;
     if (e->is_dir && strncmp(e->url, url, strlen(e->url)) == 0)
@@ -114,18 +149,48 @@ static const mem_entry *lookup(mem_state *s, const char *url) {
   return dir;
 }
 
+static void *grow(void *p, size_t n, size_t size) {
+  void *g = realloc(p, n * size);
+  if (!g)
+    abort(); /* test helper: out of memory ends the test */
+  return g;
+}
+
+static void log_request(mem_state *s, const char *url, const void *body,
+                        size_t len) {
+  s->log = grow(s->log, s->n_log + 1, sizeof *s->log);
+  s->bodies = grow(s->bodies, s->n_log + 1, sizeof *s->bodies);
+  s->body_lens = grow(s->body_lens, s->n_log + 1, sizeof *s->body_lens);
+  s->log[s->n_log] = strdup(url);
+  s->bodies[s->n_log] = NULL;
+  s->body_lens[s->n_log] = len;
+  if (body) {
+    s->bodies[s->n_log] = malloc(len + 1);
+    if (len)
+      memcpy(s->bodies[s->n_log], body, len);
+    s->bodies[s->n_log][len] = '\0';
+  }
+  s->n_log++;
+}
+
+static stella_err reply_error(stella_err e, long *http_status, char *errbuf,
+                              size_t errlen, const char *url) {
+  *http_status = 0;
+  if (errbuf && errlen)
+    snprintf(errbuf, errlen, "%s for %s", stella_strerror(e), url);
+  return e;
+}
+
 static stella_err mem_get(stella_fetcher *f, const char *url, size_t max,
                           sbuf *body, long *http_status, char *errbuf,
                           size_t errlen) {
   mem_state *s = state(f);
-  char **g = realloc(s->log, (s->n_log + 1) * sizeof *g);
-  if (!g)
-    abort();
-  s->log = g;
-  s->log[s->n_log++] = strdup(url);
-  const mem_entry *e = lookup(s, url);
+  log_request(s, url, NULL, 0);
+  const mem_entry *e = lookup(s, url, 0);
   if (!e)
     return reply_status(404, http_status, errbuf, errlen, url);
+  if (e->error)
+    return reply_error(e->error, http_status, errbuf, errlen, url);
   if (e->status != 200)
     return reply_status(e->status, http_status, errbuf, errlen, url);
   if (e->is_dir) {
@@ -143,6 +208,33 @@ static stella_err mem_get(stella_fetcher *f, const char *url, size_t max,
   return sbuf_append(body, e->data, e->len);
 }
 
+static stella_err mem_post(stella_fetcher *f, fetch_post *req, sbuf *reply,
+                           long *http_status, char *errbuf, size_t errlen) {
+  mem_state *s = state(f);
+  long dummy;
+  if (!http_status)
+    http_status = &dummy;
+  req->location[0] = '\0';
+  log_request(s, req->url, req->body ? req->body : "", req->len);
+  const mem_entry *e = lookup(s, req->url, 1);
+  if (!e)
+    return reply_status(404, http_status, errbuf, errlen, req->url);
+  if (e->error)
+    return reply_error(e->error, http_status, errbuf, errlen, req->url);
+  if (e->location)
+    snprintf(req->location, sizeof req->location, "%s", e->location);
+  if (req->max_bytes && e->len > req->max_bytes)
+    return STELLA_E_TOO_LARGE;
+  stella_err r = sbuf_append(reply, e->data, e->len);
+  if (r)
+    return r;
+  if (e->status >= 200 && e->status < 300) {
+    *http_status = e->status;
+    return STELLA_OK;
+  }
+  return reply_status(e->status, http_status, errbuf, errlen, req->url);
+}
+
 size_t mem_fetcher_count(const stella_fetcher *f) { return state(f)->n_log; }
 
 const char *mem_fetcher_request(const stella_fetcher *f, size_t i) {
@@ -156,10 +248,22 @@ size_t mem_fetcher_count_url(const stella_fetcher *f, const char *url) {
   return n;
 }
 
+const char *mem_fetcher_body(const stella_fetcher *f, size_t i,
+                             size_t *len) {
+  const mem_state *s = state(f);
+  if (i >= s->n_log || !s->bodies[i])
+    return NULL;
+  if (len)
+    *len = s->body_lens[i];
+  return s->bodies[i];
+}
+
 void mem_fetcher_clear_log(stella_fetcher *f) {
   mem_state *s = state(f);
-  for (size_t i = 0; i < s->n_log; i++)
+  for (size_t i = 0; i < s->n_log; i++) {
     free(s->log[i]);
+    free(s->bodies[i]);
+  }
   s->n_log = 0;
 }
 
@@ -170,6 +274,8 @@ static void mem_free(stella_fetcher *f) {
     entry_free(&s->entries[i]);
   free(s->entries);
   free(s->log);
+  free(s->bodies);
+  free(s->body_lens);
   free(s);
   free(f);
 }
@@ -183,6 +289,7 @@ stella_fetcher *mem_fetcher_new(void) {
     return NULL;
   }
   f->get = mem_get;
+  f->post = mem_post;
   f->free = mem_free;
   f->ctx = s;
   return f;

@@ -25,14 +25,26 @@ void mem_fetcher_add_status(stella_fetcher *f, const char *url, long status);
  * URL, if that file exists (exact entries win). */
 void mem_fetcher_add_dir(stella_fetcher *f, const char *prefix,
                          const char *dir);
+/* url answers as if the transport failed: e is STELLA_E_TIMEOUT,
+ * STELLA_E_NETWORK ... (no status). */
+void mem_fetcher_add_error(stella_fetcher *f, const char *url, stella_err e);
+/* A POST to url answers status with these bytes (copied) and, when
+ * location is not NULL, that Location header. GETs of url are not
+ * affected (POST and GET replies are separate tables). */
+void mem_fetcher_add_post(stella_fetcher *f, const char *url, long status,
+                          const void *data, size_t len, const char *location);
+
 /* Forgets the table entry for url (it becomes a 404 unless a dir maps it). */
 void mem_fetcher_remove(stella_fetcher *f, const char *url);
 
-/* The request log: URLs in order, owned by f. */
+/* The request log: URLs in order (GETs and POSTs), owned by f. */
 size_t mem_fetcher_count(const stella_fetcher *f);
 const char *mem_fetcher_request(const stella_fetcher *f, size_t i);
 /* How many logged requests equal url. */
 size_t mem_fetcher_count_url(const stella_fetcher *f, const char *url);
 void mem_fetcher_clear_log(stella_fetcher *f);
+/* The body of logged request i: NULL for a GET, else the bytes POSTed
+ * (NUL-terminated, *len may be NULL). Owned by f. */
+const char *mem_fetcher_body(const stella_fetcher *f, size_t i, size_t *len);
 
 #endif
