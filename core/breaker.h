@@ -57,6 +57,10 @@ typedef enum breaker_outcome {
 typedef struct breaker_ticket {
   int probe;                /* 1 when admitted as a HALF_OPEN probe */
   int64_t admitted_at;
+  int64_t epoch;            /* the breaker's transition count at admission:
+                               a report from before a transition (or a
+                               reset) is stale and does not count, even
+                               within the same second */
 } breaker_ticket;
 
 /* Asks whether a call to backend may go ahead now. STELLA_OK: yes (ticket

@@ -338,6 +338,11 @@ stella_err store_stmt_done(store *s, sqlite3_stmt *st, const char *what) {
   return e;
 }
 
+void store_col_text(sqlite3_stmt *st, int i, char *buf, size_t n) {
+  const char *v = (const char *)sqlite3_column_text(st, i);
+  snprintf(buf, n, "%s", v ? v : "");
+}
+
 static const char store_sql_begin[] = "BEGIN IMMEDIATE";
 static const char store_sql_commit[] = "COMMIT";
 static const char store_sql_rollback[] = "ROLLBACK";

@@ -42,6 +42,8 @@ stella_err store_stmt(store *s, const char *sql, struct sqlite3_stmt **st);
 /* Steps a cached write statement to its end and resets it. */
 stella_err store_stmt_done(store *s, struct sqlite3_stmt *st,
                            const char *what);
+/* Copies text column i of a row into buf (truncated, "" for NULL). */
+void store_col_text(struct sqlite3_stmt *st, int i, char *buf, size_t n);
 /* BEGIN IMMEDIATE: takes the write lock now (waiting up to the busy
  * timeout), so a read-then-write cannot race another process. */
 stella_err store_begin(store *s);
