@@ -60,7 +60,7 @@ static uint64_t merkle_split(uint64_t n) {
 static void merkle_decomp(uint64_t index, uint64_t size, unsigned *inner,
                           unsigned *border) {
   *inner = merkle_bit_len(index ^ (size - 1));
-  *border = merkle_ones(index >> *inner);
+  *border = *inner < 64 ? merkle_ones(index >> *inner) : 0;
 }
 
 /* ---- verification -------------------------------------------------------- */
