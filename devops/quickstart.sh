@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(gcc pkg-config meson ninja-build python3 tmux faketime
   libcurl4-openssl-dev libssl-dev libjansson-dev libsqlite3-dev
-  libcmocka-dev libncurses-dev libarchive-dev libzstd-dev)
+  libcmocka-dev libncurses-dev libarchive-dev libzstd-dev libmicrohttpd-dev)
 
 install_deps() {
   [[ ${STELLA_SKIP_INSTALL:-0} == 1 ]] && return 0

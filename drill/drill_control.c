@@ -1,0 +1,188 @@
+/* drill_control.c - fault modes (names, checks, the JSON of the
+ * /__drill/fault endpoint), loopback address parsing, and the client side
+ * of `stella drill-log fault`. */
+#include "drill_internal.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drill.h"
+#include "fetch.h"
+#include "json.h"
+
+static const char *const drill_fault_names[] = {
+  [DRILL_FAULT_NONE] = "none",       [DRILL_FAULT_DOWN] = "down",
+  [DRILL_FAULT_HANG] = "hang",       [DRILL_FAULT_GARBAGE] = "garbage",
+  [DRILL_FAULT_TRUNCATE] = "truncate", [DRILL_FAULT_SLOW] = "slow",
+  [DRILL_FAULT_ERROR] = "error",
+};
+#define DRILL_N_FAULTS (sizeof drill_fault_names / sizeof *drill_fault_names)
+
+const char *drill_fault_name(drill_fault_mode m) {
+  return (size_t)m < DRILL_N_FAULTS ? drill_fault_names[m] : "?";
+}
+
+static stella_err drill_bad(char *errbuf, size_t errlen, const char *fmt,
+                            const char *arg) {
+  if (errbuf && errlen)
+    snprintf(errbuf, errlen, fmt, arg);
+  return STELLA_E_INVALID_ARG;
+}
+
+/* The argument's allowed range: slow 0..DRILL_MAX_SLOW_MS, error 400..599;
+ * other modes take none. */
+static stella_err drill_fault_check(const drill_fault_spec *f,
+                                    int has_arg, char *errbuf,
+                                    size_t errlen) {
+  int wants = f->mode == DRILL_FAULT_SLOW || f->mode == DRILL_FAULT_ERROR;
+  if (wants && !has_arg)
+    return drill_bad(errbuf, errlen, "%s needs a number (slow MS, error "
+                     "CODE)", drill_fault_name(f->mode));
+  if (!wants && has_arg)
+    return drill_bad(errbuf, errlen, "%s takes no argument",
+                     drill_fault_name(f->mode));
+  if (f->mode == DRILL_FAULT_SLOW && (f->arg < 0 || f->arg > DRILL_MAX_SLOW_MS))
+    return drill_bad(errbuf, errlen, "slow takes 0..600000 ms%s", "");
+  if (f->mode == DRILL_FAULT_ERROR && (f->arg < 400 || f->arg > 599))
+    return drill_bad(errbuf, errlen, "error takes an HTTP status 400..599%s",
+                     "");
+  return STELLA_OK;
+}
+
+static int drill_fault_lookup(const char *name, drill_fault_mode *m) {
+  for (size_t i = 0; i < DRILL_N_FAULTS; i++)
+    if (!strcmp(name, drill_fault_names[i])) {
+      *m = (drill_fault_mode)i;
+      return 1;
+    }
+  return 0;
+}
+
+stella_err drill_fault_parse(const char *mode, const char *arg,
+                             drill_fault_spec *out, char *errbuf,
+                             size_t errlen) {
+  memset(out, 0, sizeof *out);
+  if (!mode || !drill_fault_lookup(mode, &out->mode))
+    return drill_bad(errbuf, errlen, "unknown fault mode '%s' (none, down, "
+                     "hang, garbage, truncate, slow MS, error CODE)",
+                     mode ? mode : "");
+  if (arg) {
+    char *end;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (!*arg || *end || errno || v < 0)
+      return drill_bad(errbuf, errlen, "'%s' is not a number", arg);
+    out->arg = v;
+  }
+  return drill_fault_check(out, arg != NULL, errbuf, errlen);
+}
+
+stella_err drill_fault_from_json(const char *buf, size_t len,
+                                 drill_fault_spec *out, char *errbuf,
+                                 size_t errlen) {
+  json_doc *doc = NULL;
+  if (json_parse(buf, len, &doc, NULL, 0))
+    return drill_bad(errbuf, errlen, "the body is not JSON (want "
+                     "{\"mode\":\"slow\",\"arg\":250})%s", "");
+  const json_val *root = json_root(doc);
+  const char *mode = json_get_str(root, "mode");
+  const json_val *argv = json_get(root, "arg");
+  int64_t arg = 0;
+  stella_err e = STELLA_OK;
+  memset(out, 0, sizeof *out);
+  if (argv && (json_int(argv, &arg) || arg < 0 || arg > 1000000))
+    e = drill_bad(errbuf, errlen, "\"arg\" must be a small integer%s", "");
+  else if (!mode || !drill_fault_lookup(mode, &out->mode))
+    e = drill_bad(errbuf, errlen, "unknown fault mode '%s'",
+                  mode ? mode : "");
+  out->arg = (long)arg;
+  if (!e)
+    e = drill_fault_check(out, argv != NULL, errbuf, errlen);
+  json_doc_free(doc);
+  return e;
+}
+
+stella_err drill_fault_to_json(const drill_fault_spec *f, sbuf *out) {
+  if (f->mode == DRILL_FAULT_SLOW || f->mode == DRILL_FAULT_ERROR)
+    return sbuf_printf(out, "{\"mode\":\"%s\",\"arg\":%ld}",
+                       drill_fault_name(f->mode), f->arg);
+  return sbuf_printf(out, "{\"mode\":\"%s\"}", drill_fault_name(f->mode));
+}
+
+/* ---- addresses ---- */
+
+stella_err drill_addr_parse(const char *addr, struct sockaddr_in *out,
+                            char *errbuf, size_t errlen) {
+  char host[64];
+  const char *p = addr ? addr : "";
+  if (!strncmp(p, "http://", 7))
+    p += 7;
+  const char *colon = strrchr(p, ':');
+  memset(out, 0, sizeof *out);
+  out->sin_family = AF_INET;
+  if (!colon || (size_t)(colon - p) >= sizeof host)
+    return drill_bad(errbuf, errlen, "'%s' is not 127.0.0.1:PORT", p);
+  memcpy(host, p, (size_t)(colon - p));
+  host[colon - p] = '\0';
+  char *end;
+  errno = 0;
+  long port = strtol(colon + 1, &end, 10);
+  if (end == colon + 1 || (*end && strcmp(end, "/")) || errno || port < 0 ||
+      port > 65535)
+    return drill_bad(errbuf, errlen, "'%s' has no valid port", p);
+  if (!strcmp(host, "localhost"))
+    snprintf(host, sizeof host, "127.0.0.1");
+  if (inet_pton(AF_INET, host, &out->sin_addr) != 1 ||
+      (ntohl(out->sin_addr.s_addr) >> 24) != 127)
+    return drill_bad(errbuf, errlen, "'%s' is not a loopback address (the "
+                     "drill log only serves 127.0.0.0/8)", host);
+  out->sin_port = htons((uint16_t)port);
+  return STELLA_OK;
+}
+
+/* ---- stella drill-log fault (a POST through core/fetch.h) ---- */
+
+stella_err drill_fault(const char *addr, const char *mode, const char *arg,
+                       char *errbuf, size_t errlen) {
+  struct sockaddr_in sa;
+  drill_fault_spec f;
+  char ip[INET_ADDRSTRLEN], url[96], spare[8];
+  if (!errbuf || !errlen) {
+    errbuf = spare;
+    errlen = sizeof spare;
+  }
+  stella_err e = drill_addr_parse(addr, &sa, errbuf, errlen);
+  if (!e)
+    e = drill_fault_parse(mode, arg, &f, errbuf, errlen);
+  if (e)
+    return e;
+  inet_ntop(AF_INET, &sa.sin_addr, ip, sizeof ip);
+  snprintf(url, sizeof url, "http://%s:%u/__drill/fault", ip,
+           (unsigned)ntohs(sa.sin_port));
+  fetch_curl_opts fo = {.connect_timeout_ms = 3000,
+                        .total_timeout_ms = 10000};
+  stella_fetcher *fetcher = fetch_curl_new(&fo);
+  sbuf body = SBUF_INIT, reply = SBUF_INIT;
+  long status = 0;
+  char why[256] = "";
+  if (!fetcher || !fetcher->post)
+    e = STELLA_E_NOMEM;
+  if (!e)
+    e = drill_fault_to_json(&f, &body);
+  fetch_post req = {.url = url, .body = body.data, .len = body.len,
+                    .max_bytes = 4096};
+  if (!e)
+    e = fetcher->post(fetcher, &req, &reply, &status, why, sizeof why);
+  if (e && status)
+    snprintf(errbuf, errlen, "%s answered HTTP %ld (not a drill log?)", url,
+             status);
+  else if (e)
+    snprintf(errbuf, errlen, "no drill log answers: %s", why);
+  fetch_free(fetcher);
+  sbuf_free(&body);
+  sbuf_free(&reply);
+  return e;
+}
