@@ -2,7 +2,8 @@
 # fuzz/run.sh [SECONDS] - builds the libFuzzer harnesses with clang
 # (ASan+UBSan) in build-fuzz/ and runs each for SECONDS (default 60),
 # seeded with the real TUF metadata in tests/data/tuf-canonical-json/input
-# (fuzz_tuf_metadata: with its simulated repository's files).
+# (fuzz_tuf_metadata: with its simulated repository's files;
+# fuzz_rekor_response: with the Rekor entries and bundles of tests/data).
 # Crashing inputs are saved in build-fuzz/artifacts/.
 set -euo pipefail
 secs=${1:-60}
@@ -13,7 +14,8 @@ if [ ! -f "$build/build.ninja" ]; then
   CC=${CC:-clang} meson setup "$build" "$root" -Dfuzz=true -Dtests=false \
     -Db_sanitize=address,undefined -Db_lundef=false
 fi
-ninja -C "$build" "${harnesses[@]/#/fuzz/}" fuzz/fuzz_tuf_metadata
+ninja -C "$build" "${harnesses[@]/#/fuzz/}" fuzz/fuzz_tuf_metadata \
+  fuzz/fuzz_rekor_response
 mkdir -p "$build/artifacts"
 for h in "${harnesses[@]}"; do
   FUZZ_ARTIFACTS="$build/artifacts/" bash "$root/fuzz/run-one.sh" \
@@ -27,3 +29,10 @@ mkdir -p "$tuf_seeds"
 FUZZ_TUF_WRITE_SEEDS=$tuf_seeds "$build/fuzz/fuzz_tuf_metadata"
 FUZZ_ARTIFACTS="$build/artifacts/" bash "$root/fuzz/run-one.sh" \
   "$build/fuzz/fuzz_tuf_metadata" "$secs" "$tuf_seeds" "$root/fuzz/json.dict"
+# The Rekor reply parsers and verifier, seeded with real entries, bundles
+# and replies built around them (fuzz/rekor-seeds.sh).
+rekor_seeds=$build/fuzz/rekor-seeds
+bash "$root/fuzz/rekor-seeds.sh" "$root" "$rekor_seeds"
+FUZZ_ARTIFACTS="$build/artifacts/" bash "$root/fuzz/run-one.sh" \
+  "$build/fuzz/fuzz_rekor_response" "$secs" "$rekor_seeds" \
+  "$root/fuzz/json.dict"
