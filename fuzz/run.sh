@@ -15,7 +15,7 @@ if [ ! -f "$build/build.ninja" ]; then
     -Db_sanitize=address,undefined -Db_lundef=false
 fi
 ninja -C "$build" "${harnesses[@]/#/fuzz/}" fuzz/fuzz_tuf_metadata \
-  fuzz/fuzz_rekor_response
+  fuzz/fuzz_checkpoint fuzz/fuzz_rekor_response
 mkdir -p "$build/artifacts"
 for h in "${harnesses[@]}"; do
   FUZZ_ARTIFACTS="$build/artifacts/" bash "$root/fuzz/run-one.sh" \
@@ -29,6 +29,10 @@ mkdir -p "$tuf_seeds"
 FUZZ_TUF_WRITE_SEEDS=$tuf_seeds "$build/fuzz/fuzz_tuf_metadata"
 FUZZ_ARTIFACTS="$build/artifacts/" bash "$root/fuzz/run-one.sh" \
   "$build/fuzz/fuzz_tuf_metadata" "$secs" "$tuf_seeds" "$root/fuzz/json.dict"
+# Checkpoints (signed notes), seeded with real Rekor notes.
+FUZZ_ARTIFACTS="$build/artifacts/" bash "$root/fuzz/run-one.sh" \
+  "$build/fuzz/fuzz_checkpoint" "$secs" "$root/fuzz/checkpoint-seeds" \
+  "$root/fuzz/checkpoint.dict"
 # The Rekor reply parsers and verifier, seeded with real entries, bundles
 # and replies built around them (fuzz/rekor-seeds.sh).
 rekor_seeds=$build/fuzz/rekor-seeds
