@@ -277,7 +277,8 @@ static int cp_key_matches(const note_key *k, cp_span name, const uint8_t *id) {
 }
 
 /* Checks line i against every key with its name and id: 1 if one verified
- * (*which set when still unset), 0 if none matches, -1 if a match fails. */
+ * (*which set when still unset), 0 if none matches, -1 if a match fails,
+ * -2 when out of memory. */
 static int cp_check_line(const char *text, size_t text_len,
                          const cp_sigs *sigs, size_t i, const note_key *keys,
                          size_t n_keys, size_t *which) {
@@ -285,7 +286,7 @@ static int cp_check_line(const char *text, size_t text_len,
   size_t rawlen = 0;
   int result = 0;
   if (base64_decode(sigs->b64[i].p, sigs->b64[i].len, &raw, &rawlen))
-    return -1; /* only NOMEM after a successful parse */
+    return -2; /* only NOMEM after a successful parse */
   for (size_t k = 0; k < n_keys && result >= 0; k++) {
     if (!cp_key_matches(&keys[k], sigs->name[i], raw))
       continue;
@@ -308,7 +309,10 @@ static stella_err cp_check_sigs(const char *note, const checkpoint *c,
                                 size_t errlen) {
   *which = SIZE_MAX;
   for (size_t i = 0; i < sigs->n; i++) {
-    if (cp_check_line(note, c->text_len, sigs, i, keys, n_keys, which) < 0)
+    int r = cp_check_line(note, c->text_len, sigs, i, keys, n_keys, which);
+    if (r == -2)
+      return STELLA_E_NOMEM;
+    if (r < 0)
       return cp_fail(errbuf, errlen, STELLA_E_SIGNATURE,
                      "signature by trusted key %.*s (line %zu) does not "
                      "verify", (int)sigs->name[i].len, sigs->name[i].p, i + 1);

@@ -110,7 +110,7 @@ stella_err merkle_root_from_inclusion(uint64_t index, uint64_t size,
   merkle_decomp(index, size, &inner, &border);
   if (n != (size_t)inner + border)
     return STELLA_E_FORMAT;
-  memcpy(out, leaf, MERKLE_HASH_LEN);
+  memmove(out, leaf, MERKLE_HASH_LEN); /* out may be leaf */
   merkle_chain_inner(out, proof, inner, index);
   merkle_chain_border(out, proof + inner, border);
   return STELLA_OK;

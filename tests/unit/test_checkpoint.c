@@ -114,6 +114,10 @@ static void test_key_ids_match_log_keys(void **state) {
   assert_int_equal(checkpoint_key_id("other.name", l.keys[0].key, b),
                    STELLA_OK);
   assert_memory_equal(b, l.keys[0].id, 4);
+  crypto_key *junk = (crypto_key *)&b;
+  assert_int_equal(crypto_key_from_pem("-----BEGIN PUBLIC KEY-----\nAAAA\n",
+                                       32, &junk), STELLA_E_PARSE);
+  assert_null(junk);
   free_logs(&l);
 }
 
