@@ -1,6 +1,9 @@
 /* cmd_status.c - `stella trust status`: a table for people, one JSON object
- * (--json, fields documented in docs/cli.md) for scripts. */
+ * (--json, fields documented in docs/cli.md) for scripts. With
+ * --show-backends / --show-circuit-breaker, the Rekor backends, their
+ * breakers and the metric alert levels too (cmd_metrics.c prints them). */
 #include "cli.h"
+#include "cmd_rekor.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -65,7 +68,44 @@ static json_t *status_json_keys(const stella_status *s) {
   return arr;
 }
 
-static int status_print_json(const stella_status *s) {
+/* The Rekor side of status: backends and metrics, or why there are none
+ * (no synced service map yet: no backends, as before). */
+typedef struct status_rekor {
+  int wanted;               /* --show-backends or --show-circuit-breaker */
+  stella_backend *backends;
+  size_t n;
+  int have_metrics;
+  stella_metrics metrics;
+  char error[1024];         /* "" or why the client could not open */
+} status_rekor;
+
+static void status_rekor_load(stella_trust *t, status_rekor *sr) {
+  stella_err e = STELLA_OK;
+  stella_rekor *r = stella_rekor_open(t, NULL, &e);
+  if (!r) {
+    if (e != STELLA_E_NOT_INITIALIZED)
+      snprintf(sr->error, sizeof sr->error, "%s", stella_trust_errmsg(t));
+    return;
+  }
+  if (stella_rekor_backends(r, &sr->backends, &sr->n) ||
+      stella_rekor_metrics(r, &sr->metrics))
+    snprintf(sr->error, sizeof sr->error, "%s", stella_rekor_errmsg(r));
+  else
+    sr->have_metrics = 1;
+  stella_rekor_free(r);
+}
+
+static void status_json_rekor(json_t *o, const status_rekor *sr) {
+  json_object_set_new(o, "backends", backends_json(sr->backends, sr->n));
+  json_object_set_new(o, "alerts", sr->have_metrics
+                      ? metrics_alerts_json(&sr->metrics) : json_null());
+  json_object_set_new(o, "metrics", sr->have_metrics
+                      ? metrics_json(&sr->metrics) : json_null());
+  json_object_set_new(o, "backends_error", *sr->error
+                      ? json_string(sr->error) : json_null());
+}
+
+static int status_print_json(const stella_status *s, const status_rekor *sr) {
   json_t *o = json_pack("{s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:o}",
       "tuf_url", s->tuf_url, "now", status_json_time(s->now),
       "roles", status_json_roles(s),
@@ -75,6 +115,8 @@ static int status_print_json(const stella_status *s) {
       "service_map_error", s->service_map_error
                                ? json_string(s->service_map_error)
                                : json_null());
+  if (o && sr->wanted)
+    status_json_rekor(o, sr);
   if (!o || json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER))
     return CLI_EXIT_FAIL;
   putchar('\n');
@@ -149,7 +191,20 @@ static void status_print_keys(const stella_status *s) {
   }
 }
 
-static void status_print_text(const stella_status *s,
+static void status_print_rekor(const stella_status *s,
+                               const status_rekor *sr, const cli_args *args) {
+  char text[1024];
+  backends_print_text(sr->backends, sr->n, s->now, args->show_backends,
+                      args->show_circuit_breaker);
+  if (*sr->error)
+    printf("  %s\n", cli_printable(sr->error, text, sizeof text));
+  if (sr->have_metrics) {
+    printf("\nalerts\n");
+    metrics_print_text(&sr->metrics, "  ");
+  }
+}
+
+static void status_print_text(const stella_status *s, const status_rekor *sr,
                               const cli_args *args) {
   char when[32], ago[32];
   char text[1024]; /* strings from files are shown through cli_printable */
@@ -175,21 +230,28 @@ static void status_print_text(const stella_status *s,
     status_print_endpoints(s);
   if (args->show_keys)
     status_print_keys(s);
+  if (sr->wanted)
+    status_print_rekor(s, sr, args);
 }
 
 int cmd_trust_status(cli_ctx *ctx, const cli_args *args) {
   stella_status *s = NULL;
+  status_rekor sr = {.wanted = args->show_backends ||
+                               args->show_circuit_breaker};
   stella_trust *t = cli_open_trust(ctx, args);
   if (!t)
     return CLI_EXIT_FAIL;
   stella_err e = stella_trust_status(t, &s);
   int rc = cli_exit_for(e);
+  if (!e && sr.wanted)
+    status_rekor_load(t, &sr);
   if (e)
     cli_error(ctx, rc, "%s", stella_trust_errmsg(t));
   else if (args->json)
-    rc = status_print_json(s);
+    rc = status_print_json(s, &sr);
   else
-    status_print_text(s, args);
+    status_print_text(s, &sr, args);
+  stella_backends_free(sr.backends, sr.n);
   stella_status_free(s);
   stella_trust_free(t);
   return rc;

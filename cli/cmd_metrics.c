@@ -1,0 +1,257 @@
+/* cmd_metrics.c - `stella metrics [--prometheus | --json]` (the alert
+ * table: submission and verification failure rates, breaker opens, metadata
+ * age), `stella trust reset-circuits [BACKEND]`, and the backend and metric
+ * pieces `trust status --show-backends --show-circuit-breaker` prints. */
+#include "cli.h"
+#include "cmd_rekor.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The four metrics of the alert table, in display order. */
+static const stella_metric *metrics_list(const stella_metrics *m, size_t i) {
+  const stella_metric *v[4] = {&m->submit_failure, &m->verify_failure,
+                               &m->breaker_opens, &m->metadata_age};
+  return i < 4 ? v[i] : NULL;
+}
+
+json_t *metrics_json(const stella_metrics *m) {
+  json_t *o = json_object();
+  const stella_metric *x;
+  for (size_t i = 0; (x = metrics_list(m, i)); i++)
+    json_object_set_new(o, x->name, json_pack("{s:f, s:s, s:s}", "value",
+                        x->value, "alert", stella_alert_name(x->alert),
+                        "help", x->help));
+  json_object_set_new(o, "submit_total", json_integer(m->submit_total));
+  json_object_set_new(o, "verify_total", json_integer(m->verify_total));
+  return o;
+}
+
+json_t *metrics_alerts_json(const stella_metrics *m) {
+  json_t *o = json_object();
+  const stella_metric *x;
+  for (size_t i = 0; (x = metrics_list(m, i)); i++)
+    json_object_set_new(o, x->name, json_string(stella_alert_name(x->alert)));
+  return o;
+}
+
+/* One line per metric: what, value, alert level. */
+void metrics_print_text(const stella_metrics *m, const char *indent) {
+  char age[32];
+  printf("%ssubmission failures    %5.1f%% of %lld in the last hour  %s\n",
+         indent, 100 * m->submit_failure.value, (long long)m->submit_total,
+         stella_alert_name(m->submit_failure.alert));
+  printf("%sverification failures  %5.1f%% of %lld in the last hour  %s\n",
+         indent, 100 * m->verify_failure.value, (long long)m->verify_total,
+         stella_alert_name(m->verify_failure.alert));
+  printf("%sbreaker opens          %.0f in the last hour  %s\n", indent,
+         m->breaker_opens.value, stella_alert_name(m->breaker_opens.alert));
+  if (m->metadata_age.value < 0)
+    snprintf(age, sizeof age, "never synced");
+  else
+    stella_age_format((int64_t)m->metadata_age.value, age, sizeof age);
+  printf("%smetadata age           %s  %s\n", indent, age,
+         stella_alert_name(m->metadata_age.alert));
+}
+
+json_t *backends_json(const stella_backend *v, size_t n) {
+  json_t *arr = json_array();
+  for (size_t i = 0; i < n; i++) {
+    const stella_backend *b = &v[i];
+    json_t *cp = b->has_checkpoint
+        ? json_pack("{s:I, s:o}", "size", (json_int_t)b->checkpoint_size,
+                    "verified_at", rekor_json_time(b->checkpoint_verified_at))
+        : json_null();
+    json_array_append_new(arr, json_pack(
+        "{s:s, s:s, s:s, s:s, s:o, s:f, s:i, s:s, s:o, s:i, s:s, s:s, s:o, "
+        "s:o}",
+        "url", b->url, "role", b->primary ? "primary" : "mirror", "origin",
+        b->origin, "state", b->state, "since", rekor_json_time(b->since),
+        "failure_rate", b->failure_rate, "calls_in_window",
+        b->calls_in_window, "last_error", b->last_error, "last_error_at",
+        rekor_json_time(b->last_error_at), "opens_last_hour",
+        b->opens_last_hour, "cause", b->last_cause, "alert",
+        stella_alert_name(b->alert), "open_until",
+        rekor_json_time(b->open_until), "checkpoint", cp));
+  }
+  return arr;
+}
+
+static void backend_print_breaker(const stella_backend *b, int64_t now) {
+  char when[32], ago[32], text[512];
+  if (b->since) {
+    stella_time_format(b->since, when, sizeof when);
+    stella_age_format(now - b->since, ago, sizeof ago);
+    printf("    breaker      %s since %s (%s ago)", b->state, when, ago);
+  } else {
+    printf("    breaker      %s (never changed)", b->state);
+  }
+  if (b->open_until) {
+    stella_time_format(b->open_until, when, sizeof when);
+    printf(", next probe at %s", when);
+  }
+  printf("\n    failures     %.0f%% of the last %d calls\n",
+         100 * b->failure_rate, b->calls_in_window);
+  printf("    opens        %d in the last hour, alert: %s\n",
+         b->opens_last_hour, stella_alert_name(b->alert));
+  if (*b->last_error)
+    printf("    last error   %s\n",
+           cli_printable(b->last_error, text, sizeof text));
+  if (*b->last_cause)
+    printf("    cause        %s\n",
+           cli_printable(b->last_cause, text, sizeof text));
+}
+
+void backends_print_text(const stella_backend *v, size_t n, int64_t now,
+                         int show_backends, int show_breaker) {
+  char url[512], ago[32];
+  printf("\nbackends (Rekor, in failover order)\n");
+  if (!n)
+    printf("  none (no valid Rekor URL in the signing config, no local "
+           "mirror)\n");
+  for (size_t i = 0; i < n; i++) {
+    const stella_backend *b = &v[i];
+    printf("  %s  %s (%s)  %s\n", cli_printable(b->url, url, sizeof url),
+           b->primary ? "primary" : "mirror", b->origin, b->state);
+    if (show_backends && b->has_checkpoint) {
+      stella_age_format(now - b->checkpoint_verified_at, ago, sizeof ago);
+      printf("    checkpoint   size %llu, verified %s ago\n",
+             (unsigned long long)b->checkpoint_size, ago);
+    } else if (show_backends) {
+      printf("    checkpoint   none verified yet (`stella rekor loginfo`)\n");
+    }
+    if (show_breaker)
+      backend_print_breaker(b, now);
+  }
+}
+
+/* ---- stella metrics ---------------------------------------------------------------- */
+
+/* A Prometheus label value: backslash, double quote and newline escaped. */
+static void prom_label(const char *s) {
+  for (; *s; s++) {
+    if (*s == '\\' || *s == '"')
+      printf("\\%c", *s);
+    else if (*s == '\n')
+      printf("\\n");
+    else
+      putchar(*s);
+  }
+}
+
+static void prom_gauge(const char *name, const char *help, double v) {
+  printf("# HELP %s %s\n# TYPE %s gauge\n%s %.17g\n", name, help, name, name,
+         v);
+}
+
+static void metrics_prometheus(const stella_metrics *m,
+                               const stella_backend *b, size_t n) {
+  const stella_metric *x;
+  for (size_t i = 0; (x = metrics_list(m, i)); i++)
+    prom_gauge(x->name, x->help, x->value);
+  prom_gauge("stella_rekor_submit_total", "Rekor submissions in the last "
+             "hour", (double)m->submit_total);
+  prom_gauge("stella_rekor_verify_total", "Rekor verifications in the last "
+             "hour", (double)m->verify_total);
+  printf("# HELP stella_alert_level Alert level per metric (0 ok, 1 warning, "
+         "2 critical)\n# TYPE stella_alert_level gauge\n");
+  for (size_t i = 0; (x = metrics_list(m, i)); i++)
+    printf("stella_alert_level{metric=\"%s\"} %d\n", x->name, (int)x->alert);
+  printf("# HELP stella_breaker_state Circuit breaker per backend (0 closed, "
+         "1 open, 2 half_open)\n# TYPE stella_breaker_state gauge\n");
+  for (size_t i = 0; i < n; i++) {
+    int state = strcmp(b[i].state, "open") == 0        ? 1
+                : strcmp(b[i].state, "half_open") == 0 ? 2 : 0;
+    printf("stella_breaker_state{backend=\"");
+    prom_label(b[i].url);
+    printf("\"} %d\n", state);
+  }
+}
+
+static json_t *metrics_json_all(const stella_metrics *m,
+                                const stella_backend *b, size_t n) {
+  json_t *breakers = json_array();
+  for (size_t i = 0; i < n; i++)
+    json_array_append_new(breakers, json_pack("{s:s, s:s}", "backend",
+                                              b[i].url, "state", b[i].state));
+  return json_pack("{s:o, s:o, s:o}", "metrics", metrics_json(m), "alerts",
+                   metrics_alerts_json(m), "breakers", breakers);
+}
+
+int cmd_metrics(cli_ctx *ctx, const cli_args *args) {
+  stella_metrics m;
+  stella_backend *b = NULL;
+  size_t n = 0;
+  if (args->prometheus && args->json)
+    return cli_usage_error(ctx, "give --prometheus or --json, not both");
+  stella_trust *t = NULL;
+  stella_rekor *r = rekor_cli_open(ctx, args, &t);
+  if (!r)
+    return CLI_EXIT_FAIL;
+  stella_err e = stella_rekor_metrics(r, &m);
+  if (!e)
+    e = stella_rekor_backends(r, &b, &n);
+  int rc = cli_exit_for(e);
+  if (e)
+    cli_error(ctx, rc, "%s", stella_rekor_errmsg(r));
+  else if (args->prometheus)
+    metrics_prometheus(&m, b, n);
+  else if (args->json)
+    rc = rekor_json_print(metrics_json_all(&m, b, n));
+  else
+    metrics_print_text(&m, "");
+  stella_backends_free(b, n);
+  stella_rekor_free(r);
+  stella_trust_free(t);
+  return rc;
+}
+
+/* ---- stella trust reset-circuits ------------------------------------------------------ */
+
+/* Is b the backend the operator named (a URL, "primary"; NULL: all)? */
+static int reset_named(const stella_backend *b, const char *only) {
+  if (!only)
+    return 1;
+  if (strcmp(only, "primary") == 0)
+    return b->primary;
+  size_t len = strlen(only);
+  while (len > 0 && only[len - 1] == '/')
+    len--;
+  return strlen(b->url) == len && strncmp(b->url, only, len) == 0;
+}
+
+static void reset_print(const stella_backend *v, size_t n, const char *only,
+                        size_t closed, const char *actor) {
+  char url[512];
+  for (size_t i = 0; i < n; i++)
+    if (reset_named(&v[i], only) && strcmp(v[i].state, "closed") != 0)
+      printf("closed  %s (was %s)\n",
+             cli_printable(v[i].url, url, sizeof url), v[i].state);
+  printf("%zu breaker%s closed, reset recorded as done by %s\n", closed,
+         closed == 1 ? "" : "s", actor);
+}
+
+int cmd_trust_reset_circuits(cli_ctx *ctx, const cli_args *args) {
+  stella_backend *v = NULL;
+  size_t n = 0, closed = 0;
+  const char *actor = getenv("USER");
+  stella_trust *t = NULL;
+  stella_rekor *r = rekor_cli_open(ctx, args, &t);
+  if (!r)
+    return CLI_EXIT_FAIL;
+  /* The states before, to say what was closed. */
+  stella_err e = stella_rekor_backends(r, &v, &n);
+  if (!e)
+    e = stella_rekor_reset_circuits(r, args->operand, &closed);
+  int rc = cli_exit_for(e);
+  if (e)
+    cli_error(ctx, rc, "%s", stella_rekor_errmsg(r));
+  else
+    reset_print(v, n, args->operand, closed,
+                actor && *actor ? actor : "unknown");
+  stella_backends_free(v, n);
+  stella_rekor_free(r);
+  stella_trust_free(t);
+  return rc;
+}

@@ -1,0 +1,334 @@
+/* rekor_entries.c - log entries on the client side: fetching one entry by
+ * UUID or index through the breakers (the reply must be that entry and
+ * verify, or the backend failed), recording entries in the ledger, and
+ * `rekor verify` (an entry from the log, a bundle file, a checkpoint
+ * file). */
+#include <ctype.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "fsutil.h"
+#include "ledger.h"
+#include "rekor_client.h"
+#include "store.h"
+
+/* A bundle with a DSSE envelope can be big; no log entry file is bigger. */
+#define REKOR_BUNDLE_MAX (16 * 1024 * 1024)
+
+/* ---- One entry from the log ----------------------------------------------- */
+
+typedef struct entry_fetch {
+  stella_rekor *r;
+  const char *uuid;          /* wanted, or NULL */
+  int64_t index;             /* wanted when uuid is NULL */
+  rekor_entry e;
+  rekor_verify_result vr;
+} entry_fetch;
+
+static int entry_hex_ok(const char *s, size_t len) {
+  for (size_t i = 0; i < len; i++)
+    if (!isxdigit((unsigned char)s[i]))
+      return 0;
+  return 1;
+}
+
+/* Is e the entry asked for? A Rekor v1 UUID is the leaf hash of the body;
+ * an entry ID is the 16-digit tree ID followed by it. */
+static int entry_is_wanted(const entry_fetch *f, const rekor_entry *e) {
+  if (!f->uuid)
+    return e->log_index == f->index;
+  merkle_hash leaf;
+  char hex[2 * MERKLE_HASH_LEN + 1];
+  size_t n = strlen(f->uuid);
+  merkle_leaf_hash(e->body, e->body_len, leaf);
+  hex_encode(leaf, sizeof leaf, hex);
+  return n >= 64 && strcasecmp(f->uuid + n - 64, hex) == 0;
+}
+
+static stella_err entry_parse(void *ctx, const char *backend,
+                              const sbuf *reply, char *why, size_t whylen) {
+  entry_fetch *f = ctx;
+  rekor_entry *v = NULL;
+  size_t n = 0;
+  char detail[256] = "";
+  (void)backend;
+  rekor_entry_clear(&f->e);
+  rekor_verify_result_clear(&f->vr);
+  stella_err e = rekor_entries_from_api(reply->data, reply->len, &v, &n,
+                                        detail, sizeof detail);
+  if (e) {
+    snprintf(why, whylen, "entry reply unreadable: %s", detail);
+    return e;
+  }
+  if (n != 1 || !entry_is_wanted(f, &v[0])) {
+    snprintf(why, whylen, "the reply is not the entry asked for (%zu "
+             "entries)", n);
+    rekor_entries_free(v, n);
+    return STELLA_E_FORMAT;
+  }
+  f->e = v[0];
+  free(v); /* the one entry now lives in f->e */
+  rekor_verify_opts o = {0};
+  e = rekor_entry_verify(&f->e, &f->r->kr, &o, &f->vr);
+  if (e)
+    snprintf(why, whylen, "entry %lld does not verify: %s",
+             (long long)f->e.log_index, f->vr.reason);
+  return e;
+}
+
+stella_err rekor_get_entry(stella_rekor *r, const char *uuid, int64_t index,
+                           long bi, rekor_entry *out, size_t *chosen,
+                           rekor_verify_result *vr) {
+  entry_fetch f = {.r = r, .uuid = uuid, .index = index};
+  char path[256], why[768] = "";
+  size_t at = bi >= 0 ? (size_t)bi : 0;
+  int failed = 0;
+  if (uuid)
+    snprintf(path, sizeof path, "/api/v1/log/entries/%s", uuid);
+  else
+    snprintf(path, sizeof path, "/api/v1/log/entries?logIndex=%lld",
+             (long long)index);
+  rekor_request q = {.path = path, .parse = entry_parse, .ctx = &f};
+  stella_err e = bi >= 0 ? rekor_call(r, at, &q, &failed, why, sizeof why)
+                         : rekor_route(r, &q, &at, NULL, 0);
+  sbuf_free(&q.reply);
+  if (e == STELLA_E_NOT_FOUND)
+    rekor_errf(r, e, "%s: no such entry in the log (HTTP 404)", path);
+  else if (e && bi >= 0)
+    rekor_errf(r, e, "%s", why);
+  if (chosen)
+    *chosen = at;
+  if (vr)
+    *vr = f.vr; /* hands over its checkpoint */
+  else
+    rekor_verify_result_clear(&f.vr);
+  if (e)
+    rekor_entry_clear(&f.e);
+  else
+    *out = f.e;
+  return e;
+}
+
+/* ---- The ledger ------------------------------------------------------------- */
+
+stella_err rekor_ledger_put(stella_rekor *r, const rekor_entry *e,
+                            const char *backend, const char *source,
+                            stella_rekor_entry *pub) {
+  stella_rekor_entry p;
+  ledger_entry le;
+  rekor_public_entry(r, e, backend, source, &p);
+  memset(&le, 0, sizeof le);
+  memcpy(le.log_id, p.log_id, sizeof le.log_id);
+  le.log_index = p.log_index;
+  memcpy(le.uuid, p.uuid, sizeof le.uuid);
+  le.integrated_time = p.integrated_time;
+  memcpy(le.kind, p.kind, sizeof le.kind);
+  memcpy(le.backend, p.backend, sizeof le.backend);
+  memcpy(le.source, p.source, sizeof le.source);
+  le.outside_validity = p.outside_validity;
+  le.recorded_at = rekor_now(r);
+  if (pub)
+    *pub = p;
+  stella_err err = ledger_put(r->s, &le);
+  if (err)
+    rekor_errf(r, err, "recording entry %lld in the ledger: %s",
+               (long long)p.log_index, store_errmsg(r->s));
+  return err;
+}
+
+/* ---- rekor verify -------------------------------------------------------------- */
+
+static const char *verify_check_name(rekor_check_state s) {
+  return s == REKOR_CHECK_OK ? "ok"
+         : s == REKOR_CHECK_FAILED ? "FAILED" : "absent";
+}
+
+static const char *verify_failure_name(rekor_failure f) {
+  static const char *const names[] = {
+    [REKOR_FAIL_NONE] = "", [REKOR_FAIL_KEY] = "key",
+    [REKOR_FAIL_SET] = "set", [REKOR_FAIL_PROOF] = "inclusion_proof",
+    [REKOR_FAIL_CHECKPOINT] = "checkpoint",
+    [REKOR_FAIL_MISSING] = "missing_proof",
+    [REKOR_FAIL_VALIDITY] = "validity"};
+  return (size_t)f < sizeof names / sizeof *names ? names[f] : "";
+}
+
+static void verify_fill(stella_verify_result *res, const rekor_entry *e,
+                        const rekor_verify_result *vr) {
+  snprintf(res->set, sizeof res->set, "%s", verify_check_name(vr->set));
+  snprintf(res->proof, sizeof res->proof, "%s", verify_check_name(vr->proof));
+  snprintf(res->checkpoint, sizeof res->checkpoint, "%s",
+           verify_check_name(vr->checkpoint));
+  snprintf(res->failed_check, sizeof res->failed_check, "%s",
+           verify_failure_name(vr->failure));
+  if (vr->cp.origin) {
+    res->tree_size = vr->cp.size;
+    snprintf(res->origin, sizeof res->origin, "%s", vr->cp.origin);
+  } else if (e && e->has_proof) {
+    res->tree_size = (uint64_t)e->tree_size;
+  }
+}
+
+/* The final verdict on a fetched entry: every check and the validity
+ * window of its key. */
+static stella_err verify_entry(stella_rekor *r, const rekor_entry *e,
+                               const char *backend,
+                               stella_verify_result *res) {
+  rekor_verify_result vr;
+  rekor_verify_opts o = {.check_validity = 1};
+  memset(&vr, 0, sizeof vr);
+  stella_err err = rekor_entry_verify(e, &r->kr, &o, &vr);
+  verify_fill(res, e, &vr);
+  rekor_public_entry(r, e, backend, "verified", &res->entry);
+  if (err)
+    rekor_errf(r, err, "entry %lld (%s) does not verify: %s",
+               (long long)e->log_index, res->entry.uuid, vr.reason);
+  else
+    err = rekor_ledger_put(r, e, backend, "verified", NULL);
+  rekor_verify_result_clear(&vr);
+  return err;
+}
+
+static stella_err verify_parse_index(stella_rekor *r, const char *s,
+                                     int64_t *out) {
+  char *end = NULL;
+  long long v = (s && *s >= '0' && *s <= '9') ? strtoll(s, &end, 10) : -1;
+  if (v < 0 || !end || *end || (v == LLONG_MAX))
+    return rekor_errf(r, STELLA_E_INVALID_ARG, "log index '%.64s' is not a "
+                      "non-negative decimal number", s ? s : "");
+  *out = v;
+  return STELLA_OK;
+}
+
+static stella_err verify_remote(stella_rekor *r,
+                                const stella_verify_request *req,
+                                stella_verify_result *res,
+                                const char **backend) {
+  rekor_entry e;
+  rekor_verify_result vr;
+  int64_t index = -1;
+  size_t at = 0, len = req->value ? strlen(req->value) : 0;
+  memset(&e, 0, sizeof e);
+  memset(&vr, 0, sizeof vr);
+  const char *uuid = req->kind == STELLA_VERIFY_UUID ? req->value : NULL;
+  if (uuid && !((len == 64 || len == 80) && entry_hex_ok(uuid, len)))
+    return rekor_errf(r, STELLA_E_INVALID_ARG, "UUID '%.100s' is not 64 "
+                      "(UUID) or 80 (entry ID) hex digits", uuid);
+  if (!uuid) {
+    stella_err pe = verify_parse_index(r, req->value, &index);
+    if (pe)
+      return pe;
+  }
+  stella_err err = rekor_get_entry(r, uuid, index, -1, &e, &at, &vr);
+  if (err) {
+    verify_fill(res, NULL, &vr); /* which check the last reply failed */
+  } else {
+    *backend = r->backends[at].url;
+    res->n_entries = 1;
+    err = verify_entry(r, &e, *backend, res);
+  }
+  rekor_verify_result_clear(&vr);
+  rekor_entry_clear(&e);
+  return err;
+}
+
+static stella_err verify_bundle(stella_rekor *r, const char *file,
+                                stella_verify_result *res) {
+  sbuf b = SBUF_INIT;
+  rekor_bundle bd = {0};
+  rekor_verify_result vr;
+  char why[256] = "";
+  size_t failed_at = 0;
+  memset(&vr, 0, sizeof vr);
+  stella_err e = fs_read_file(file, REKOR_BUNDLE_MAX, &b);
+  if (e)
+    rekor_errf(r, e, "reading %s: %s", file, stella_strerror(e));
+  else if ((e = rekor_bundle_parse(b.data, b.len, &bd, why, sizeof why)))
+    rekor_errf(r, e, "%s is not a Sigstore bundle: %s", file, why);
+  else if (!bd.n)
+    e = rekor_errf(r, STELLA_E_FORMAT, "%s has no transparency-log entry",
+                   file);
+  if (e)
+    goto done;
+  res->n_entries = bd.n;
+  e = rekor_bundle_verify(&bd, &r->kr, 1, &vr, &failed_at);
+  size_t shown = e && failed_at < bd.n ? failed_at : 0;
+  verify_fill(res, &bd.entries[shown], &vr);
+  rekor_public_entry(r, &bd.entries[shown], "", "verified", &res->entry);
+  if (e)
+    rekor_errf(r, e, "%s: log entry %zu of %zu (index %lld) does not "
+               "verify: %s", file, shown + 1, bd.n,
+               (long long)bd.entries[shown].log_index, vr.reason);
+  for (size_t i = 0; !e && i < bd.n; i++)
+    e = rekor_ledger_put(r, &bd.entries[i], "", "verified", NULL);
+done:
+  rekor_verify_result_clear(&vr);
+  rekor_bundle_clear(&bd);
+  sbuf_free(&b);
+  return e;
+}
+
+static stella_err verify_checkpoint(stella_rekor *r, const char *file,
+                                    stella_verify_result *res) {
+  sbuf b = SBUF_INIT;
+  checkpoint cp = {0};
+  const rekor_log_key *key = NULL;
+  char why[256] = "";
+  stella_err e = fs_read_file(file, CHECKPOINT_MAX_BYTES, &b);
+  snprintf(res->set, sizeof res->set, "absent");
+  snprintf(res->proof, sizeof res->proof, "absent");
+  if (e) {
+    sbuf_free(&b);
+    return rekor_errf(r, e, "reading %s: %s", file, stella_strerror(e));
+  }
+  e = rekor_checkpoint_verify(b.data, b.len, &r->kr, &cp, &key, why,
+                              sizeof why);
+  snprintf(res->checkpoint, sizeof res->checkpoint, "%s", e ? "FAILED" : "ok");
+  if (e) {
+    snprintf(res->failed_check, sizeof res->failed_check, "checkpoint");
+    rekor_errf(r, e, "%s: checkpoint does not verify: %s", file, why);
+  } else if (key) {
+    res->tree_size = cp.size;
+    snprintf(res->origin, sizeof res->origin, "%s", cp.origin);
+    hex_encode(key->log_id, MERKLE_HASH_LEN, res->entry.log_id);
+    snprintf(res->entry.key_name, sizeof res->entry.key_name, "%s",
+             key->name ? key->name : "");
+  }
+  checkpoint_clear(&cp);
+  sbuf_free(&b);
+  return e;
+}
+
+stella_err stella_rekor_verify(stella_rekor *r,
+                               const stella_verify_request *req,
+                               stella_verify_result *res) {
+  const char *backend = "";
+  if (!r || !req || !res)
+    return STELLA_E_INVALID_ARG;
+  memset(res, 0, sizeof *res);
+  r->errmsg[0] = '\0';
+  if (!req->value || !*req->value)
+    return rekor_errf(r, STELLA_E_INVALID_ARG, "nothing to verify");
+  stella_err e;
+  switch (req->kind) {
+  case STELLA_VERIFY_UUID:
+  case STELLA_VERIFY_LOG_INDEX:
+    e = verify_remote(r, req, res, &backend);
+    break;
+  case STELLA_VERIFY_BUNDLE:
+    e = verify_bundle(r, req->value, res);
+    break;
+  case STELLA_VERIFY_CHECKPOINT:
+    e = verify_checkpoint(r, req->value, res);
+    break;
+  default:
+    return rekor_errf(r, STELLA_E_INVALID_ARG, "unknown kind of verification");
+  }
+  if (e != STELLA_E_INVALID_ARG)
+    ledger_record_op(r->s, rekor_now(r), "verify", backend, e == STELLA_OK,
+                     e ? r->errmsg : "");
+  return e;
+}

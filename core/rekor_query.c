@@ -1,0 +1,171 @@
+/* rekor_query.c - `rekor query`: the entries integrated in a time window,
+ * optionally under one log key, from the ledger (one index range scan);
+ * with --remote, the log itself is scanned first: its size from a
+ * verified checkpoint, a binary search on integrated time over entries by
+ * index for the window's index range, then every entry of the range
+ * fetched, verified and recorded. Entries outside their key's validity
+ * window are flagged with the current keyring (a key found compromised
+ * later flags what was logged under it since). */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger.h"
+#include "rekor_client.h"
+#include "store.h"
+
+/* A remote scan fetches at most this many entries. */
+#define REKOR_QUERY_REMOTE_MAX 10000
+
+typedef struct query_ctx {
+  stella_rekor *r;
+  stella_entry_fn fn;
+  void *ctx;
+} query_ctx;
+
+static int query_row(void *ctx, const ledger_entry *le) {
+  query_ctx *q = ctx;
+  stella_rekor_entry p;
+  memset(&p, 0, sizeof p);
+  memcpy(p.uuid, le->uuid, sizeof p.uuid);
+  p.log_index = le->log_index;
+  p.integrated_time = le->integrated_time;
+  memcpy(p.log_id, le->log_id, sizeof p.log_id);
+  memcpy(p.kind, le->kind, sizeof p.kind);
+  memcpy(p.backend, le->backend, sizeof p.backend);
+  memcpy(p.source, le->source, sizeof p.source);
+  const rekor_log_key *k = rekor_key_by_hex(q->r, le->log_id);
+  if (k && k->name)
+    snprintf(p.key_name, sizeof p.key_name, "%s", k->name);
+  p.outside_validity = le->outside_validity ||
+                       rekor_outside_validity(k, le->integrated_time);
+  return q->fn(q->ctx, &p);
+}
+
+/* --key-id: a key of the keyring (log ID, unique prefix, name), or a full
+ * log ID we hold no key for (entries of a log we no longer trust). */
+static stella_err query_resolve(stella_rekor *r, const char *id,
+                                char out[65]) {
+  const rekor_log_key *k = NULL;
+  char why[256] = "";
+  size_t n = strlen(id);
+  stella_err e = rekor_keyring_find(&r->kr, id, &k, why, sizeof why);
+  if (!e) {
+    snprintf(out, 65, "%s", k->log_id_hex);
+    return STELLA_OK;
+  }
+  int hex = n == 64;
+  for (size_t i = 0; hex && i < n; i++)
+    hex = isxdigit((unsigned char)id[i]);
+  if (e == STELLA_E_NOT_FOUND && hex) {
+    for (size_t i = 0; i <= n; i++)
+      out[i] = (char)tolower((unsigned char)id[i]);
+    return STELLA_OK;
+  }
+  return rekor_errf(r, e, "--key-id %.100s: %s", id,
+                    *why ? why : stella_strerror(e));
+}
+
+/* ---- --remote ----------------------------------------------------------------- */
+
+/* Integrated time of entry i (fetched and verified from backend bi). */
+static stella_err query_time_at(stella_rekor *r, size_t bi, int64_t i,
+                                int64_t *t) {
+  rekor_entry e;
+  memset(&e, 0, sizeof e);
+  stella_err err = rekor_get_entry(r, NULL, i, (long)bi, &e, NULL, NULL);
+  *t = e.integrated_time;
+  rekor_entry_clear(&e);
+  return err;
+}
+
+/* The first index in [0, size) whose integrated time is >= t (size when
+ * none): integrated time grows with the index. */
+static stella_err query_search(stella_rekor *r, size_t bi, uint64_t size,
+                               int64_t t, uint64_t *out) {
+  uint64_t lo = 0, hi = size;
+  while (lo < hi) {
+    uint64_t mid = lo + (hi - lo) / 2;
+    int64_t at = 0;
+    stella_err e = query_time_at(r, bi, (int64_t)mid, &at);
+    if (e)
+      return e;
+    if (at < t)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  *out = lo;
+  return STELLA_OK;
+}
+
+static stella_err query_fetch_range(stella_rekor *r, size_t bi,
+                                    uint64_t first, uint64_t end) {
+  for (uint64_t i = first; i < end; i++) {
+    rekor_entry e;
+    memset(&e, 0, sizeof e);
+    stella_err err = rekor_get_entry(r, NULL, (int64_t)i, (long)bi, &e, NULL,
+                                     NULL);
+    if (!err)
+      err = rekor_ledger_put(r, &e, r->backends[bi].url, "remote", NULL);
+    rekor_entry_clear(&e);
+    if (err)
+      return err;
+  }
+  return STELLA_OK;
+}
+
+static stella_err query_remote(stella_rekor *r, int64_t after,
+                               int64_t before) {
+  rekor_view v = {.r = r};
+  size_t bi = 0;
+  uint64_t first = 0, end = 0;
+  rekor_request q = {.path = "/api/v1/log", .parse = rekor_view_parse,
+                     .ctx = &v};
+  stella_err e = rekor_route(r, &q, &bi, NULL, 0);
+  sbuf_free(&q.reply);
+  uint64_t size = v.cp.size;
+  rekor_view_clear(&v);
+  if (e)
+    return e;
+  e = query_search(r, bi, size, after, &first);
+  if (!e)
+    e = query_search(r, bi, size, before, &end);
+  if (!e && end - first > REKOR_QUERY_REMOTE_MAX)
+    return rekor_errf(r, STELLA_E_LIMIT, "the window holds %llu entries of "
+                      "%s, over the %d a remote scan fetches (narrow "
+                      "--after/--before)", (unsigned long long)(end - first),
+                      r->backends[bi].url, REKOR_QUERY_REMOTE_MAX);
+  if (!e)
+    e = query_fetch_range(r, bi, first, end);
+  if (e) {
+    char why[sizeof r->errmsg];
+    memcpy(why, r->errmsg, sizeof why);
+    rekor_errf(r, e, "scanning %s: %.900s", r->backends[bi].url, why);
+  }
+  return e;
+}
+
+stella_err stella_rekor_query(stella_rekor *r, int64_t after, int64_t before,
+                              const char *key_id, int remote,
+                              stella_entry_fn fn, void *ctx) {
+  char log_id[65] = "";
+  if (!r || !fn)
+    return STELLA_E_INVALID_ARG;
+  r->errmsg[0] = '\0';
+  if (after >= before)
+    return rekor_errf(r, STELLA_E_INVALID_ARG, "--after must be before "
+                      "--before");
+  stella_err e = key_id ? query_resolve(r, key_id, log_id) : STELLA_OK;
+  if (!e && remote)
+    e = query_remote(r, after, before);
+  if (e)
+    return e;
+  query_ctx q = {r, fn, ctx};
+  e = ledger_query(r->s, after, before, key_id ? log_id : NULL, query_row,
+                   &q);
+  if (e)
+    rekor_errf(r, e, "reading the ledger: %s", store_errmsg(r->s));
+  return e;
+}
