@@ -512,10 +512,12 @@ stella_err drill_serve(const drill_serve_opts *o, char *errbuf,
   sigaddset(&sigs, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &sigs, &old);
   signal(SIGPIPE, SIG_IGN);
-  int fd = -1;
-  e = drill_state_open(o->state_dir, o->replica_of, &srv.st, errbuf, errlen);
-  if (!e && (fd = drill_listen(&sa, errbuf, errlen)) < 0)
-    e = STELLA_E_NETWORK;
+  /* Listen first: a busy port leaves no new state folder behind. */
+  int fd = drill_listen(&sa, errbuf, errlen);
+  e = fd < 0 ? STELLA_E_NETWORK : STELLA_OK;
+  if (!e)
+    e = drill_state_open(o->state_dir, o->replica_of, &srv.st, errbuf,
+                         errlen);
   if (!e)
     e = drill_set_default_name(srv.st, o, &sa);
   if (!e && o->replica_of)
