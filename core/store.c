@@ -52,8 +52,11 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
   "  uuid TEXT NOT NULL, integrated_time INTEGER NOT NULL,"
   "  kind TEXT NOT NULL, backend TEXT NOT NULL, source TEXT NOT NULL,"
   "  outside_validity INTEGER NOT NULL, recorded_at INTEGER NOT NULL,"
-  "  PRIMARY KEY (log_id, log_index));"
-  /* log_index in both: a window comes out in query order, no sort. */
+  "  PRIMARY KEY (log_id, log_index)) WITHOUT ROWID;"
+  /* Clustered by (log_id, log_index): a log's index grows with
+   * integrated time, so a window's rows sit together whatever order they
+   * were recorded in (bench_ledger: 2-3x faster than a rowid table).
+   * log_index in both indexes: a window comes out in query order. */
   "CREATE INDEX ledger_time ON ledger (integrated_time, log_index);"
   "CREATE INDEX ledger_log_time ON ledger (log_id, integrated_time,"
   "  log_index);"
