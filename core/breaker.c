@@ -333,6 +333,9 @@ static void breaker_note_error(breaker_row *r, const breaker_policy *p,
     snprintf(r->last_error, sizeof r->last_error, "slow call: %lld ms "
              "(limit %lld ms)", (long long)duration_ms,
              (long long)p->slow_call_ms);
+  for (char *c = r->last_error; *c; c++)
+    if (*c == '\n' || *c == '\r')
+      *c = ' '; /* it ends up in one-line causes and status lines */
   r->last_error_at = now;
   r->dirty = 1;
 }

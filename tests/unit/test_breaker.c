@@ -196,12 +196,13 @@ static void test_consecutive_rule(void **state) {
   assert_int_equal(tripped, 0);
   assert_int_equal(status(f, A, T0).state, BREAKER_CLOSED);
   assert_int_equal(status(f, A, T0).consecutive_failures, 4);
-  call(f, A, T0, BREAKER_FAILURE, 10, "HTTP 503", &tripped);
+  call(f, A, T0, BREAKER_FAILURE, 10, "HTTP 503\nbody", &tripped);
   assert_int_equal(tripped, 1);
   breaker_status st = status(f, A, T0);
   assert_int_equal(st.state, BREAKER_OPEN);
-  assert_string_equal(st.last_cause, "5 consecutive failures; last: HTTP 503");
-  assert_string_equal(st.last_error, "HTTP 503");
+  assert_string_equal(st.last_cause, "5 consecutive failures; last: HTTP "
+                      "503 body"); /* kept on one line */
+  assert_string_equal(st.last_error, "HTTP 503 body");
   assert_true(st.last_error_at == T0);
 }
 
@@ -242,6 +243,13 @@ static void test_slow_success_fails(void **state) {
     call(f, A, T0 + 2, BREAKER_SUCCESS, 9000, NULL, &tripped);
   assert_int_equal(tripped, 1);
   assert_int_equal(status(f, A, T0 + 2).state, BREAKER_OPEN);
+  /* A slow probe does not close it either. */
+  tripped = 0;
+  call(f, A, T0 + 32, BREAKER_SUCCESS, 7000, NULL, &tripped);
+  assert_int_equal(tripped, 1);
+  assert_int_equal(status(f, A, T0 + 32).state, BREAKER_OPEN);
+  assert_string_equal(last_event(f, A).cause, "probe failed: slow call: "
+                      "7000 ms (limit 5000 ms)");
 }
 
 /* OPEN refuses until the cool-down is over; the next admit turns it
