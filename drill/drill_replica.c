@@ -222,6 +222,18 @@ static stella_err drill_catch_up(drill_replica *r, const checkpoint *cp,
   return e;
 }
 
+/* Nothing new upstream: its root at our size must still be ours. */
+static stella_err drill_same_root(drill_state *st, const checkpoint *cp,
+                                  char *errbuf, size_t errlen) {
+  merkle_hash root;
+  stella_err e = drill_state_root(st, st->size, root);
+  if (!e && memcmp(root, cp->root, MERKLE_HASH_LEN))
+    e = drill_rfail(STELLA_E_INCONSISTENT, errbuf, errlen, "the upstream's "
+                    "root at size %" PRIu64 " is not the one this replica "
+                    "holds (a fork?)", st->size);
+  return e;
+}
+
 static stella_err drill_replica_sync(drill_replica *r, char *errbuf,
                                      size_t errlen) {
   checkpoint cp;
@@ -234,6 +246,8 @@ static stella_err drill_replica_sync(drill_replica *r, char *errbuf,
                     cp.size);
   else if (!e && (cp.size > r->st->size || !r->st->has_note))
     e = drill_catch_up(r, &cp, note, errbuf, errlen);
+  else if (!e)
+    e = drill_same_root(r->st, &cp, errbuf, errlen);
   checkpoint_clear(&cp);
   free(note);
   return e;

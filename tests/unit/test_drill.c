@@ -1,0 +1,565 @@
+/* test_drill.c - the drill log without HTTP (drill/drill_state.c,
+ * drill_api.c, drill_control.c): loopback address and fault parsing, the
+ * state folder's refusals, and the Rekor API answers checked with the core
+ * readers (rekor_entries_from_api, rekor_set_payload, checkpoint_verify,
+ * merkle_verify_inclusion) - every rejection with its status and reason. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../../drill/drill_internal.h"
+#include "../../drill/drill.h"
+#include "checkpoint.h"
+#include "fsutil.h"
+#include "rekor_verify.h"
+
+#define NOW 1790000000
+
+/* ---- addresses and faults ---- */
+
+typedef struct addr_case {
+  const char *in;
+  int port;          /* -1: refused */
+  const char *why;   /* part of the reason when refused */
+} addr_case;
+
+static void test_addr_parse(void **state) {
+  static const addr_case cases[] = {
+    {"127.0.0.1:0", 0, NULL},
+    {"127.0.0.1:3001", 3001, NULL},
+    {"http://127.0.0.1:80/", 80, NULL},
+    {"localhost:5", 5, NULL},
+    {"127.9.9.9:65535", 65535, NULL},
+    {"10.0.0.1:1", -1, "not a loopback"},
+    {"0.0.0.0:1", -1, "not a loopback"},
+    {"[::1]:1", -1, "not a loopback"},
+    {"127.0.0.1", -1, "is not 127.0.0.1:PORT"},
+    {"127.0.0.1:70000", -1, "no valid port"},
+    {"127.0.0.1:x", -1, "no valid port"},
+    {"127.0.0.1:1/x", -1, "no valid port"},
+  };
+  (void)state;
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    struct sockaddr_in sa;
+    char why[256] = "";
+    stella_err e = drill_addr_parse(cases[i].in, &sa, why, sizeof why);
+    if (cases[i].port < 0) {
+      assert_int_equal(e, STELLA_E_INVALID_ARG);
+      if (!strstr(why, cases[i].why))
+        fail_msg("%s: '%s' lacks '%s'", cases[i].in, why, cases[i].why);
+    } else {
+      assert_int_equal(e, STELLA_OK);
+      assert_int_equal(ntohs(sa.sin_port), cases[i].port);
+    }
+  }
+}
+
+typedef struct fault_case {
+  const char *mode, *arg;
+  drill_fault_mode want;
+  long want_arg;
+  const char *why;   /* NULL: accepted */
+} fault_case;
+
+static void test_fault_parse(void **state) {
+  static const fault_case cases[] = {
+    {"none", NULL, DRILL_FAULT_NONE, 0, NULL},
+    {"hang", NULL, DRILL_FAULT_HANG, 0, NULL},
+    {"slow", "250", DRILL_FAULT_SLOW, 250, NULL},
+    {"error", "503", DRILL_FAULT_ERROR, 503, NULL},
+    {"slow", NULL, 0, 0, "needs a number"},
+    {"hang", "5", 0, 0, "takes no argument"},
+    {"error", "200", 0, 0, "400..599"},
+    {"slow", "-1", 0, 0, "not a number"},
+    {"slow", "600001", 0, 0, "0..600000"},
+    {"slow", "1x", 0, 0, "not a number"},
+    {"sideways", NULL, 0, 0, "unknown fault mode"},
+  };
+  (void)state;
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    drill_fault_spec f;
+    char why[256] = "";
+    stella_err e = drill_fault_parse(cases[i].mode, cases[i].arg, &f, why,
+                                     sizeof why);
+    if (cases[i].why) {
+      assert_int_equal(e, STELLA_E_INVALID_ARG);
+      if (!strstr(why, cases[i].why))
+        fail_msg("%s %s: '%s'", cases[i].mode, cases[i].arg, why);
+      continue;
+    }
+    assert_int_equal(e, STELLA_OK);
+    assert_int_equal(f.mode, cases[i].want);
+    assert_int_equal(f.arg, cases[i].want_arg);
+    /* the JSON of the control endpoint round-trips */
+    sbuf j = SBUF_INIT;
+    drill_fault_spec back;
+    assert_int_equal(drill_fault_to_json(&f, &j), STELLA_OK);
+    assert_int_equal(drill_fault_from_json(j.data, j.len, &back, why,
+                                           sizeof why), STELLA_OK);
+    assert_int_equal(back.mode, f.mode);
+    assert_int_equal(back.arg, f.arg);
+    sbuf_free(&j);
+  }
+}
+
+static void test_fault_json_refusals(void **state) {
+  static const struct { const char *body, *why; } cases[] = {
+    {"nope", "not JSON"},
+    {"{}", "unknown fault mode"},
+    {"{\"mode\":\"slow\",\"arg\":\"250\"}", "\"arg\" must be"},
+    {"{\"mode\":\"error\",\"arg\":99}", "400..599"},
+    {"{\"mode\":\"down\",\"arg\":1}", "takes no argument"},
+  };
+  (void)state;
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    drill_fault_spec f;
+    char why[256] = "";
+    assert_int_equal(drill_fault_from_json(cases[i].body,
+                                           strlen(cases[i].body), &f, why,
+                                           sizeof why),
+                     STELLA_E_INVALID_ARG);
+    if (!strstr(why, cases[i].why))
+      fail_msg("%s: '%s'", cases[i].body, why);
+  }
+}
+
+/* ---- state folders ---- */
+
+static char *tmpdir(void) {
+  char tmpl[] = "/tmp/test_drill.XXXXXX";
+  char *d = mkdtemp(tmpl);
+  assert_non_null(d);
+  return strdup(d);
+}
+
+static void rmrf(const char *dir) {
+  char cmd[512];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  assert_int_equal(system(cmd), 0);
+}
+
+static void test_state_refusals(void **state) {
+  (void)state;
+  char *dir = tmpdir(), *sub = fs_join(dir, "log"), why[256];
+  drill_state *st = NULL, *st2 = NULL;
+  char *pem = NULL;
+  assert_int_equal(drill_pubkey(sub, &pem, why, sizeof why),
+                   STELLA_E_NOT_FOUND);
+  assert_int_equal(drill_state_open(sub, NULL, &st, why, sizeof why),
+                   STELLA_OK);
+  char tree[24];
+  snprintf(tree, sizeof tree, "%s", st->tree_id);
+  assert_true(strlen(tree) > 0 && strlen(st->tree_hex) == 16);
+  /* one server per folder */
+  assert_int_equal(drill_state_open(sub, NULL, &st2, why, sizeof why),
+                   STELLA_E_EXISTS);
+  assert_non_null(strstr(why, "in use"));
+  drill_state_free(st);
+  /* reopened: same tree and key */
+  assert_int_equal(drill_state_open(sub, NULL, &st, why, sizeof why),
+                   STELLA_OK);
+  assert_string_equal(st->tree_id, tree);
+  assert_int_equal(drill_pubkey(sub, &pem, why, sizeof why), STELLA_OK);
+  assert_string_equal(pem, st->pubkey_pem);
+  free(pem);
+  drill_state_free(st);
+  /* a primary's folder is not a replica's */
+  assert_int_equal(drill_state_open(sub, "http://127.0.0.1:9", &st, why,
+                                    sizeof why), STELLA_E_EXISTS);
+  assert_non_null(strstr(why, "holds a primary"));
+  /* a key others can read is refused */
+  char *key = fs_join(sub, "key.pem");
+  assert_int_equal(chmod(key, 0644), 0);
+  assert_int_equal(drill_state_open(sub, NULL, &st, why, sizeof why),
+                   STELLA_E_IO);
+  assert_non_null(strstr(why, "chmod 600"));
+  /* a folder with other things in it and no drill.db */
+  assert_int_equal(drill_state_open(dir, NULL, &st, why, sizeof why),
+                   STELLA_E_EXISTS);
+  assert_non_null(strstr(why, "not a drill log folder"));
+  free(key);
+  free(sub);
+  rmrf(dir);
+  free(dir);
+}
+
+/* ---- the API ---- */
+
+typedef struct api_fixture {
+  char *dir;
+  drill_state *st;
+  crypto_signer *client;
+  char *client_pem;
+} api_fixture;
+
+static int api_setup(void **state) {
+  api_fixture *f = calloc(1, sizeof *f);
+  char why[256];
+  sbuf pem = SBUF_INIT;
+  f->dir = tmpdir();
+  assert_int_equal(drill_state_open(f->dir, NULL, &f->st, why, sizeof why),
+                   STELLA_OK);
+  assert_int_equal(drill_state_set_name(f->st, "drill.test:1"), STELLA_OK);
+  assert_int_equal(crypto_signer_generate("ecdsa-p256", &f->client),
+                   STELLA_OK);
+  assert_int_equal(crypto_signer_public_pem(f->client, &pem), STELLA_OK);
+  f->client_pem = sbuf_take(&pem, NULL);
+  *state = f;
+  return 0;
+}
+
+static int api_teardown(void **state) {
+  api_fixture *f = *state;
+  drill_state_free(f->st);
+  crypto_signer_free(f->client);
+  free(f->client_pem);
+  rmrf(f->dir);
+  free(f->dir);
+  free(f);
+  return 0;
+}
+
+/* The proposal for artifact text, built by the core's own builder. */
+static char *proposal(api_fixture *f, const char *artifact) {
+  uint8_t digest[32], *sig = NULL;
+  size_t siglen = 0;
+  sbuf out = SBUF_INIT;
+  crypto_sha256(artifact, strlen(artifact), digest);
+  assert_int_equal(crypto_signer_sign(f->client, (const uint8_t *)artifact,
+                                      strlen(artifact), &sig, &siglen),
+                   STELLA_OK);
+  assert_int_equal(rekor_hashedrekord_proposal(digest, sig, siglen,
+                                               f->client_pem,
+                                               strlen(f->client_pem), &out),
+                   STELLA_OK);
+  free(sig);
+  return sbuf_take(&out, NULL);
+}
+
+/* One request; the answer in rs (free rs->body). */
+static void call(api_fixture *f, const char *method, const char *path,
+                 const char *body, drill_resp *rs) {
+  drill_req rq = {.method = method, .path = path, .body = body ? body : "",
+                  .body_len = body ? strlen(body) : 0};
+  memset(rs, 0, sizeof *rs);
+  drill_api_answer(f->st, NOW, &rq, rs);
+}
+
+static void call_q(api_fixture *f, const char *path, const char *first,
+                   const char *last, const char *index, drill_resp *rs) {
+  drill_req rq = {.method = "GET", .path = path, .first_size = first,
+                  .last_size = last, .log_index = index, .body = "",
+                  .body_len = 0};
+  memset(rs, 0, sizeof *rs);
+  drill_api_answer(f->st, NOW, &rq, rs);
+}
+
+/* status and, for errors, the JSON code and a part of the message */
+static void expect(drill_resp *rs, unsigned status, const char *part) {
+  if (rs->status != status)
+    fail_msg("HTTP %u, wanted %u: %s", rs->status, status, rs->body.data);
+  if (part && !strstr(rs->body.data, part))
+    fail_msg("'%s' lacks '%s'", rs->body.data, part);
+  if (status >= 400) {
+    char code[32];
+    snprintf(code, sizeof code, "\"code\":%u", status);
+    assert_non_null(strstr(rs->body.data, code));
+  }
+  sbuf_free(&rs->body);
+}
+
+/* Checks an entry answer with the core readers and our own key. */
+static void check_entry(api_fixture *f, const drill_resp *rs,
+                        int64_t index, uint64_t size, const char *body) {
+  rekor_entry *v = NULL;
+  size_t n = 0;
+  char why[256] = "";
+  assert_int_equal(rekor_entries_from_api(rs->body.data, rs->body.len, &v,
+                                          &n, why, sizeof why), STELLA_OK);
+  assert_int_equal(n, 1);
+  rekor_entry *e = &v[0];
+  assert_int_equal(e->log_index, index);
+  assert_int_equal(e->integrated_time, NOW);
+  assert_memory_equal(e->log_id, f->st->log_id, 32);
+  assert_int_equal(strlen(e->uuid), 80);
+  assert_memory_equal(e->uuid, f->st->tree_hex, 16);
+  if (body) /* the core's proposal is already canonical */
+    assert_memory_equal(e->body, body, strlen(body));
+  merkle_hash leaf;
+  char hex[65];
+  merkle_leaf_hash(e->body, e->body_len, leaf);
+  hex_encode(leaf, 32, hex);
+  assert_string_equal(e->uuid + 16, hex);
+  sbuf payload = SBUF_INIT;
+  assert_int_equal(rekor_set_payload(e->body_b64, e->integrated_time,
+                                     f->st->log_id_hex, e->log_index,
+                                     &payload), STELLA_OK);
+  assert_true(crypto_verify(f->st->key, (const uint8_t *)payload.data,
+                            payload.len, e->set, e->set_len));
+  sbuf_free(&payload);
+  assert_true(e->has_proof);
+  assert_int_equal(e->tree_size, size);
+  assert_int_equal(merkle_verify_inclusion((uint64_t)index, size, leaf,
+                                           e->hashes, e->n_hashes,
+                                           e->root_hash), STELLA_OK);
+  note_key nk = {.name = "drill.test:1", .key = f->st->key};
+  checkpoint cp;
+  assert_int_equal(checkpoint_key_id(nk.name, nk.key, nk.id), STELLA_OK);
+  assert_int_equal(checkpoint_verify(e->checkpoint, strlen(e->checkpoint),
+                                     &nk, 1, &cp, NULL, why, sizeof why),
+                   STELLA_OK);
+  assert_int_equal(cp.size, size);
+  assert_memory_equal(cp.root, e->root_hash, 32);
+  checkpoint_clear(&cp);
+  rekor_entries_free(v, n);
+}
+
+static void test_api_create(void **state) {
+  api_fixture *f = *state;
+  drill_resp rs;
+  char *p1 = proposal(f, "one"), *p2 = proposal(f, "two");
+  call(f, "POST", "/api/v1/log/entries", p1, &rs);
+  assert_int_equal(rs.status, 201);
+  check_entry(f, &rs, 0, 1, p1);
+  assert_true(!strncmp(rs.location, "/api/v1/log/entries/", 20));
+  assert_int_equal(strlen(rs.location), 20 + 80);
+  char loc[160];
+  snprintf(loc, sizeof loc, "%s", rs.location);
+  sbuf_free(&rs.body);
+  call(f, "POST", "/api/v1/log/entries", p2, &rs);
+  assert_int_equal(rs.status, 201);
+  check_entry(f, &rs, 1, 2, p2);
+  sbuf_free(&rs.body);
+  /* the same entry again: 409 with the first one's Location */
+  call(f, "POST", "/api/v1/log/entries", p1, &rs);
+  assert_string_equal(rs.location, loc);
+  expect(&rs, 409, loc + 20 + 16);
+  /* ... also when written differently (key order, spaces, base64 broken
+   * over lines): the canonical body is the same */
+  sbuf q = SBUF_INIT;
+  const char *spec = strstr(p1, "\"spec\"");
+  const char *content = strstr(spec, "\"content\":\"") + 11;
+  assert_int_equal(sbuf_printf(&q, "{ %.*s\\n%.*s, \"kind\":\"hashedrekord\","
+                               "\"apiVersion\":\"0.0.1\" }",
+                               (int)(content + 2 - spec), spec,
+                               (int)(strrchr(p1, '}') - content - 2),
+                               content + 2), STELLA_OK);
+  call(f, "POST", "/api/v1/log/entries", q.data, &rs);
+  expect(&rs, 409, "already exists");
+  assert_int_equal(f->st->size, 2);
+  sbuf_free(&q);
+  free(p1);
+  free(p2);
+}
+
+/* Rejections of proposals: status 400 and the reason. */
+static void test_api_create_refusals(void **state) {
+  api_fixture *f = *state;
+  drill_resp rs;
+  char *good = proposal(f, "three"), *other = proposal(f, "four");
+  /* the signature of "four" with the digest of "three" */
+  const char *s1 = strstr(good, "\"signature\":{\"content\":\"") + 24;
+  const char *s2 = strstr(other, "\"signature\":{\"content\":\"") + 24;
+  size_t l1 = strcspn(s1, "\""), l2 = strcspn(s2, "\"");
+  sbuf mixed = SBUF_INIT;
+  assert_int_equal(sbuf_printf(&mixed, "%.*s%.*s%s", (int)(s1 - good), good,
+                               (int)l2, s2, s1 + l1), STELLA_OK);
+  call(f, "POST", "/api/v1/log/entries", mixed.data, &rs);
+  expect(&rs, 400, "verifying signature");
+  static const struct { const char *from, *to, *why; } edits[] = {
+    {"hashedrekord", "intoto", "kind must be hashedrekord"},
+    {"\"0.0.1\"", "\"0.0.2\"", "apiVersion must be 0.0.1"},
+    {"\"sha256\"", "\"sha512\"", "algorithm must be sha256"},
+    {"\"value\":\"", "\"value\":\"zz", "64 hex digits"},
+    {"\"publicKey\":{\"content\":\"", "\"publicKey\":{\"content\":\"!",
+     "base64 PEM key"},
+    {"\"signature\":{\"content\":\"", "\"signature\":{\"content\":\"%",
+     "base64 signature"},
+  };
+  for (size_t i = 0; i < sizeof edits / sizeof *edits; i++) {
+    const char *at = strstr(good, edits[i].from);
+    sbuf b = SBUF_INIT;
+    assert_int_equal(sbuf_printf(&b, "%.*s%s%s", (int)(at - good), good,
+                                 edits[i].to, at + strlen(edits[i].from)),
+                     STELLA_OK);
+    call(f, "POST", "/api/v1/log/entries", b.data, &rs);
+    expect(&rs, 400, edits[i].why);
+    sbuf_free(&b);
+  }
+  call(f, "POST", "/api/v1/log/entries", "{\"kind\":", &rs);
+  expect(&rs, 400, "not JSON");
+  assert_int_equal(f->st->size, 0);
+  sbuf_free(&mixed);
+  free(good);
+  free(other);
+}
+
+static void add_entries(api_fixture *f, int n) {
+  for (int i = 0; i < n; i++) {
+    char name[32];
+    drill_resp rs;
+    snprintf(name, sizeof name, "artifact %d", i);
+    char *p = proposal(f, name);
+    call(f, "POST", "/api/v1/log/entries", p, &rs);
+    expect(&rs, 201, NULL);
+    free(p);
+  }
+}
+
+static void test_api_read(void **state) {
+  api_fixture *f = *state;
+  drill_resp rs;
+  char path[200];
+  add_entries(f, 5);
+  call_q(f, "/api/v1/log/entries", NULL, NULL, "3", &rs);
+  assert_int_equal(rs.status, 200);
+  check_entry(f, &rs, 3, 5, NULL);
+  sbuf_free(&rs.body);
+  drill_entry x;
+  assert_int_equal(drill_state_get(f->st, 2, &x), STELLA_OK);
+  /* by UUID in upper case, and by entry ID */
+  snprintf(path, sizeof path, "/api/v1/log/entries/%s", x.uuid);
+  for (char *c = path + 20; *c; c++)
+    if (*c >= 'a' && *c <= 'f')
+      *c = (char)(*c - 'a' + 'A');
+  call(f, "GET", path, NULL, &rs);
+  assert_int_equal(rs.status, 200);
+  check_entry(f, &rs, 2, 5, NULL);
+  sbuf_free(&rs.body);
+  snprintf(path, sizeof path, "/api/v1/log/entries/%s%s", f->st->tree_hex,
+           x.uuid);
+  call(f, "GET", path, NULL, &rs);
+  expect(&rs, 200, NULL);
+  /* another tree's entry ID, a short UUID, past the end */
+  snprintf(path, sizeof path, "/api/v1/log/entries/%s%s",
+           f->st->tree_hex[0] == '0' ? "1000000000000000" : "0000000000000000",
+           x.uuid);
+  call(f, "GET", path, NULL, &rs);
+  expect(&rs, 404, "no entry with UUID");
+  snprintf(path, sizeof path, "/api/v1/log/entries/%.63s", x.uuid);
+  call(f, "GET", path, NULL, &rs);
+  expect(&rs, 400, "not an entry UUID");
+  drill_entry_clear(&x);
+  call_q(f, "/api/v1/log/entries", NULL, NULL, "5", &rs);
+  expect(&rs, 404, "no entry at logIndex 5");
+  call_q(f, "/api/v1/log/entries", NULL, NULL, "+1", &rs);
+  expect(&rs, 400, "logIndex must be");
+  call_q(f, "/api/v1/log/entries", NULL, NULL, NULL, &rs);
+  expect(&rs, 400, "needs ?logIndex");
+  /* retrieve: what exists, in order; caps and shapes */
+  call(f, "POST", "/api/v1/log/entries/retrieve", "{\"logIndexes\":[4,9,0]}",
+       &rs);
+  rekor_entry *v = NULL;
+  size_t n = 0;
+  assert_int_equal(rs.status, 200);
+  assert_int_equal(rekor_entries_from_api(rs.body.data, rs.body.len, &v, &n,
+                                          NULL, 0), STELLA_OK);
+  assert_int_equal(n, 2);
+  assert_int_equal(v[0].log_index, 4);
+  assert_int_equal(v[1].log_index, 0);
+  rekor_entries_free(v, n);
+  sbuf_free(&rs.body);
+  call(f, "POST", "/api/v1/log/entries/retrieve",
+       "{\"logIndexes\":[0,1,2,3,4,5,6,7,8,9,10]}", &rs);
+  expect(&rs, 422, "at most 10");
+  call(f, "POST", "/api/v1/log/entries/retrieve", "{\"logIndexes\":7}", &rs);
+  expect(&rs, 400, "logIndexes");
+  call(f, "POST", "/api/v1/log/entries/retrieve", "{\"entryUUIDs\":[\"x\"]}",
+       &rs);
+  expect(&rs, 400, "entryUUIDs");
+}
+
+static void test_api_log_and_proof(void **state) {
+  api_fixture *f = *state;
+  drill_resp rs;
+  rekor_log_info li;
+  rekor_consistency c;
+  merkle_hash root3;
+  add_entries(f, 7);
+  call(f, "GET", "/api/v1/log", NULL, &rs);
+  assert_int_equal(rs.status, 200);
+  assert_int_equal(rekor_log_info_parse(rs.body.data, rs.body.len, &li, NULL,
+                                        0), STELLA_OK);
+  assert_int_equal(li.tree_size, 7);
+  assert_string_equal(li.tree_id, f->st->tree_id);
+  assert_int_equal(li.n_inactive_shards, 0);
+  sbuf_free(&rs.body);
+  assert_int_equal(drill_state_root(f->st, 3, root3), STELLA_OK);
+  call_q(f, "/api/v1/log/proof", "3", "7", NULL, &rs);
+  assert_int_equal(rs.status, 200);
+  assert_int_equal(rekor_consistency_parse(rs.body.data, rs.body.len, &c,
+                                           NULL, 0), STELLA_OK);
+  assert_memory_equal(c.root_hash, li.root_hash, 32);
+  assert_int_equal(merkle_verify_consistency(3, 7, root3, li.root_hash,
+                                             c.hashes, c.n_hashes),
+                   STELLA_OK);
+  rekor_consistency_clear(&c);
+  rekor_log_info_clear(&li);
+  sbuf_free(&rs.body);
+  call_q(f, "/api/v1/log/proof", NULL, "7", NULL, &rs);
+  expect(&rs, 200, "\"hashes\"");                 /* firstSize defaults to 1 */
+  call_q(f, "/api/v1/log/proof", "0", "7", NULL, &rs);
+  expect(&rs, 400, "firstSize must be");
+  call_q(f, "/api/v1/log/proof", "5", "4", NULL, &rs);
+  expect(&rs, 400, "less than or equal to lastSize");
+  call_q(f, "/api/v1/log/proof", "1", "8", NULL, &rs);
+  expect(&rs, 400, "less than or equal to the tree size");
+  call_q(f, "/api/v1/log/proof", "1", "abc", NULL, &rs);
+  expect(&rs, 400, "lastSize must be");
+  call(f, "GET", "/api/v1/log/publicKey", NULL, &rs);
+  assert_string_equal(rs.ctype, "application/x-pem-file");
+  expect(&rs, 200, "BEGIN PUBLIC KEY");
+  call(f, "PUT", "/api/v1/log", NULL, &rs);
+  expect(&rs, 405, "PUT is not allowed");
+  call(f, "GET", "/api/v2/log", NULL, &rs);
+  expect(&rs, 404, "not found");
+  call(f, "GET", "/api/v1/log/entries/a/b", NULL, &rs);
+  expect(&rs, 404, "not found");
+}
+
+/* A replica refuses writes before reading anything. */
+static void test_api_replica_refuses_post(void **state) {
+  (void)state;
+  char *dir = tmpdir(), why[256];
+  api_fixture f = {.dir = dir};
+  drill_resp rs;
+  assert_int_equal(drill_state_open(dir, "http://127.0.0.1:9/", &f.st, why,
+                                    sizeof why), STELLA_OK);
+  assert_string_equal(f.st->upstream, "http://127.0.0.1:9");
+  call(&f, "POST", "/api/v1/log/entries", "{}", &rs);
+  expect(&rs, 405, "read replica of http://127.0.0.1:9");
+  call(&f, "GET", "/api/v1/log", NULL, &rs);
+  expect(&rs, 503, "no checkpoint yet");
+  drill_state_free(f.st);
+  /* a replica of another upstream is refused */
+  assert_int_equal(drill_state_open(dir, "http://127.0.0.1:10", &f.st, why,
+                                    sizeof why), STELLA_E_EXISTS);
+  assert_non_null(strstr(why, "replica of http://127.0.0.1:9"));
+  rmrf(dir);
+  free(dir);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_addr_parse),
+    cmocka_unit_test(test_fault_parse),
+    cmocka_unit_test(test_fault_json_refusals),
+    cmocka_unit_test(test_state_refusals),
+    cmocka_unit_test_setup_teardown(test_api_create, api_setup, api_teardown),
+    cmocka_unit_test_setup_teardown(test_api_create_refusals, api_setup,
+                                    api_teardown),
+    cmocka_unit_test_setup_teardown(test_api_read, api_setup, api_teardown),
+    cmocka_unit_test_setup_teardown(test_api_log_and_proof, api_setup,
+                                    api_teardown),
+    cmocka_unit_test(test_api_replica_refuses_post),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
