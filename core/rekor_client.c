@@ -412,8 +412,9 @@ const rekor_log_key *rekor_key_by_hex(const stella_rekor *r,
 int rekor_outside_validity(const rekor_log_key *k, int64_t t) {
   if (!k || !t)
     return 0;
+  /* As rekor_entry_verify: [valid_from, valid_until). */
   return (k->valid_from && t < k->valid_from) ||
-         (k->valid_until && t > k->valid_until);
+         (k->valid_until && t >= k->valid_until);
 }
 
 void rekor_public_entry(const stella_rekor *r, const rekor_entry *e,

@@ -93,6 +93,7 @@ void mem_fetcher_add_status(stella_fetcher *f, const char *url, long status) {
 void mem_fetcher_add_error(stella_fetcher *f, const char *url,
                            stella_err e) {
   add_entry(f, url, 0)->error = e;
+  add_entry_m(f, url, 0, 1)->error = e;
 }
 
 void mem_fetcher_add_post(stella_fetcher *f, const char *url, long status,

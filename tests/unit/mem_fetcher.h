@@ -25,8 +25,8 @@ void mem_fetcher_add_status(stella_fetcher *f, const char *url, long status);
  * URL, if that file exists (exact entries win). */
 void mem_fetcher_add_dir(stella_fetcher *f, const char *prefix,
                          const char *dir);
-/* url answers as if the transport failed: e is STELLA_E_TIMEOUT,
- * STELLA_E_NETWORK ... (no status). */
+/* url answers GETs and POSTs as if the transport failed: e is
+ * STELLA_E_TIMEOUT, STELLA_E_NETWORK ... (no status). */
 void mem_fetcher_add_error(stella_fetcher *f, const char *url, stella_err e);
 /* A POST to url answers status with these bytes (copied) and, when
  * location is not NULL, that Location header. GETs of url are not
