@@ -203,10 +203,12 @@ unsigned console_reload(console *c) { return console_refresh(c, 1); }
 unsigned console_focus_next(console *c) {
   for (int step = 1; step <= PANEL__COUNT; step++) {
     console_panel_id id = (console_panel_id)((c->focus + step) % PANEL__COUNT);
-    const console_panel *p = &c->panels[id];
+    console_panel *p = &c->panels[id];
     if (p->cls->focusable && p->rect.h > 0) {
       unsigned mask = REDRAW_PANEL(c->focus) | REDRAW_PANEL(id);
       c->focus = id;
+      if (p->cls->focus)
+        p->cls->focus(p, c);
       return mask;
     }
   }
@@ -230,6 +232,7 @@ static const console_panel_class *const panel_classes[PANEL__COUNT] = {
   [PANEL_SCENARIOS] = &panel_scenarios_class,
   [PANEL_ROLES] = &panel_roles_class,
   [PANEL_SYNC] = &panel_sync_class,
+  [PANEL_BACKENDS] = &panel_backends_class,
   [PANEL_ENDPOINTS] = &panel_endpoints_class,
   [PANEL_KEYS] = &panel_keys_class,
   [PANEL_RUNBOOK] = &panel_runbook_class,
@@ -279,7 +282,7 @@ static unsigned console_tick(console *c, double *next_tick,
     return mask;
   *next_tick = now + 1.0;
   mask |= REDRAW_PANEL(PANEL_TITLEBAR) | REDRAW_PANEL(PANEL_SYNC) |
-          REDRAW_PANEL(PANEL_ROLES);
+          REDRAW_PANEL(PANEL_ROLES) | REDRAW_PANEL(PANEL_BACKENDS);
   mask |= console_finish_sync(c); /* in case the fd wake-up was missed */
   if (now >= *next_refresh && !console_model_syncing(&c->model)) {
     *next_refresh = now + refresh_secs;

@@ -1,5 +1,5 @@
-/* model.c - the console's data: status snapshots and the background sync,
- * all through the public API. */
+/* model.c - the console's data: status snapshots, the Rekor backends and
+ * the background sync, all through the public API. */
 #include "model.h"
 
 #include <stdio.h>
@@ -45,9 +45,37 @@ void console_model_open(console_model *m, const char *home,
   console_model_reload(m);
 }
 
+static void model_clear_backends(console_model *m) {
+  if (m->backends)
+    stella_backends_free(m->backends, m->n_backends);
+  m->backends = NULL;
+  m->n_backends = 0;
+}
+
+/* A short-lived Rekor handle per reload, so a newly synced signing config
+ * or local mirror list shows up, and breaker states are never stale. */
+static void model_reload_backends(console_model *m) {
+  stella_err err = STELLA_OK;
+  const char *why = NULL;
+  model_clear_backends(m);
+  stella_rekor *r = stella_rekor_open(m->trust, NULL, &err);
+  if (!r) {
+    err = err ? err : STELLA_E_IO;
+    why = stella_trust_errmsg(m->trust);
+  } else if ((err = stella_rekor_backends(r, &m->backends, &m->n_backends))) {
+    model_clear_backends(m);
+    why = stella_rekor_errmsg(r);
+  }
+  m->backends_err = err;
+  snprintf(m->backends_msg, sizeof m->backends_msg, "%s",
+           err == STELLA_OK ? "" : why && *why ? why : stella_strerror(err));
+  stella_rekor_free(r);
+}
+
 stella_err console_model_reload(console_model *m) {
   if (!model_ensure_trust(m))
     return m->load_err;
+  model_reload_backends(m);
   stella_status *st = NULL;
   stella_err err = stella_trust_status(m->trust, &st);
   if (err != STELLA_OK) {
@@ -71,6 +99,7 @@ void console_model_close(console_model *m) {
   if (!m)
     return;
   stella_sync_job_free(m->job);
+  model_clear_backends(m);
   stella_status_free(m->status);
   stella_trust_free(m->trust);
   free(m->home);

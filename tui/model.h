@@ -4,7 +4,9 @@
 #ifndef STELLA_TUI_MODEL_H
 #define STELLA_TUI_MODEL_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include "stella/rekor.h"
 #include "stella/stella.h"
 
 #define CONSOLE_MSG_MAX 512
@@ -20,6 +22,14 @@ typedef struct console_model {
   stella_sync_job *job;        /* non-NULL while a sync runs (owned) */
   stella_err sync_result;      /* outcome of the last finished sync */
   char sync_outcome[CONSOLE_MSG_MAX]; /* "" until a sync has finished */
+  /* Rekor backends in failover order with their breakers, from the last
+   * reload (stella_rekor_backends; owned, freed with stella_backends_free).
+   * Empty when the Rekor client cannot be opened: backends_err and
+   * backends_msg say why ("" and STELLA_OK when it could). */
+  stella_backend *backends;
+  size_t n_backends;
+  stella_err backends_err;
+  char backends_msg[CONSOLE_MSG_MAX];
 } console_model;
 
 /* Opens the state folder home (NULL: the library's default) and reads a
@@ -30,7 +40,9 @@ void console_model_open(console_model *m, const char *home,
                         const stella_sync_opts *opts);
 
 /* Re-reads the status from disk (retrying the open if it failed before).
- * Keeps the previous snapshot when the new read fails. Returns load_err. */
+ * Keeps the previous snapshot when the new read fails. Also re-reads the
+ * Rekor backends (no network); those are never kept stale: a failure
+ * empties them and says why in backends_msg. Returns load_err. */
 stella_err console_model_reload(console_model *m);
 
 /* Waits for a running sync, then frees everything. NULL-safe. */

@@ -4,7 +4,9 @@
 # real public-good TUF repository (served on loopback, synced by the CLI with
 # --allow-stale) at 80x24, the `?` overlay from the key table, a background
 # sync that must not freeze the screen (the server is slowed down for it),
-# resize to 100x30 and back, a scenario pane, `q`, and a run without state.
+# resize to 100x30 and back, a scenario pane, the Backends panel when a
+# local mirror's breaker opens (tripped by the CLI on a dead loopback port)
+# and when config.json is broken, `q`, and a run without state.
 # Env (set by tests/meson.build): STELLA_BIN, STELLA_TEST_DATA,
 # STELLA_SOURCE_ROOT. STELLA_UPDATE_GOLDEN=1 rewrites console_80x24.golden
 # (look at it before committing).
@@ -152,6 +154,11 @@ for s in '1 Rekor outage' '2 Rekor key compromise' \
   expect $t "$s" "scenario '$s' listed"
 done
 expect $t "Sync  from $url" "sync source shown"
+expect $t '^ Backends  serving: primary rekor\.sigstore\.dev' \
+  "Backends: the primary serves"
+expect $t '^ primary +rekor\.sigstore\.dev +CLOSED +- +- +0 +- *$' \
+  "Backends: the primary's breaker is CLOSED, never used"
+expect $t '^ primary CLOSED: no state change recorded' "Backends: cause line"
 check_geometry $t 80 24
 # The whole screen, with the temporary folder and port normalised.
 capture $t
@@ -213,6 +220,46 @@ expect $t 'runbook pane: coming in a later release' "runbook placeholder"
 keys $t Escape
 expect $t '^ Endpoints' "Esc goes back to the dashboard"
 
+# ---- a breaker opens: the console shows it and why ------------------------
+# A local mirror on a loopback port nobody listens on; two `rekor loginfo`
+# calls to it (CLI, same clock) open its breaker. The console only reads.
+dead=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mirror=http://127.0.0.1:$dead
+printf '{"rekor": {"mirrors": ["%s"], "timeout_ms": 2000, "breaker": %s}}\n' \
+  "$mirror" '{"consecutive_failures": 2, "min_calls": 2, "cooldown_s": 30}' \
+  >"$home/config.json"
+for i in 1 2; do
+  "$STELLA_BIN" --home "$home" rekor loginfo --backend "$mirror" \
+    >"$work/loginfo.$i.out" 2>&1
+done
+keys $t r
+expect $t "^ mirror 1 +$mirror +OPEN +0s " \
+  "Backends: the local mirror's breaker is OPEN"
+expect $t '^ Backends  serving: primary rekor\.sigstore\.dev' \
+  "the primary still serves"
+expect $t '^ mirror 1 \(local\) OPEN \(probe in 30s\): .*fail' \
+  "the last line says why the mirror's breaker opened"
+check_geometry $t 80 24
+keys $t Tab
+expect $t '^\[Backends  serving: primary ' "Tab focuses Backends"
+expect $t '^ mirror 1 \(local\) OPEN \(' "focus selects the open mirror"
+keys $t k
+expect $t '^ primary CLOSED: no state change recorded' \
+  "Up selects the primary and the last line follows"
+keys $t Tab
+keys $t Tab
+keys $t Tab
+expect $t '^\[Scenarios\]' "Tab comes back round to Scenarios"
+# A broken config.json: no rows, the reason in one line.
+echo '{"rekor": {"breaker": []}}' >"$home/config.json"
+keys $t r
+expect $t '^ no Rekor backends: .*config\.json' \
+  "a broken config.json: the reason instead of rows"
+expect $t 'rekor\.breaker' "the reason names the bad setting"
+rm -f "$home/config.json"
+keys $t r
+expect $t '^ primary +rekor\.sigstore\.dev +CLOSED' "config removed: rows back"
+
 # ---- `q` ends the process -------------------------------------------------
 keys $t q
 state=$(wait_exit main $t)
@@ -225,6 +272,8 @@ t=e2e:empty
 expect $t 'no trusted root: run stella --home' "no-state guidance"
 expect $t 'trust init' "guidance names trust init"
 expect $t '--root FILE' "guidance names the root file"
+expect $t '^ no Rekor backends yet: press s to sync the service map' \
+  "no-state Backends hint"
 keys $t s
 expect $t 'sync failed' "sync without state reports, no crash"
 keys $t q
