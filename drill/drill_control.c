@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,9 +27,14 @@ const char *drill_fault_name(drill_fault_mode m) {
 }
 
 static stella_err drill_bad(char *errbuf, size_t errlen, const char *fmt,
-                            const char *arg) {
+                            ...) __attribute__((format(printf, 3, 4)));
+static stella_err drill_bad(char *errbuf, size_t errlen, const char *fmt,
+                            ...) {
+  va_list ap;
+  va_start(ap, fmt);
   if (errbuf && errlen)
-    snprintf(errbuf, errlen, fmt, arg);
+    vsnprintf(errbuf, errlen, fmt, ap);
+  va_end(ap);
   return STELLA_E_INVALID_ARG;
 }
 
@@ -45,10 +51,10 @@ static stella_err drill_fault_check(const drill_fault_spec *f,
     return drill_bad(errbuf, errlen, "%s takes no argument",
                      drill_fault_name(f->mode));
   if (f->mode == DRILL_FAULT_SLOW && (f->arg < 0 || f->arg > DRILL_MAX_SLOW_MS))
-    return drill_bad(errbuf, errlen, "slow takes 0..600000 ms%s", "");
+    return drill_bad(errbuf, errlen, "slow takes 0..%d ms",
+                     DRILL_MAX_SLOW_MS);
   if (f->mode == DRILL_FAULT_ERROR && (f->arg < 400 || f->arg > 599))
-    return drill_bad(errbuf, errlen, "error takes an HTTP status 400..599%s",
-                     "");
+    return drill_bad(errbuf, errlen, "error takes an HTTP status 400..599");
   return STELLA_OK;
 }
 
@@ -86,7 +92,7 @@ stella_err drill_fault_from_json(const char *buf, size_t len,
   json_doc *doc = NULL;
   if (json_parse(buf, len, &doc, NULL, 0))
     return drill_bad(errbuf, errlen, "the body is not JSON (want "
-                     "{\"mode\":\"slow\",\"arg\":250})%s", "");
+                     "{\"mode\":\"slow\",\"arg\":250})");
   const json_val *root = json_root(doc);
   const char *mode = json_get_str(root, "mode");
   const json_val *argv = json_get(root, "arg");
@@ -94,7 +100,7 @@ stella_err drill_fault_from_json(const char *buf, size_t len,
   stella_err e = STELLA_OK;
   memset(out, 0, sizeof *out);
   if (argv && (json_int(argv, &arg) || arg < 0 || arg > 1000000))
-    e = drill_bad(errbuf, errlen, "\"arg\" must be a small integer%s", "");
+    e = drill_bad(errbuf, errlen, "\"arg\" must be a small integer");
   else if (!mode || !drill_fault_lookup(mode, &out->mode))
     e = drill_bad(errbuf, errlen, "unknown fault mode '%s'",
                   mode ? mode : "");
