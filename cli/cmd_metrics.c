@@ -38,21 +38,24 @@ json_t *metrics_alerts_json(const stella_metrics *m) {
 
 /* One line per metric: what, value, alert level. */
 void metrics_print_text(const stella_metrics *m, const char *indent) {
-  char age[32];
-  printf("%ssubmission failures    %5.1f%% of %lld in the last hour  %s\n",
-         indent, 100 * m->submit_failure.value, (long long)m->submit_total,
-         stella_alert_name(m->submit_failure.alert));
-  printf("%sverification failures  %5.1f%% of %lld in the last hour  %s\n",
-         indent, 100 * m->verify_failure.value, (long long)m->verify_total,
-         stella_alert_name(m->verify_failure.alert));
-  printf("%sbreaker opens          %.0f in the last hour  %s\n", indent,
-         m->breaker_opens.value, stella_alert_name(m->breaker_opens.alert));
+  char value[4][64];
+  const char *what[4] = {"submission failures", "verification failures",
+                         "breaker opens", "metadata age"};
+  snprintf(value[0], sizeof value[0], "%.1f%% of %lld (last hour)",
+           100 * m->submit_failure.value, (long long)m->submit_total);
+  snprintf(value[1], sizeof value[1], "%.1f%% of %lld (last hour)",
+           100 * m->verify_failure.value, (long long)m->verify_total);
+  snprintf(value[2], sizeof value[2], "%.0f (last hour)",
+           m->breaker_opens.value);
   if (m->metadata_age.value < 0)
-    snprintf(age, sizeof age, "never synced");
+    snprintf(value[3], sizeof value[3], "never synced");
   else
-    stella_age_format((int64_t)m->metadata_age.value, age, sizeof age);
-  printf("%smetadata age           %s  %s\n", indent, age,
-         stella_alert_name(m->metadata_age.alert));
+    stella_age_format((int64_t)m->metadata_age.value, value[3],
+                      sizeof value[3]);
+  printf("%s%-22s %-26s %s\n", indent, "metric", "value", "alert");
+  for (size_t i = 0; i < 4; i++)
+    printf("%s%-22s %-26s %s\n", indent, what[i], value[i],
+           stella_alert_name(metrics_list(m, i)->alert));
 }
 
 json_t *backends_json(const stella_backend *v, size_t n) {
@@ -141,7 +144,7 @@ static void prom_label(const char *s) {
 }
 
 static void prom_gauge(const char *name, const char *help, double v) {
-  printf("# HELP %s %s\n# TYPE %s gauge\n%s %.17g\n", name, help, name, name,
+  printf("# HELP %s %s\n# TYPE %s gauge\n%s %.10g\n", name, help, name, name,
          v);
 }
 

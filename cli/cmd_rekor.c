@@ -281,15 +281,15 @@ static int query_print(void *ctx, const stella_rekor_entry *e) {
   if (q->entries)
     return json_array_append_new(q->entries, rekor_json_entry(e)) ? 1 : 0;
   if (q->n == 1)
-    printf("%-20s %-10s %-16s %-10s %-64s %s\n", "integrated", "log index",
-           "key", "source", "uuid", "backend");
-  printf("%-20s %-10lld %-16s %-10s %-64s %s%s\n",
+    printf("%-20s %-10s %-16s %-10s %-24s %s\n", "integrated", "log index",
+           "key", "source", "backend", "uuid");
+  printf("%-20s %-10lld %-16s %-10s %-24s %s%s\n",
          rekor_when(e->integrated_time, when, sizeof when),
          (long long)e->log_index,
          *e->key_name ? cli_printable(e->key_name, name, sizeof name)
-                      : "-", e->source, e->uuid,
+                      : "-", e->source,
          *e->backend ? cli_printable(e->backend, backend, sizeof backend)
-                     : "-",
+                     : "-", e->uuid,
          e->outside_validity ? "  OUTSIDE KEY VALIDITY" : "");
   return 0;
 }

@@ -82,8 +82,8 @@ static stella_err rekor_config_breaker(stella_rekor *r, const char *path,
                                                  key);
     if (!st)
       return rekor_errf(r, STELLA_E_FORMAT, "%s: unknown setting "
-                        "rekor.breaker.%.100s (see docs/operators.md)", path,
-                        key);
+                        "rekor.breaker.%.100s (see docs/cli.md, \"Local "
+                        "config\")", path, key);
     stella_err e = rekor_setting_put(r, path, st, &r->policy,
                                      json_val_at(b, i), "rekor.breaker");
     if (e)
@@ -147,7 +147,7 @@ static stella_err rekor_config_apply(stella_rekor *r, const char *path,
       e = rekor_setting_put(r, path, st, r, v, "rekor");
     else
       e = rekor_errf(r, STELLA_E_FORMAT, "%s: unknown setting rekor.%.100s "
-                     "(see docs/operators.md)", path, key);
+                     "(see docs/cli.md, \"Local config\")", path, key);
     if (e)
       return e;
   }
