@@ -327,7 +327,9 @@ stella_err stella_rekor_verify(stella_rekor *r,
   default:
     return rekor_errf(r, STELLA_E_INVALID_ARG, "unknown kind of verification");
   }
-  if (e != STELLA_E_INVALID_ARG)
+  /* The metric counts verifications: an entry that could not be found or
+   * fetched (no check ran) is not a verification failure. */
+  if (e == STELLA_OK || res->failed_check[0])
     ledger_record_op(r->s, rekor_now(r), "verify", backend, e == STELLA_OK,
                      e ? r->errmsg : "");
   return e;

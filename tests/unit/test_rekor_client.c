@@ -936,11 +936,17 @@ static void test_metrics(void **state) {
   ledger_record_op(s, x->now, "submit", PRIMARY, 0, "");
   assert_int_equal(stella_rekor_metrics(x->r, &m), STELLA_OK);
   assert_int_equal(m.submit_failure.alert, STELLA_ALERT_WARNING);
-  /* Verifications through the API: one ok, one failed (absent). */
+  /* Verifications: one ok through the API; an absent entry is no
+   * verification (nothing was checked); a bundle from a log this site does
+   * not trust is a failed one. */
   fake_log_add_seed(&x->a, 0, x->now - 10);
   fake_serve(x->f, PRIMARY, &x->a, 1);
   assert_int_equal(verify_index(x, "0", &res), STELLA_OK);
   assert_int_equal(verify_index(x, "5", &res), STELLA_E_NOT_FOUND);
+  assert_int_not_equal(verify_file(x->r, STELLA_VERIFY_BUNDLE,
+                                   "rekor-bundles/valid/prod-v1-155690850-"
+                                   "dsse.json", &res), STELLA_OK);
+  assert_string_equal(res.failed_check, "key");
   assert_int_equal(stella_rekor_metrics(x->r, &m), STELLA_OK);
   assert_int_equal(m.verify_total, 2);
   assert_true(m.verify_failure.value == 0.5);
