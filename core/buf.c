@@ -85,3 +85,14 @@ char *sbuf_take(sbuf *b, size_t *len) {
   b->len = b->cap = 0;
   return p;
 }
+
+stella_err errbuf_fail(stella_err e, char *errbuf, size_t errlen,
+                       const char *fmt, ...) {
+  if (errbuf && errlen) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errbuf, errlen, fmt, ap);
+    va_end(ap);
+  }
+  return e;
+}

@@ -34,4 +34,11 @@ void sbuf_free(sbuf *b);
  * an empty buffer yields a malloc'd "" (or NULL only on NOMEM). */
 char *sbuf_take(sbuf *b, size_t *len);
 
+/* Writes a one-line reason (printf format) into errbuf when errbuf is not
+ * NULL and errlen > 0, and returns e: the error return of the parsers that
+ * report through a caller's buffer. */
+stella_err errbuf_fail(stella_err e, char *errbuf, size_t errlen,
+                       const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 #endif

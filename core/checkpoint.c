@@ -27,20 +27,6 @@ typedef struct cp_sigs {
   size_t n;
 } cp_sigs;
 
-static stella_err cp_fail(char *errbuf, size_t errlen, stella_err e,
-                          const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static stella_err cp_fail(char *errbuf, size_t errlen, stella_err e,
-                          const char *fmt, ...) {
-  if (errbuf && errlen) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errbuf, errlen, fmt, ap);
-    va_end(ap);
-  }
-  return e;
-}
 
 /* ---- bytes: UTF-8, no NUL, no CR ------------------------------------------ */
 
@@ -67,12 +53,12 @@ static stella_err cp_check_bytes(const char *note, size_t len, char *errbuf,
   const unsigned char *p = (const unsigned char *)note;
   for (size_t i = 0; i < len;) {
     if (p[i] == '\0' || p[i] == '\r')
-      return cp_fail(errbuf, errlen, STELLA_E_PARSE,
+      return errbuf_fail(STELLA_E_PARSE, errbuf, errlen,
                      "%s at byte %zu", p[i] ? "carriage return" : "NUL byte",
                      i);
     size_t n = cp_utf8_len(p + i, len - i);
     if (n == 0)
-      return cp_fail(errbuf, errlen, STELLA_E_PARSE,
+      return errbuf_fail(STELLA_E_PARSE, errbuf, errlen,
                      "invalid UTF-8 at byte %zu", i);
     i += n;
   }
@@ -150,17 +136,17 @@ static stella_err cp_parse_text(const char *text, size_t text_len,
   cp_span line[3];
   for (int i = 0; i < 3; i++) {
     if (p == end)
-      return cp_fail(errbuf, errlen, STELLA_E_PARSE,
+      return errbuf_fail(STELLA_E_PARSE, errbuf, errlen,
                      "need origin, size, root hash lines (found %d)", i);
     line[i] = cp_next_line(&p, end);
   }
   if (line[0].len == 0)
-    return cp_fail(errbuf, errlen, STELLA_E_PARSE, "empty origin line");
+    return errbuf_fail(STELLA_E_PARSE, errbuf, errlen, "empty origin line");
   if (!cp_parse_size(line[1].p, line[1].len, &out->size))
-    return cp_fail(errbuf, errlen, STELLA_E_PARSE,
+    return errbuf_fail(STELLA_E_PARSE, errbuf, errlen,
                    "tree size is not a decimal number below 2^63");
   if (!cp_parse_root(line[2].p, line[2].len, out->root))
-    return cp_fail(errbuf, errlen, STELLA_E_PARSE,
+    return errbuf_fail(STELLA_E_PARSE, errbuf, errlen,
                    "root hash is not base64 of 32 bytes");
   out->origin = strndup(line[0].p, line[0].len);
   out->extra = strndup(p, (size_t)(end - p));
@@ -175,12 +161,12 @@ static stella_err cp_parse_sig_line(cp_span line, cp_sigs *sigs,
                                     char *errbuf, size_t errlen) {
   size_t no = sigs->n + 1;
   if (line.len < CP_DASH_LEN || memcmp(line.p, CP_DASH, CP_DASH_LEN))
-    return cp_fail(errbuf, errlen, STELLA_E_PARSE,
+    return errbuf_fail(STELLA_E_PARSE, errbuf, errlen,
                    "signature line %zu does not start with an em dash", no);
   const char *name = line.p + CP_DASH_LEN, *end = line.p + line.len;
   const char *sp = memchr(name, ' ', (size_t)(end - name));
   if (!sp || !cp_name_ok(name, (size_t)(sp - name)))
-    return cp_fail(errbuf, errlen, STELLA_E_PARSE,
+    return errbuf_fail(STELLA_E_PARSE, errbuf, errlen,
                    "signature line %zu: bad key name", no);
   cp_span b64 = {sp + 1, (size_t)(end - sp - 1)};
   uint8_t *raw = NULL;
@@ -192,7 +178,7 @@ static stella_err cp_parse_sig_line(cp_span line, cp_sigs *sigs,
                               STELLA_OK && rawlen >= 5;
   free(raw);
   if (!ok)
-    return cp_fail(errbuf, errlen, STELLA_E_PARSE,
+    return errbuf_fail(STELLA_E_PARSE, errbuf, errlen,
                    "signature line %zu: not base64 of a key id and signature",
                    no);
   sigs->name[sigs->n] = (cp_span){name, (size_t)(sp - name)};
@@ -206,17 +192,17 @@ static stella_err cp_parse_sigs(const char *p, const char *end,
   while (p < end) {
     cp_span line = cp_next_line(&p, end);
     if (line.len == 0)
-      return cp_fail(errbuf, errlen, STELLA_E_PARSE,
+      return errbuf_fail(STELLA_E_PARSE, errbuf, errlen,
                      "empty line among the signatures");
     if (sigs->n == CHECKPOINT_MAX_SIGNATURES)
-      return cp_fail(errbuf, errlen, STELLA_E_LIMIT,
+      return errbuf_fail(STELLA_E_LIMIT, errbuf, errlen,
                      "more than %d signature lines", CHECKPOINT_MAX_SIGNATURES);
     stella_err e = cp_parse_sig_line(line, sigs, errbuf, errlen);
     if (e)
       return e;
   }
   if (sigs->n == 0)
-    return cp_fail(errbuf, errlen, STELLA_E_PARSE, "no signature lines");
+    return errbuf_fail(STELLA_E_PARSE, errbuf, errlen, "no signature lines");
   return STELLA_OK;
 }
 
@@ -225,18 +211,18 @@ static stella_err cp_parse_sigs(const char *p, const char *end,
 static stella_err cp_parse(const char *note, size_t len, checkpoint *out,
                            cp_sigs *sigs, char *errbuf, size_t errlen) {
   if (len > CHECKPOINT_MAX_BYTES)
-    return cp_fail(errbuf, errlen, STELLA_E_TOO_LARGE,
+    return errbuf_fail(STELLA_E_TOO_LARGE, errbuf, errlen,
                    "note of %zu bytes is over the %d-byte cap", len,
                    CHECKPOINT_MAX_BYTES);
   stella_err e = cp_check_bytes(note, len, errbuf, errlen);
   if (e)
     return e;
   if (len == 0 || note[len - 1] != '\n')
-    return cp_fail(errbuf, errlen, STELLA_E_PARSE,
+    return errbuf_fail(STELLA_E_PARSE, errbuf, errlen,
                    "note does not end in a newline");
   const char *blank = memmem(note, len, "\n\n", 2);
   if (!blank)
-    return cp_fail(errbuf, errlen, STELLA_E_PARSE,
+    return errbuf_fail(STELLA_E_PARSE, errbuf, errlen,
                    "no blank line between text and signatures");
   size_t text_len = (size_t)(blank - note) + 1;
   e = cp_parse_text(note, text_len, out, errbuf, errlen);
@@ -254,7 +240,7 @@ stella_err checkpoint_parse(const char *note, size_t len, checkpoint *out,
     return STELLA_E_INVALID_ARG;
   memset(out, 0, sizeof *out);
   if (!note)
-    return cp_fail(errbuf, errlen, STELLA_E_INVALID_ARG, "no note");
+    return errbuf_fail(STELLA_E_INVALID_ARG, errbuf, errlen, "no note");
   stella_err e = cp_parse(note, len, out, &sigs, errbuf, errlen);
   if (e)
     checkpoint_clear(out);
@@ -313,12 +299,12 @@ static stella_err cp_check_sigs(const char *note, const checkpoint *c,
     if (r == -2)
       return STELLA_E_NOMEM;
     if (r < 0)
-      return cp_fail(errbuf, errlen, STELLA_E_SIGNATURE,
+      return errbuf_fail(STELLA_E_SIGNATURE, errbuf, errlen,
                      "signature by trusted key %.*s (line %zu) does not "
                      "verify", (int)sigs->name[i].len, sigs->name[i].p, i + 1);
   }
   if (*which == SIZE_MAX)
-    return cp_fail(errbuf, errlen, STELLA_E_SIGNATURE,
+    return errbuf_fail(STELLA_E_SIGNATURE, errbuf, errlen,
                    "no signature from a trusted key");
   return STELLA_OK;
 }
@@ -335,7 +321,7 @@ stella_err checkpoint_verify(const char *note, size_t len,
     return STELLA_E_INVALID_ARG;
   memset(out, 0, sizeof *out);
   if (!note)
-    return cp_fail(errbuf, errlen, STELLA_E_INVALID_ARG, "no note");
+    return errbuf_fail(STELLA_E_INVALID_ARG, errbuf, errlen, "no note");
   stella_err e = cp_parse(note, len, out, &sigs, errbuf, errlen);
   if (!e)
     e = cp_check_sigs(note, out, &sigs, keys, n_keys, &first, errbuf, errlen);

@@ -70,7 +70,7 @@ stella_err rekor_log_info_parse(const char *buf, size_t len,
   json_doc_free(doc);
   if (e) {
     rekor_log_info_clear(out);
-    rekor_fail(e, errbuf, errlen, "log info: %s", why);
+    errbuf_fail(e, errbuf, errlen, "log info: %s", why);
   }
   return e;
 }
@@ -101,7 +101,7 @@ stella_err rekor_consistency_parse(const char *buf, size_t len,
   json_doc_free(doc);
   if (e) {
     rekor_consistency_clear(out);
-    rekor_fail(e, errbuf, errlen, "consistency proof: %s", why);
+    errbuf_fail(e, errbuf, errlen, "consistency proof: %s", why);
   }
   return e;
 }

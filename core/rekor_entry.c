@@ -21,35 +21,24 @@
 
 /* ---- Shared helpers (rekor_internal.h) ---------------------------------- */
 
-stella_err rekor_fail(stella_err e, char *errbuf, size_t errlen,
-                      const char *fmt, ...) {
-  if (errbuf && errlen) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errbuf, errlen, fmt, ap);
-    va_end(ap);
-  }
-  return e;
-}
-
 stella_err rekor_parse_doc(const char *buf, size_t len, size_t max,
                            jv_type top, const char *what, json_doc **doc,
                            char *errbuf, size_t errlen) {
   char why[160] = "";
   *doc = NULL;
   if (!buf || len > max)
-    return rekor_fail(STELLA_E_TOO_LARGE, errbuf, errlen,
+    return errbuf_fail(STELLA_E_TOO_LARGE, errbuf, errlen,
                       "%s: %zu bytes is over the %zu-byte cap", what, len,
                       max);
   stella_err e = json_parse(buf, len, doc, why, sizeof why);
   if (e)
-    return rekor_fail(e, errbuf, errlen, "%s: not JSON (%s)", what, why);
+    return errbuf_fail(e, errbuf, errlen, "%s: not JSON (%s)", what, why);
   jv_type t = json_type_of(json_root(*doc));
   if (top == JV_NULL ? t == JV_OBJECT || t == JV_ARRAY : t == top)
     return STELLA_OK;
   json_doc_free(*doc);
   *doc = NULL;
-  return rekor_fail(STELLA_E_FORMAT, errbuf, errlen,
+  return errbuf_fail(STELLA_E_FORMAT, errbuf, errlen,
                     "%s: top level is not %s", what,
                     top == JV_ARRAY    ? "an array"
                     : top == JV_OBJECT ? "an object"
@@ -355,7 +344,7 @@ stella_err rekor_entry_from_api_object(const char *buf, size_t len,
   json_doc_free(doc);
   if (e) {
     rekor_entry_clear(out);
-    rekor_fail(e, errbuf, errlen, "log entry: %s", why);
+    errbuf_fail(e, errbuf, errlen, "log entry: %s", why);
   }
   return e;
 }
@@ -435,7 +424,7 @@ stella_err rekor_entries_from_api(const char *buf, size_t len,
   json_doc_free(doc);
   if (e) {
     rekor_entries_free(v, done);
-    return rekor_fail(e, errbuf, errlen, "log entries: %s", why);
+    return errbuf_fail(e, errbuf, errlen, "log entries: %s", why);
   }
   *out = v;
   *n = count;
@@ -471,12 +460,12 @@ static stella_err rk_bundle_entries(const json_val *root, rekor_bundle *out,
   const char *why = "";
   if (json_type_of(vm) != JV_OBJECT ||
       (list && json_type_of(list) != JV_ARRAY))
-    return rekor_fail(STELLA_E_FORMAT, errbuf, errlen,
+    return errbuf_fail(STELLA_E_FORMAT, errbuf, errlen,
                       "bundle: verificationMaterial.tlogEntries is missing "
                       "or not a list");
   size_t count = json_len(list);
   if (count > REKOR_MAX_ENTRIES_PER_RESPONSE)
-    return rekor_fail(STELLA_E_LIMIT, errbuf, errlen,
+    return errbuf_fail(STELLA_E_LIMIT, errbuf, errlen,
                       "bundle: %zu tlog entries, more than %d", count,
                       REKOR_MAX_ENTRIES_PER_RESPONSE);
   if (count && !(out->entries = calloc(count, sizeof *out->entries)))
@@ -486,7 +475,7 @@ static stella_err rk_bundle_entries(const json_val *root, rekor_bundle *out,
                                       &why);
     out->n = i + 1;
     if (e)
-      return rekor_fail(e, errbuf, errlen, "bundle: tlogEntries[%zu]: %s",
+      return errbuf_fail(e, errbuf, errlen, "bundle: tlogEntries[%zu]: %s",
                         i, why);
   }
   return STELLA_OK;
@@ -503,7 +492,7 @@ stella_err rekor_bundle_parse(const char *buf, size_t len, rekor_bundle *out,
   const char *media = json_get_str(json_root(doc), "mediaType");
   out->minor = rk_bundle_minor(media);
   if (!out->minor)
-    e = rekor_fail(STELLA_E_FORMAT, errbuf, errlen,
+    e = errbuf_fail(STELLA_E_FORMAT, errbuf, errlen,
                    "bundle: mediaType is not a Sigstore bundle v0.1-v0.3");
   else
     e = rk_bundle_entries(json_root(doc), out, errbuf, errlen);

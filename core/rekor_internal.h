@@ -9,11 +9,6 @@
 #include "merkle.h"
 #include "stella/stella.h"
 
-/* Writes a one-line reason into errbuf (may be NULL) and returns e. */
-stella_err rekor_fail(stella_err e, char *errbuf, size_t errlen,
-                      const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
 /* Parses a document of at most max bytes whose top value must be of type
  * top (JV_OBJECT, JV_ARRAY, or JV_NULL for either). Reasons start with
  * what: "log info: not JSON (...)". STELLA_E_TOO_LARGE, STELLA_E_PARSE

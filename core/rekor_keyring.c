@@ -192,12 +192,12 @@ stella_err rekor_keyring_add_trusted_root(rekor_keyring *kr, const char *buf,
   const char *why = "";
   size_t i = 0;
   if (tlogs && json_type_of(tlogs) != JV_ARRAY)
-    e = rekor_fail(STELLA_E_FORMAT, errbuf, errlen,
+    e = errbuf_fail(STELLA_E_FORMAT, errbuf, errlen,
                    "trusted_root: tlogs is not an array");
   for (; !e && i < json_len(tlogs); i++)
     e = rk_add_tlog(kr, json_at(tlogs, i), &why);
   if (e && i > 0)
-    rekor_fail(e, errbuf, errlen, "trusted_root: tlogs[%zu]: %s", i - 1,
+    errbuf_fail(e, errbuf, errlen, "trusted_root: tlogs[%zu]: %s", i - 1,
                why);
   json_doc_free(doc);
   while (e && kr->n > n0)
@@ -254,7 +254,7 @@ stella_err rekor_keyring_find(const rekor_keyring *kr, const char *id,
                               size_t errlen) {
   *out = NULL;
   if (!id || !*id)
-    return rekor_fail(STELLA_E_INVALID_ARG, errbuf, errlen,
+    return errbuf_fail(STELLA_E_INVALID_ARG, errbuf, errlen,
                       "empty key id: give a log ID, a prefix of at least "
                       "%d hex digits, or a key name", RK_MIN_PREFIX);
   /* A name wins over a hex reading of the same text ("deadbeef" as a
@@ -263,18 +263,18 @@ stella_err rekor_keyring_find(const rekor_keyring *kr, const char *id,
   const char *what = "name";
   if (n == 0 && rk_is_hex(id) && strlen(id) <= 2 * MERKLE_HASH_LEN) {
     if (strlen(id) < RK_MIN_PREFIX)
-      return rekor_fail(STELLA_E_INVALID_ARG, errbuf, errlen,
+      return errbuf_fail(STELLA_E_INVALID_ARG, errbuf, errlen,
                         "key id prefix '%s' is too short: give at least %d "
                         "hex digits", id, RK_MIN_PREFIX);
     n = rk_matches(kr, id, 1, out);
     what = "log ID prefix";
   }
   if (n == 0)
-    return rekor_fail(STELLA_E_NOT_FOUND, errbuf, errlen,
+    return errbuf_fail(STELLA_E_NOT_FOUND, errbuf, errlen,
                       "no trusted log key matches '%s'", id);
   if (n > 1) {
     *out = NULL;
-    return rekor_fail(STELLA_E_INVALID_ARG, errbuf, errlen,
+    return errbuf_fail(STELLA_E_INVALID_ARG, errbuf, errlen,
                       "%s '%s' matches %zu log keys: give more of the log ID",
                       what, id, n);
   }

@@ -247,7 +247,7 @@ stella_err rekor_checkpoint_verify(const char *note, size_t len,
     *key = NULL;
   memset(out, 0, sizeof *out);
   if (kr->n == 0)
-    return rekor_fail(STELLA_E_SIGNATURE, errbuf, errlen,
+    return errbuf_fail(STELLA_E_SIGNATURE, errbuf, errlen,
                       "checkpoint: no trusted log key to verify it with");
   stella_err e = rekor_keyring_note_keys(kr, &keys);
   if (e)

@@ -26,17 +26,6 @@ const char *drill_fault_name(drill_fault_mode m) {
   return (size_t)m < DRILL_N_FAULTS ? drill_fault_names[m] : "?";
 }
 
-static stella_err drill_bad(char *errbuf, size_t errlen, const char *fmt,
-                            ...) __attribute__((format(printf, 3, 4)));
-static stella_err drill_bad(char *errbuf, size_t errlen, const char *fmt,
-                            ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  if (errbuf && errlen)
-    vsnprintf(errbuf, errlen, fmt, ap);
-  va_end(ap);
-  return STELLA_E_INVALID_ARG;
-}
 
 /* The argument's allowed range: slow 0..DRILL_MAX_SLOW_MS, error 400..599;
  * other modes take none. */
@@ -45,16 +34,18 @@ static stella_err drill_fault_check(const drill_fault_spec *f,
                                     size_t errlen) {
   int wants = f->mode == DRILL_FAULT_SLOW || f->mode == DRILL_FAULT_ERROR;
   if (wants && !has_arg)
-    return drill_bad(errbuf, errlen, "%s needs a number (slow MS, error "
-                     "CODE)", drill_fault_name(f->mode));
+    return errbuf_fail(STELLA_E_INVALID_ARG, errbuf, errlen,
+                       "%s needs a number (slow MS, error CODE)",
+                       drill_fault_name(f->mode));
   if (!wants && has_arg)
-    return drill_bad(errbuf, errlen, "%s takes no argument",
-                     drill_fault_name(f->mode));
+    return errbuf_fail(STELLA_E_INVALID_ARG, errbuf, errlen,
+                       "%s takes no argument", drill_fault_name(f->mode));
   if (f->mode == DRILL_FAULT_SLOW && (f->arg < 0 || f->arg > DRILL_MAX_SLOW_MS))
-    return drill_bad(errbuf, errlen, "slow takes 0..%d ms",
-                     DRILL_MAX_SLOW_MS);
+    return errbuf_fail(STELLA_E_INVALID_ARG, errbuf, errlen,
+                       "slow takes 0..%d ms", DRILL_MAX_SLOW_MS);
   if (f->mode == DRILL_FAULT_ERROR && (f->arg < 400 || f->arg > 599))
-    return drill_bad(errbuf, errlen, "error takes an HTTP status 400..599");
+    return errbuf_fail(STELLA_E_INVALID_ARG, errbuf, errlen,
+                       "error takes an HTTP status 400..599");
   return STELLA_OK;
 }
 
@@ -72,15 +63,17 @@ stella_err drill_fault_parse(const char *mode, const char *arg,
                              size_t errlen) {
   memset(out, 0, sizeof *out);
   if (!mode || !drill_fault_lookup(mode, &out->mode))
-    return drill_bad(errbuf, errlen, "unknown fault mode '%s' (none, down, "
-                     "hang, garbage, truncate, slow MS, error CODE)",
-                     mode ? mode : "");
+    return errbuf_fail(STELLA_E_INVALID_ARG, errbuf, errlen,
+                       "unknown fault mode '%s' (none, down, "
+                       "hang, garbage, truncate, slow MS, error CODE)",
+                       mode ? mode : "");
   if (arg) {
     char *end;
     errno = 0;
     long v = strtol(arg, &end, 10);
     if (!*arg || *end || errno || v < 0)
-      return drill_bad(errbuf, errlen, "'%s' is not a number", arg);
+      return errbuf_fail(STELLA_E_INVALID_ARG, errbuf, errlen,
+                         "'%s' is not a number", arg);
     out->arg = v;
   }
   return drill_fault_check(out, arg != NULL, errbuf, errlen);
@@ -91,8 +84,9 @@ stella_err drill_fault_from_json(const char *buf, size_t len,
                                  size_t errlen) {
   json_doc *doc = NULL;
   if (json_parse(buf, len, &doc, NULL, 0))
-    return drill_bad(errbuf, errlen, "the body is not JSON (want "
-                     "{\"mode\":\"slow\",\"arg\":250})");
+    return errbuf_fail(STELLA_E_INVALID_ARG, errbuf, errlen,
+                       "the body is not JSON (want "
+                       "{\"mode\":\"slow\",\"arg\":250})");
   const json_val *root = json_root(doc);
   const char *mode = json_get_str(root, "mode");
   const json_val *argv = json_get(root, "arg");
@@ -100,10 +94,11 @@ stella_err drill_fault_from_json(const char *buf, size_t len,
   stella_err e = STELLA_OK;
   memset(out, 0, sizeof *out);
   if (argv && (json_int(argv, &arg) || arg < 0 || arg > 1000000))
-    e = drill_bad(errbuf, errlen, "\"arg\" must be a small integer");
+    e = errbuf_fail(STELLA_E_INVALID_ARG, errbuf, errlen,
+                    "\"arg\" must be a small integer");
   else if (!mode || !drill_fault_lookup(mode, &out->mode))
-    e = drill_bad(errbuf, errlen, "unknown fault mode '%s'",
-                  mode ? mode : "");
+    e = errbuf_fail(STELLA_E_INVALID_ARG, errbuf, errlen,
+                    "unknown fault mode '%s'", mode ? mode : "");
   out->arg = (long)arg;
   if (!e)
     e = drill_fault_check(out, argv != NULL, errbuf, errlen);
@@ -130,7 +125,8 @@ stella_err drill_addr_parse(const char *addr, struct sockaddr_in *out,
   memset(out, 0, sizeof *out);
   out->sin_family = AF_INET;
   if (!colon || (size_t)(colon - p) >= sizeof host)
-    return drill_bad(errbuf, errlen, "'%s' is not 127.0.0.1:PORT", p);
+    return errbuf_fail(STELLA_E_INVALID_ARG, errbuf, errlen,
+                       "'%s' is not 127.0.0.1:PORT", p);
   memcpy(host, p, (size_t)(colon - p));
   host[colon - p] = '\0';
   char *end;
@@ -138,13 +134,16 @@ stella_err drill_addr_parse(const char *addr, struct sockaddr_in *out,
   long port = strtol(colon + 1, &end, 10);
   if (end == colon + 1 || (*end && strcmp(end, "/")) || errno || port < 0 ||
       port > 65535)
-    return drill_bad(errbuf, errlen, "'%s' has no valid port", p);
+    return errbuf_fail(STELLA_E_INVALID_ARG, errbuf, errlen,
+                       "'%s' has no valid port", p);
   if (!strcmp(host, "localhost"))
     snprintf(host, sizeof host, "127.0.0.1");
   if (inet_pton(AF_INET, host, &out->sin_addr) != 1 ||
       (ntohl(out->sin_addr.s_addr) >> 24) != 127)
-    return drill_bad(errbuf, errlen, "'%s' is not a loopback address (the "
-                     "drill log only serves 127.0.0.0/8)", host);
+    return errbuf_fail(STELLA_E_INVALID_ARG, errbuf, errlen,
+                       "'%s' is not a loopback address (the "
+                       "drill log only serves 127.0.0.0/8)",
+                       host);
   out->sin_port = htons((uint16_t)port);
   return STELLA_OK;
 }

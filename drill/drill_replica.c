@@ -32,17 +32,6 @@ struct drill_replica {
   char last_err[256];            /* what was last reported, "" if fine */
 };
 
-static stella_err drill_rfail(stella_err e, char *errbuf, size_t errlen,
-                              const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static stella_err drill_rfail(stella_err e, char *errbuf, size_t errlen,
-                              const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(errbuf, errlen, fmt, ap);
-  va_end(ap);
-  return e;
-}
 
 /* GET upstream + path into body (capped). */
 static stella_err drill_get(drill_replica *r, const char *path, sbuf *body,
@@ -54,7 +43,7 @@ static stella_err drill_get(drill_replica *r, const char *path, sbuf *body,
   stella_err e = r->f->get(r->f, url, REKOR_MAX_RESPONSE, body, &status, why,
                            sizeof why);
   if (e)
-    drill_rfail(e, errbuf, errlen, "upstream %s: %s", url, why);
+    errbuf_fail(e, errbuf, errlen, "upstream %s: %s", url, why);
   return e;
 }
 
@@ -71,7 +60,7 @@ static stella_err drill_verify_note(drill_state *st, const char *note,
   stella_err e = checkpoint_parse(note, strlen(note), &parsed, why,
                                   sizeof why);
   if (e)
-    return drill_rfail(e, errbuf, errlen, "upstream checkpoint: %s", why);
+    return errbuf_fail(e, errbuf, errlen, "upstream checkpoint: %s", why);
   size_t olen = strlen(parsed.origin), tlen = strlen(st->tree_id);
   char *name = NULL;
   if (olen > tlen + 3 && !strcmp(parsed.origin + olen - tlen, st->tree_id) &&
@@ -79,13 +68,13 @@ static stella_err drill_verify_note(drill_state *st, const char *note,
     name = strndup(parsed.origin, olen - tlen - 3);
   checkpoint_clear(&parsed);
   if (!name)
-    return drill_rfail(STELLA_E_FORMAT, errbuf, errlen, "upstream checkpoint"
+    return errbuf_fail(STELLA_E_FORMAT, errbuf, errlen, "upstream checkpoint"
                        ": origin is not \"<name> - %s\"", st->tree_id);
   note_key nk = {.name = name, .key = st->key};
   e = checkpoint_key_id(name, st->key, nk.id);
   if (!e && (e = checkpoint_verify(note, strlen(note), &nk, 1, cp, NULL, why,
                                    sizeof why)))
-    drill_rfail(e, errbuf, errlen, "upstream checkpoint: %s", why);
+    errbuf_fail(e, errbuf, errlen, "upstream checkpoint: %s", why);
   free(name);
   return e;
 }
@@ -101,16 +90,16 @@ static stella_err drill_upstream_head(drill_replica *r, checkpoint *cp,
   stella_err e = drill_get(r, "/api/v1/log", &body, errbuf, errlen);
   if (!e && (e = rekor_log_info_parse(body.data, body.len, &li, why,
                                       sizeof why)))
-    drill_rfail(e, errbuf, errlen, "upstream /api/v1/log: %s", why);
+    errbuf_fail(e, errbuf, errlen, "upstream /api/v1/log: %s", why);
   if (!e && strcmp(li.tree_id, r->st->tree_id))
-    e = drill_rfail(STELLA_E_FORMAT, errbuf, errlen, "upstream tree ID is %s"
+    e = errbuf_fail(STELLA_E_FORMAT, errbuf, errlen, "upstream tree ID is %s"
                     ", this replica copies tree %s", li.tree_id,
                     r->st->tree_id);
   if (!e)
     e = drill_verify_note(r->st, li.signed_tree_head, cp, errbuf, errlen);
   if (!e && (cp->size != li.tree_size ||
              memcmp(cp->root, li.root_hash, MERKLE_HASH_LEN)))
-    e = drill_rfail(STELLA_E_FORMAT, errbuf, errlen, "upstream log info "
+    e = errbuf_fail(STELLA_E_FORMAT, errbuf, errlen, "upstream log info "
                     "does not match its own checkpoint");
   if (!e && !(*note = strdup(li.signed_tree_head)))
     e = STELLA_E_NOMEM;
@@ -166,13 +155,13 @@ static stella_err drill_fetch_entry(drill_replica *r, int64_t index,
   stella_err e = drill_get(r, path, &body, errbuf, errlen);
   if (!e && (e = rekor_entries_from_api(body.data, body.len, &v, &n, why,
                                         sizeof why)))
-    drill_rfail(e, errbuf, errlen, "upstream entry %" PRId64 ": %s", index,
+    errbuf_fail(e, errbuf, errlen, "upstream entry %" PRId64 ": %s", index,
                 why);
   else if (!e && n != 1)
-    e = drill_rfail(STELLA_E_FORMAT, errbuf, errlen, "upstream entry %"
+    e = errbuf_fail(STELLA_E_FORMAT, errbuf, errlen, "upstream entry %"
                     PRId64 ": %zu entries in the answer", index, n);
   else if (!e && (e = drill_take_entry(r->st, index, &v[0], out)))
-    drill_rfail(e, errbuf, errlen, "upstream entry %" PRId64 " does not "
+    errbuf_fail(e, errbuf, errlen, "upstream entry %" PRId64 " does not "
                 "verify (%s)", index, stella_strerror(e));
   rekor_entries_free(v, n);
   sbuf_free(&body);
@@ -208,7 +197,7 @@ static stella_err drill_catch_up(drill_replica *r, const checkpoint *cp,
   if (!e)
     e = merkle_tree_root(drill_leaf_both, &l, cp->size, root);
   if (!e && memcmp(root, cp->root, MERKLE_HASH_LEN))
-    e = drill_rfail(STELLA_E_INCONSISTENT, errbuf, errlen, "the upstream's "
+    e = errbuf_fail(STELLA_E_INCONSISTENT, errbuf, errlen, "the upstream's "
                     "entries do not give its checkpoint's root at size %"
                     PRIu64 " (a fork?)", cp->size);
   if (!e) {
@@ -228,7 +217,7 @@ static stella_err drill_same_root(drill_state *st, const checkpoint *cp,
   merkle_hash root;
   stella_err e = drill_state_root(st, st->size, root);
   if (!e && memcmp(root, cp->root, MERKLE_HASH_LEN))
-    e = drill_rfail(STELLA_E_INCONSISTENT, errbuf, errlen, "the upstream's "
+    e = errbuf_fail(STELLA_E_INCONSISTENT, errbuf, errlen, "the upstream's "
                     "root at size %" PRIu64 " is not the one this replica "
                     "holds (a fork?)", st->size);
   return e;
@@ -241,7 +230,7 @@ static stella_err drill_replica_sync(drill_replica *r, char *errbuf,
   memset(&cp, 0, sizeof cp);
   stella_err e = drill_upstream_head(r, &cp, &note, errbuf, errlen);
   if (!e && cp.size < r->st->size)
-    e = drill_rfail(STELLA_E_ROLLBACK, errbuf, errlen, "the upstream's tree "
+    e = errbuf_fail(STELLA_E_ROLLBACK, errbuf, errlen, "the upstream's tree "
                     "shrank from %" PRIu64 " to %" PRIu64, r->st->size,
                     cp.size);
   else if (!e && (cp.size > r->st->size || !r->st->has_note))
@@ -267,7 +256,7 @@ static stella_err drill_replica_bootstrap(drill_replica *r, char *errbuf,
     e = drill_get(r, "/api/v1/log", &body, errbuf, errlen);
   if (!e && (e = rekor_log_info_parse(body.data, body.len, &li, why,
                                       sizeof why)))
-    drill_rfail(e, errbuf, errlen, "upstream /api/v1/log: %s", why);
+    errbuf_fail(e, errbuf, errlen, "upstream /api/v1/log: %s", why);
   if (!e)
     e = drill_state_set_upstream(r->st, li.tree_id, pem.data, pem.len,
                                  errbuf, errlen);
