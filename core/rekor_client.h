@@ -146,6 +146,19 @@ stella_err rekor_get_entry(stella_rekor *r, const char *uuid, int64_t index,
                            long bi, rekor_entry *out, size_t *chosen,
                            rekor_verify_result *vr);
 
+/* An entries reply that must hold exactly one entry, which wanted(wctx,
+ * entry) accepts (else STELLA_E_FORMAT, why: "...: " + mismatch); it is
+ * verified with o. On return *out holds the entry (also when it fails to
+ * verify) and *vr its verification; why says what went wrong.
+ * (rekor_entries.c; the entry fetch and submit replies) */
+typedef int (*rekor_entry_pred)(const void *wctx, const rekor_entry *e);
+stella_err rekor_take_one_entry(const stella_rekor *r, const sbuf *reply,
+                                rekor_entry_pred wanted, const void *wctx,
+                                const char *mismatch,
+                                const rekor_verify_opts *o, rekor_entry *out,
+                                rekor_verify_result *vr, char *why,
+                                size_t whylen);
+
 /* Records e in the ledger (source "submitted", "verified", "remote"). pub
  * (may be NULL) gets its public form. */
 stella_err rekor_ledger_put(stella_rekor *r, const rekor_entry *e,

@@ -37,7 +37,8 @@ static int entry_hex_ok(const char *s, size_t len) {
 
 /* Is e the entry asked for? A Rekor v1 UUID is the leaf hash of the body;
  * an entry ID is the 16-digit tree ID followed by it. */
-static int entry_is_wanted(const entry_fetch *f, const rekor_entry *e) {
+static int entry_is_wanted(const void *ctx, const rekor_entry *e) {
+  const entry_fetch *f = ctx;
   if (!f->uuid)
     return e->log_index == f->index;
   merkle_hash leaf;
@@ -48,35 +49,44 @@ static int entry_is_wanted(const entry_fetch *f, const rekor_entry *e) {
   return n >= 64 && strcasecmp(f->uuid + n - 64, hex) == 0;
 }
 
-static stella_err entry_parse(void *ctx, const char *backend,
-                              const sbuf *reply, char *why, size_t whylen) {
-  entry_fetch *f = ctx;
+stella_err rekor_take_one_entry(const stella_rekor *r, const sbuf *reply,
+                                rekor_entry_pred wanted, const void *wctx,
+                                const char *mismatch,
+                                const rekor_verify_opts *o, rekor_entry *out,
+                                rekor_verify_result *vr, char *why,
+                                size_t whylen) {
   rekor_entry *v = NULL;
   size_t n = 0;
   char detail[256] = "";
-  (void)backend;
-  rekor_entry_clear(&f->e);
-  rekor_verify_result_clear(&f->vr);
+  rekor_entry_clear(out);
+  rekor_verify_result_clear(vr);
   stella_err e = rekor_entries_from_api(reply->data, reply->len, &v, &n,
                                         detail, sizeof detail);
   if (e) {
     snprintf(why, whylen, "entry reply unreadable: %s", detail);
     return e;
   }
-  if (n != 1 || !entry_is_wanted(f, &v[0])) {
-    snprintf(why, whylen, "the reply is not the entry asked for (%zu "
-             "entries)", n);
+  if (n != 1 || !wanted(wctx, &v[0])) {
+    snprintf(why, whylen, "%zu entries in the reply: %s", n, mismatch);
     rekor_entries_free(v, n);
     return STELLA_E_FORMAT;
   }
-  f->e = v[0];
-  free(v); /* the one entry now lives in f->e */
-  rekor_verify_opts o = {0};
-  e = rekor_entry_verify(&f->e, &f->r->kr, &o, &f->vr);
-  if (e)
+  *out = v[0];
+  free(v); /* the one entry now lives in *out */
+  if ((e = rekor_entry_verify(out, &r->kr, o, vr)))
     snprintf(why, whylen, "entry %lld does not verify: %s",
-             (long long)f->e.log_index, f->vr.reason);
+             (long long)out->log_index, vr->reason);
   return e;
+}
+
+static stella_err entry_parse(void *ctx, const char *backend,
+                              const sbuf *reply, char *why, size_t whylen) {
+  entry_fetch *f = ctx;
+  rekor_verify_opts o = {0};
+  (void)backend;
+  return rekor_take_one_entry(f->r, reply, entry_is_wanted, f,
+                              "not the entry asked for", &o, &f->e, &f->vr,
+                              why, whylen);
 }
 
 stella_err rekor_get_entry(stella_rekor *r, const char *uuid, int64_t index,

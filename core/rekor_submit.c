@@ -171,33 +171,18 @@ typedef struct submit_ctx {
 } submit_ctx;
 
 /* A 201 reply: exactly our entry, with a SET that verifies. */
+static int submit_is_ours(const void *ctx, const rekor_entry *e) {
+  return submit_same_body(e, ctx);
+}
+
 static stella_err submit_parse(void *ctx, const char *backend,
                                const sbuf *reply, char *why, size_t whylen) {
   submit_ctx *c = ctx;
-  rekor_entry *v = NULL;
-  size_t n = 0;
-  char detail[256] = "";
-  (void)backend;
-  rekor_entry_clear(&c->e);
-  rekor_verify_result_clear(&c->vr);
-  stella_err e = rekor_entries_from_api(reply->data, reply->len, &v, &n,
-                                        detail, sizeof detail);
-  if (e) {
-    snprintf(why, whylen, "reply unreadable: %s", detail);
-    return e;
-  }
-  if (n != 1 || !submit_same_body(&v[0], c->in)) {
-    snprintf(why, whylen, "the log answered with an entry that is not ours");
-    rekor_entries_free(v, n);
-    return STELLA_E_FORMAT;
-  }
-  c->e = v[0];
-  free(v);
   rekor_verify_opts o = {.require_set = 1};
-  if ((e = rekor_entry_verify(&c->e, &c->r->kr, &o, &c->vr)))
-    snprintf(why, whylen, "the returned entry does not verify: %s",
-             c->vr.reason);
-  return e;
+  (void)backend;
+  return rekor_take_one_entry(c->r, reply, submit_is_ours, c->in,
+                              "the log answered with an entry that is not "
+                              "ours", &o, &c->e, &c->vr, why, whylen);
 }
 
 /* The UUID a 409 names: the Location header's last segment, else a 64 or
