@@ -3,7 +3,8 @@
  * with --remote, the log itself is scanned first: its size from a
  * verified checkpoint, a binary search on integrated time over entries by
  * index for the window's index range, then every entry of the range
- * fetched, verified and recorded. Entries outside their key's validity
+ * fetched (POST /entries/retrieve, ten indexes a request, or one GET each
+ * where a log does not offer it), verified and recorded. Entries outside their key's validity
  * window are flagged with the current keyring (a key found compromised
  * later flags what was logged under it since). */
 #include <ctype.h>
@@ -17,6 +18,8 @@
 
 /* A remote scan fetches at most this many entries. */
 #define REKOR_QUERY_REMOTE_MAX 10000
+/* Indexes per POST /entries/retrieve (Rekor's own limit). */
+#define REKOR_RETRIEVE_BATCH 10
 
 typedef struct query_ctx {
   stella_rekor *r;
@@ -100,8 +103,94 @@ static stella_err query_search(stella_rekor *r, size_t bi, uint64_t size,
   return STELLA_OK;
 }
 
-static stella_err query_fetch_range(stella_rekor *r, size_t bi,
-                                    uint64_t first, uint64_t end) {
+/* A /retrieve reply must hold exactly the n entries first..first+n-1,
+ * each verifying; they are kept in v (any order). */
+typedef struct retrieve_ctx {
+  stella_rekor *r;
+  uint64_t first;
+  size_t n;
+  rekor_entry *v;
+} retrieve_ctx;
+
+static stella_err retrieve_check(retrieve_ctx *c, const rekor_entry *v,
+                                 size_t n, char *why, size_t whylen) {
+  unsigned seen = 0; /* REKOR_RETRIEVE_BATCH bits */
+  rekor_verify_opts o = {0};
+  if (n != c->n)
+    return errbuf_fail(STELLA_E_FORMAT, why, whylen, "asked for %zu "
+                       "entries, the reply holds %zu", c->n, n);
+  for (size_t i = 0; i < n; i++) {
+    uint64_t k = (uint64_t)v[i].log_index - c->first;
+    if (v[i].log_index < 0 || k >= c->n || (seen & (1u << k)))
+      return errbuf_fail(STELLA_E_FORMAT, why, whylen, "the reply holds "
+                         "entry %lld, not asked for", (long long)v[i].log_index);
+    seen |= 1u << k;
+    rekor_verify_result vr = {0};
+    stella_err e = rekor_entry_verify(&v[i], &c->r->kr, &o, &vr);
+    if (e)
+      errbuf_fail(e, why, whylen, "entry %lld does not verify: %s",
+                  (long long)v[i].log_index, vr.reason);
+    rekor_verify_result_clear(&vr);
+    if (e)
+      return e;
+  }
+  return STELLA_OK;
+}
+
+static stella_err retrieve_parse(void *ctx, const char *backend,
+                                 const sbuf *reply, char *why,
+                                 size_t whylen) {
+  retrieve_ctx *c = ctx;
+  rekor_entry *v = NULL;
+  size_t n = 0;
+  char detail[256] = "";
+  (void)backend;
+  rekor_entries_free(c->v, c->n);
+  c->v = NULL;
+  stella_err e = rekor_entries_from_api(reply->data, reply->len, &v, &n,
+                                        detail, sizeof detail);
+  if (e)
+    return errbuf_fail(e, why, whylen, "retrieve reply unreadable: %s",
+                       detail);
+  if ((e = retrieve_check(c, v, n, why, whylen)))
+    rekor_entries_free(v, n);
+  else
+    c->v = v;
+  return e;
+}
+
+/* Entries first..first+n-1 by one POST /entries/retrieve, recorded.
+ * STELLA_E_HTTP / STELLA_E_NOT_FOUND: the log does not offer it. */
+static stella_err query_retrieve(stella_rekor *r, size_t bi, uint64_t first,
+                                 size_t n) {
+  retrieve_ctx c = {.r = r, .first = first, .n = n};
+  sbuf body = SBUF_INIT;
+  char why[768] = "";
+  int failed = 0;
+  stella_err e = sbuf_append_str(&body, "{\"logIndexes\":[");
+  for (size_t i = 0; !e && i < n; i++)
+    e = sbuf_printf(&body, "%s%llu", i ? "," : "",
+                    (unsigned long long)(first + i));
+  if (!e)
+    e = sbuf_append_str(&body, "]}");
+  rekor_request q = {.path = "/api/v1/log/entries/retrieve",
+                     .post_body = body.data, .post_len = body.len,
+                     .parse = retrieve_parse, .ctx = &c};
+  if (!e)
+    e = rekor_call(r, bi, &q, &failed, why, sizeof why);
+  for (size_t i = 0; !e && c.v && i < n; i++)
+    e = rekor_ledger_put(r, &c.v[i], r->backends[bi].url, "remote", NULL);
+  if (e && e != STELLA_E_HTTP && e != STELLA_E_NOT_FOUND && why[0])
+    rekor_errf(r, e, "%s", why);
+  rekor_entries_free(c.v, c.v ? n : 0);
+  sbuf_free(&q.reply);
+  sbuf_free(&body);
+  return e;
+}
+
+/* One GET per entry, for logs without /retrieve. */
+static stella_err query_fetch_each(stella_rekor *r, size_t bi,
+                                   uint64_t first, uint64_t end) {
   for (uint64_t i = first; i < end; i++) {
     rekor_entry e;
     memset(&e, 0, sizeof e);
@@ -112,6 +201,23 @@ static stella_err query_fetch_range(stella_rekor *r, size_t bi,
     rekor_entry_clear(&e);
     if (err)
       return err;
+  }
+  return STELLA_OK;
+}
+
+static stella_err query_fetch_range(stella_rekor *r, size_t bi,
+                                    uint64_t first, uint64_t end) {
+  int batch = 1;
+  for (uint64_t i = first; i < end; i += REKOR_RETRIEVE_BATCH) {
+    size_t n = end - i < REKOR_RETRIEVE_BATCH ? (size_t)(end - i)
+                                                : REKOR_RETRIEVE_BATCH;
+    stella_err e = batch ? query_retrieve(r, bi, i, n) : STELLA_E_HTTP;
+    if (e == STELLA_E_HTTP || e == STELLA_E_NOT_FOUND) {
+      batch = 0; /* not offered: one GET per entry from here on */
+      e = query_fetch_each(r, bi, i, i + n);
+    }
+    if (e)
+      return e;
   }
   return STELLA_OK;
 }

@@ -13,7 +13,9 @@
 #   -> P answers 503: OPEN again -> `trust reset-circuits` closes it,
 #      recording who
 #   -> `rekor query` over a time window and a key ID (name or log ID
-#      prefix) returns exactly the entries submitted in it
+#      prefix) returns exactly the entries submitted in it; a second client
+#      with an empty ledger finds them with --remote (binary search on
+#      integrated time, then POST /entries/retrieve)
 #   -> `rekor loginfo` stores each log's checkpoint, then proves
 #      consistency; a forked copy of P (same key, same tree ID, other
 #      entries) listed as a local mirror raises the split-view alarm
@@ -211,6 +213,21 @@ one_line_error "query usage"
 must 1 "query with an unknown key" -- "$S" rekor query --after "$(rfc3339 "$T0")" \
   --before "$(rfc3339 "$T2")" --key-id no-such-key
 one_line_error "unknown key"
+
+step "rekor query --remote: a client with an empty ledger scans the log itself"
+mkdir -p "$work/client2"
+cp "$STELLA_HOME/config.json" "$work/client2/"
+must 0 "second client: trust init" -- "$S" --home "$work/client2" trust init \
+  --tuf-url "$SERVE_URL" --root "$web/1.root.json"
+must 0 "second client: trust sync" -- "$S" --home "$work/client2" trust sync
+must 0 "second client: ledger query finds nothing" -- "$S" --home "$work/client2" \
+  rekor query --after "$(rfc3339 "$T0")" --before "$(rfc3339 "$T2")" --json
+json 'assert d["entries"] == [], d' "an empty ledger"
+must 0 "second client: query --remote, P by name" -- "$S" --home "$work/client2" \
+  rekor query --remote --after "$(rfc3339 "$T1")" --before "$(rfc3339 "$T2")" \
+  --key-id rekor-primary --json
+expect_uuids "found in P by binary search on time: 7 8 12" 7 8 12
+json 'assert all(e["source"] == "remote" for e in d["entries"]), d' "marked as found remotely"
 
 # ---- 4. log health, consistency, split view --------------------------------------------
 step "rekor loginfo: checkpoints stored, then consistency proven"

@@ -913,6 +913,52 @@ static void test_query(void **state) {
                                       &got), STELLA_E_INVALID_ARG);
 }
 
+/* A POST /entries/retrieve reply: [{uuid: entry}, ...] for these indexes
+ * of the primary's log (6 entries). */
+static void retrieve_reply(fx *x, const int *idx, size_t n) {
+  sbuf b = SBUF_INIT, one = SBUF_INIT;
+  sbuf_append_char(&b, '[');
+  for (size_t i = 0; i < n; i++) {
+    sbuf_reset(&one);
+    fake_entry(&x->a, (size_t)idx[i], 6, idx[i], &one);
+    if (i)
+      sbuf_append_char(&b, ',');
+    sbuf_append(&b, one.data, one.len);
+  }
+  sbuf_append_char(&b, ']');
+  mem_fetcher_add_post(x->f, PRIMARY "/api/v1/log/entries/retrieve", 200,
+                       b.data, b.len, NULL);
+  sbuf_free(&one);
+  sbuf_free(&b);
+}
+
+/* --remote fetches the window ten indexes a request; a reply with an
+ * entry not asked for is the backend's failure. */
+static void test_query_retrieve(void **state) {
+  fx *x = *state;
+  rows got = {0};
+  int64_t t0 = x->now - 1000;
+  for (int i = 0; i < 6; i++)
+    fake_log_add_seed(&x->a, i, t0 + 100 * i);
+  fake_serve(x->f, PRIMARY, &x->a, 6);
+  retrieve_reply(x, (const int[]){2, 3, 5}, 3);
+  assert_int_not_equal(stella_rekor_query(x->r, t0 + 150, t0 + 450, NULL, 1,
+                                          collect, &got), STELLA_OK);
+  assert_non_null(strstr(stella_rekor_errmsg(x->r), "not asked for"));
+  assert_int_equal(got.n, 0);
+  retrieve_reply(x, (const int[]){4, 2, 3}, 3); /* any order */
+  mem_fetcher_clear_log(x->f);
+  assert_int_equal(stella_rekor_query(x->r, t0 + 150, t0 + 450, NULL, 1,
+                                      collect, &got), STELLA_OK);
+  assert_int_equal(got.n, 3);
+  for (size_t i = 0; i < got.n; i++) {
+    assert_int_equal(got.v[i].log_index, (int64_t)i + 2);
+    assert_string_equal(got.v[i].source, "remote");
+  }
+  assert_int_equal(mem_fetcher_count_url(x->f, PRIMARY
+                                         "/api/v1/log/entries/retrieve"), 1);
+}
+
 /* ---- metrics ----------------------------------------------------------------------- */
 
 static void test_metrics(void **state) {
@@ -988,6 +1034,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_verify_api_entry_offline, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(test_query, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_query_retrieve, setup, teardown),
     cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
