@@ -305,18 +305,53 @@ static void test_dispatch(void **state) {
   assert_true(c.quit);
 }
 
-/* Cell text and style of the Backends table. */
-static console_style backend_cell(const console *c, size_t row, size_t col,
-                                  char *buf, size_t len) {
-  return panel_backends_class.table->cell(c, row, col, buf, len);
+/* Cell text and style of a panel's table (the Backends one by default). */
+static void expect_panel_cell(const console_panel_class *cls, const console *c,
+                              size_t row, size_t col, const char *text,
+                              console_style style) {
+  char buf[512];
+  console_style st = cls->table->cell(c, row, col, buf, sizeof buf);
+  assert_string_equal(buf, text);
+  assert_int_equal(st, style);
 }
 
 static void expect_cell(const console *c, size_t row, size_t col,
                         const char *text, console_style style) {
-  char buf[512];
-  console_style st = backend_cell(c, row, col, buf, sizeof buf);
-  assert_string_equal(buf, text);
-  assert_int_equal(st, style);
+  expect_panel_cell(&panel_backends_class, c, row, col, text, style);
+}
+
+enum { K_KIND, K_LOG, K_TYPE, K_FINGERPRINT, K_STATUS };
+
+/* The keys panel names a key by its service-map name when it has one and
+ * shows its status; a compromised key's row is critical, an ended one dim. */
+static void test_keys_names_and_status(void **state) {
+  (void)state;
+  stella_key keys[] = {
+    {.kind = "tlog", .name = "rekor-2026", .base_url = "https://rekor.example",
+     .log_id = "c0d2", .key_type = "PKIX_ED25519", .fingerprint_sha256 = "c0d2",
+     .status = "active", .valid_from = FAKE_NOW - 100},
+    {.kind = "tlog", .name = "rekor-2025", .base_url = "https://rekor.example",
+     .log_id = "b548", .key_type = "PKIX_ED25519", .fingerprint_sha256 = "b548",
+     .status = "compromised", .valid_from = FAKE_NOW - 900,
+     .valid_until = FAKE_NOW - 100},
+    {.kind = "ctlog", .name = "", .base_url = "https://ct.example",
+     .log_id = "0860", .key_type = "PKIX_ECDSA_P256_SHA_256",
+     .fingerprint_sha256 = "0860", .status = "", .valid_from = FAKE_NOW - 900,
+     .valid_until = FAKE_NOW - 100},
+  };
+  stella_status st;
+  memset(&st, 0, sizeof st);
+  st.keys = keys;
+  st.n_keys = 3;
+  console c;
+  fake_console(&c, &st);
+  const console_panel_class *k = &panel_keys_class;
+  expect_panel_cell(k, &c, 0, K_LOG, "rekor-2026", STYLE_NORMAL);
+  expect_panel_cell(k, &c, 0, K_STATUS, "active", STYLE_NORMAL);
+  expect_panel_cell(k, &c, 1, K_LOG, "rekor-2025", STYLE_BAD);
+  expect_panel_cell(k, &c, 1, K_STATUS, "compromised", STYLE_BAD);
+  expect_panel_cell(k, &c, 2, K_LOG, "ct.example", STYLE_DIM);
+  expect_panel_cell(k, &c, 2, K_STATUS, "", STYLE_DIM);
 }
 
 enum { B_ROLE, B_URL, B_BREAKER, B_SINCE, B_FAIL, B_OPENS, B_CHECKPOINT };
@@ -484,7 +519,7 @@ static void test_backends_long_url_cut_at_80(void **state) {
   for (size_t col = 0; col < t->n_columns; col++) {
     natural[col] = draw_width(t->columns[col].header);
     for (size_t row = 0; row < N_FAKE_BACKENDS; row++) {
-      backend_cell(&c, row, col, buf, sizeof buf);
+      t->cell(&c, row, col, buf, sizeof buf);
       if (draw_width(buf) > natural[col])
         natural[col] = draw_width(buf);
     }
@@ -664,6 +699,7 @@ int main(void) {
     cmocka_unit_test(test_backends_empty_hint),
     cmocka_unit_test(test_backends_long_url_cut_at_80),
     cmocka_unit_test(test_backends_cursor_keys),
+    cmocka_unit_test(test_keys_names_and_status),
     cmocka_unit_test(test_model_without_state),
     cmocka_unit_test(test_backends_drawn_at_80x24), /* last: owns curses */
   };
