@@ -122,13 +122,30 @@ static void cli_tuf_print_missing(const stella_repo_missing *m, size_t n) {
              m[i].keyids);
 }
 
+/* The ", "-joined keyid prefixes of a stella_repo_missing as a JSON array,
+ * which is what a script reading --json wants. */
+static json_t *cli_tuf_keyid_array(const char *joined) {
+  json_t *arr = json_array();
+  const char *p = joined;
+  while (*p) {
+    size_t len = strcspn(p, ", ");
+    if (len)
+      json_array_append_new(arr, json_stringn(p, len));
+    p += len;
+    p += strspn(p, ", ");
+  }
+  return arr;
+}
+
 static int cli_tuf_sign_json(const stella_repo_missing *m, size_t n) {
   json_t *arr = json_array();
   for (size_t i = 0; i < n; i++)
-    json_array_append_new(arr, json_pack("{s:s, s:i, s:i, s:i, s:s}", "role",
-                                         m[i].role, "version", m[i].version,
-                                         "have", m[i].have, "need", m[i].need,
-                                         "keyids", m[i].keyids));
+    json_array_append_new(arr, json_pack("{s:s, s:i, s:i, s:i, s:i, s:o}",
+                                         "role", m[i].role, "version",
+                                         m[i].version, "have", m[i].have,
+                                         "need", m[i].need, "keys", m[i].keys,
+                                         "keyids",
+                                         cli_tuf_keyid_array(m[i].keyids)));
   json_t *o = json_pack("{s:b, s:o}", "ready", n == 0, "missing", arr);
   char *text = json_dumps(o, JSON_INDENT(2));
   if (text)

@@ -70,4 +70,26 @@ STELLA_NOW=$(date -u -d '+3 days' +%Y-%m-%dT%H:%M:%SZ) \
   expect 1 "preflight refused the publish.*expired" "$S" tuf publish --repo "$repo"
 untouched "expired timestamp"
 "$S" tuf publish --repo "$repo" >/dev/null
+
+# A root change staged by hand (threshold 2 -> 3) with the holders' files
+# away: sign lists who is missing, --json with the keyid prefixes as arrays.
+mkdir "$tmp/holders"
+mv "$repo"/keys/root/holder-*.pem "$tmp/holders/"
+python3 - "$repo/staged/metadata/root.json" <<'EOF' || fail "staging a root change"
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["signed"]["roles"]["root"]["threshold"] = 3
+json.dump(d, open(sys.argv[1], "w"))
+EOF
+"$S" tuf sign --repo "$repo" --json >"$tmp/sign.json" || fail "tuf sign --json"
+python3 - "$tmp/sign.json" <<'EOF' || fail "tuf sign --json: $(cat "$tmp/sign.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["ready"] is False, d
+root = d["missing"][0]
+assert root["role"] == "root" and root["need"] == 3 and root["keys"] == 2, root
+assert len(root["keyids"]) == 2, root
+assert all(len(k) == 16 and int(k, 16) >= 0 for k in root["keyids"]), root
+EOF
+echo "ok: tuf sign --json lists the missing root keyids as an array"
 echo "PASS repo_bad_input"
