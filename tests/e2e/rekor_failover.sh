@@ -44,7 +44,7 @@ cleanup() { # KEEP_WORK=1 keeps the folders and every output for a look
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-repo=$work/repo web=$work/web
+web=$work/web
 out=$work/out err=$work/err
 : >"$out"; : >"$err"
 failures=0
@@ -54,64 +54,26 @@ STEP_TIMEOUT=60
 export STELLA_HOME=$work/client
 
 rfc3339() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
-# submit N: signs artifact N with the pipeline key and submits it (--json);
-# the entry's uuid is kept in $work/uuid.N, the backend in $work/backend.N.
-submit() {
-  local n=$1 a=$work/artifact.$1
-  echo "release $n built at $(date -u +%s%N)" >"$a"
-  openssl dgst -sha256 -sign "$work/signer.pem" -out "$a.sig" "$a" ||
-    die "openssl could not sign artifact $n"
-  must 0 "submit artifact $n" -- "$S" rekor submit --artifact "$a" \
-    --signature "$a.sig" --public-key "$work/signer.pub" --json
-  python3 - "$out" "$work" "$n" <<'PY' || die "submit $n: unexpected JSON"
-import json, sys
-d = json.load(open(sys.argv[1]))
-open("%s/uuid.%s" % (sys.argv[2], sys.argv[3]), "w").write(d["uuid"])
-open("%s/backend.%s" % (sys.argv[2], sys.argv[3]), "w").write(d["backend"])
-PY
-}
-backend_of() { cat "$work/backend.$1"; }
-breaker() { # the breaker JSON of backend $1 into $out
-  must 0 "trust status --show-circuit-breaker --json" -- \
-    "$S" trust status --show-backends --show-circuit-breaker --json
-}
+# shellcheck source=/dev/null
+. "$top/tests/e2e/lib-rekor.sh"
 
 # ---- 1. two drill logs and the repository that lists them ------------------------
 step "drill logs: primary P and mirror M (each a log with its own key)"
-drill_start P "$work/p" || die "P did not start"
-drill_start M "$work/m" || die "M did not start"
-export P_URL M_URL
-must 0 "P's public key" -- "$S" drill-log pubkey --state "$work/p"
-cp "$out" "$work/rekor-primary.pub"
-must 0 "M's public key" -- "$S" drill-log pubkey --state "$work/m"
-cp "$out" "$work/rekor-mirror.pub"
-export P_ID=$(openssl pkey -pubin -in "$work/rekor-primary.pub" -outform DER | sha256sum | cut -c1-64)
-export M_ID=$(openssl pkey -pubin -in "$work/rekor-mirror.pub" -outform DER | sha256sum | cut -c1-64)
+rekor_log P "$work/p" rekor-primary
+rekor_log M "$work/m" rekor-mirror
 ok "P $P_URL (log ID ${P_ID:0:16}...), M $M_URL (log ID ${M_ID:0:16}...)"
 
 step "TUF repository: P primary, M mirror, both log keys"
-must 0 "tuf repo init" -- "$S" tuf repo init --repo "$repo" --rekor-url "$P_URL" \
-  --rekor-key "$work/rekor-primary.pub" --mirror-url "$M_URL" --publish-to "$web"
-must 0 "tuf rekor-key add (M's key under M's URL)" -- "$S" tuf rekor-key add \
-  --repo "$repo" --new-key "$work/rekor-mirror.pub" --rekor-url "$M_URL"
-must 0 "tuf sign" -- "$S" tuf sign --repo "$repo"
-must 0 "tuf publish" -- "$S" tuf publish --repo "$repo"
-serve_start "$web" || die "the web server did not start"
+rekor_repo "$P_URL" rekor-primary --mirror-url "$M_URL"
+rekor_repo_key rekor-mirror "$M_URL"
+rekor_repo_publish
 
 step "client: trust init + sync; breaker policy and timeouts for the drill"
-must 0 "trust init" -- "$S" trust init --tuf-url "$SERVE_URL" --root "$web/1.root.json"
-must 0 "trust sync" -- "$S" trust sync
-cat >"$STELLA_HOME/config.json" <<'EOF'
-{"rekor": {"timeout_ms": 1500, "connect_timeout_ms": 1000,
+rekor_client '{"rekor": {"timeout_ms": 1500, "connect_timeout_ms": 1000,
            "breaker": {"consecutive_failures": 3, "window_calls": 10,
                        "min_calls": 3, "failure_rate_pct": 90,
                        "cooldown_s": 2, "cooldown_max_s": 8,
-                       "half_open_probes": 1, "probe_timeout_s": 5}}}
-EOF
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
-  -out "$work/signer.pem" 2>/dev/null &&
-  openssl pkey -in "$work/signer.pem" -pubout -out "$work/signer.pub" ||
-  die "openssl could not make the pipeline's signing key"
+                       "half_open_probes": 1, "probe_timeout_s": 5}}}'
 breaker
 json '
 b = d["backends"]
@@ -259,20 +221,7 @@ c["rekor"]["mirrors"] = [sys.argv[2]]
 json.dump(c, open(sys.argv[1], "w"))
 PY
 submit 14 # P: 7 entries
-a=$work/artifact.fork
-echo "only the fork has this" >"$a"
-openssl dgst -sha256 -sign "$work/signer.pem" -out "$a.sig" "$a"
-python3 - "$a" "$work/signer.pub" >"$work/fork-entry.json" <<'PY' || die "fork entry"
-import base64, hashlib, json, sys
-art, pub = sys.argv[1], sys.argv[2]
-print(json.dumps({"apiVersion": "0.0.1", "kind": "hashedrekord", "spec": {
-  "data": {"hash": {"algorithm": "sha256",
-                    "value": hashlib.sha256(open(art, "rb").read()).hexdigest()}},
-  "signature": {"content": base64.b64encode(open(art + ".sig", "rb").read()).decode(),
-                "publicKey": {"content": base64.b64encode(open(pub, "rb").read()).decode()}}}}))
-PY
-must 0 "an entry only the fork has (curl)" -- curl -sf -X POST -H 'Content-Type: application/json' \
-  --data @"$work/fork-entry.json" "$F_URL/api/v1/log/entries"
+post_direct "$F_URL" fork # an entry only the fork has
 must 1 "loginfo: split view" -- "$S" rekor loginfo --json
 json '
 v = {x["backend"]: x for x in d["backends"]}
