@@ -301,8 +301,9 @@ static stella_err rk_from_bundle_val(const json_val *o, rekor_entry *e,
     return STELLA_E_NOMEM;
   if ((err = rk_read_body(e, json_get(o, "canonicalizedBody"), why)))
     return err;
-  *why = "logIndex is missing or not a non-negative integer";
-  if (rk_get_count(o, "logIndex", 1, &e->log_index))
+  /* Absent is 0: protobuf JSON omits zero (a log's first entry). */
+  *why = "logIndex is not a non-negative integer";
+  if (rk_get_count(o, "logIndex", 1, &e->log_index) == -1)
     return STELLA_E_FORMAT;
   *why = "logId.keyId is not base64 of 32 bytes";
   if (rekor_hash_decode(json_get(json_get(o, "logId"), "keyId"), 0,
