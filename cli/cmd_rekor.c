@@ -234,9 +234,10 @@ static void verify_text(const stella_verify_request *req,
            *en->key_name ? cli_printable(en->key_name, name, sizeof name)
                          : "an unnamed key", en->log_id);
   }
+  /* No origin when the checkpoint is absent or did not verify. */
   if (res->tree_size || *res->origin)
-    printf("  tree        size %llu, origin %s\n",
-           (unsigned long long)res->tree_size,
+    printf("  tree        size %llu%s%s\n", (unsigned long long)res->tree_size,
+           *res->origin ? ", origin " : "",
            cli_printable(res->origin, origin, sizeof origin));
 }
 
