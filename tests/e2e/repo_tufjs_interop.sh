@@ -11,18 +11,10 @@ set -euo pipefail
 S=${STELLA_BIN:?}
 SRC=${STELLA_SOURCE_ROOT:?}
 TUFJS_VERSION=6.0.2
-skip() { echo "SKIP: $*"; exit 77; }
-
-command -v node >/dev/null 2>&1 || skip "node is not installed"
-command -v npm >/dev/null 2>&1 || skip "npm is not installed"
-cache=${STELLA_TUFJS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/stella-tests/tuf-js-$TUFJS_VERSION}
-if [[ ! -f $cache/node_modules/tuf-js/package.json ]]; then
-  timeout 60 npm view "tuf-js@$TUFJS_VERSION" version >/dev/null 2>&1 ||
-    skip "the npm registry does not answer"
-  mkdir -p "$cache"
-  timeout 300 npm install --prefix "$cache" --no-audit --no-fund --silent \
-    "tuf-js@$TUFJS_VERSION" >/dev/null 2>&1 || skip "npm install tuf-js failed"
-fi
+# shellcheck source=/dev/null
+source "$SRC/tests/e2e/lib-npm.sh"
+cache=${STELLA_TUFJS_CACHE:-$(npm_cache_dir "tuf-js-$TUFJS_VERSION")}
+npm_install_cached "$cache" "tuf-js@$TUFJS_VERSION"
 
 tmp=$(mktemp -d)
 # shellcheck source=/dev/null
