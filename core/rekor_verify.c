@@ -134,12 +134,19 @@ static void rk_check_checkpoint(const rekor_entry *e, const rekor_log_key *k,
     res->checkpoint = REKOR_CHECK_OK;
 }
 
+/* Something signed by the log must vouch for the entry: the SET, or the
+ * checkpoint that commits to the proof's root. A proof alone proves
+ * nothing (any leaf is the root of a one-leaf "tree"). */
 static void rk_check_present(const rekor_entry *e,
                              const rekor_verify_opts *o,
                              rekor_verify_result *res, stella_err *first) {
   if (!e->set && !e->has_proof)
     rk_failed(res, REKOR_FAIL_MISSING, STELLA_E_FORMAT, first,
               "missing: the entry has neither a SET nor an inclusion proof");
+  else if (!e->set && !e->checkpoint)
+    rk_failed(res, REKOR_FAIL_MISSING, STELLA_E_FORMAT, first,
+              "missing: no SET and no checkpoint signed by the log (an "
+              "inclusion proof alone proves nothing)");
   else if (o->require_proof && !e->has_proof)
     rk_failed(res, REKOR_FAIL_MISSING, STELLA_E_FORMAT, first,
               "missing: an inclusion proof is required here");

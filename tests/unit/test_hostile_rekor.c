@@ -249,6 +249,47 @@ static void test_api_impossible_proof(void **state) {
   rekor_keyring_clear(&kr);
 }
 
+/* An inclusion proof with neither a SET nor a checkpoint signed by the log
+ * proves nothing: anyone can make a one-leaf "tree" whose root is the leaf.
+ * Such an entry (any body, any trusted log ID) must not verify. */
+static void test_proof_alone_proves_nothing(void **state) {
+  (void)state;
+  rekor_keyring kr = {0};
+  const char *tr = "{\"tlogs\":[{\"baseUrl\":\"https://rekor.sigstore.dev\","
+                   "\"logId\":{\"keyId\":\"" HASH_B64 "\"},\"publicKey\":{"
+                   "\"rawBytes\":\"" REKOR_SPKI "\"}}]}";
+  assert_int_equal(rekor_keyring_add_trusted_root(&kr, tr, strlen(tr), NULL,
+                                                  0), STELLA_OK);
+  merkle_hash leaf;
+  char hex[65], proof[256];
+  merkle_leaf_hash((const uint8_t *)"{}", 2, leaf);
+  hex_encode(leaf, sizeof leaf, hex);
+  snprintf(proof, sizeof proof, "{\"inclusionProof\":{\"logIndex\":0,"
+           "\"treeSize\":1,\"rootHash\":\"%s\",\"hashes\":[]}}", hex);
+  api_parts p = good_api;
+  p.verification = proof;
+  char *text = api_reply(&p);
+  rekor_entry *v;
+  size_t n;
+  rekor_verify_result res;
+  rekor_verify_opts with_proof = {.require_proof = 1};
+  assert_int_equal(rekor_entries_from_api(text, strlen(text), &v, &n, NULL,
+                                          0), STELLA_OK);
+  assert_int_equal(rekor_entry_verify(&v[0], &kr, NULL, &res),
+                   STELLA_E_FORMAT);
+  assert_int_equal(res.failure, REKOR_FAIL_MISSING);
+  assert_non_null(strstr(res.reason, "checkpoint"));
+  rekor_verify_result_clear(&res);
+  /* The same for the bundle rule (v0.2+: a proof is required). */
+  assert_int_equal(rekor_entry_verify(&v[0], &kr, &with_proof, &res),
+                   STELLA_E_FORMAT);
+  assert_int_equal(res.failure, REKOR_FAIL_MISSING);
+  rekor_verify_result_clear(&res);
+  rekor_entries_free(v, n);
+  free(text);
+  rekor_keyring_clear(&kr);
+}
+
 /* ---- Bundles ------------------------------------------------------------ */
 
 #define MEDIA_03 "application/vnd.dev.sigstore.bundle.v0.3+json"
@@ -566,6 +607,7 @@ int main(void) {
     cmocka_unit_test(test_api_wrong_types),
     cmocka_unit_test(test_api_caps),
     cmocka_unit_test(test_api_impossible_proof),
+    cmocka_unit_test(test_proof_alone_proves_nothing),
     cmocka_unit_test(test_bundle_hostile),
     cmocka_unit_test(test_bundle_caps),
     cmocka_unit_test(test_log_info),
