@@ -248,13 +248,13 @@ static stella_err rekor_fetch(stella_fetcher *f, const char *url,
 
 /* What a finished fetch means for the breaker and for the caller. */
 static breaker_outcome rekor_classify(stella_err fe, long status,
-                                      stella_err *result) {
+                                      int absent_ok, stella_err *result) {
   *result = fe;
   if (fe == STELLA_OK)
     return BREAKER_SUCCESS;
   if (status == 404) {
-    *result = STELLA_E_NOT_FOUND;  /* an absent entry: expected */
-    return BREAKER_NEUTRAL;
+    *result = STELLA_E_NOT_FOUND;  /* expected for an absent entry only */
+    return absent_ok ? BREAKER_NEUTRAL : BREAKER_FAILURE;
   }
   if (status == 409) {
     *result = STELLA_E_EXISTS;     /* already in the log */
@@ -302,7 +302,7 @@ stella_err rekor_call(stella_rekor *r, size_t bi, rekor_request *q,
   stella_err fe = rekor_fetch(f, url.data, q, why, whylen);
   int64_t took = r->ms(r->ms_ctx) - t0;
   sbuf_free(&url);
-  breaker_outcome oc = rekor_classify(fe, q->status, &e);
+  breaker_outcome oc = rekor_classify(fe, q->status, q->absent_ok, &e);
   if (oc == BREAKER_SUCCESS && q->parse &&
       (e = q->parse(q->ctx, base, &q->reply, why, whylen)))
     oc = BREAKER_FAILURE;
@@ -345,8 +345,11 @@ stella_err rekor_route(stella_rekor *r, rekor_request *q, size_t *chosen,
     e = rekor_call(r, i, q, &failed, why, sizeof why);
     if (e == STELLA_E_IO) /* the store: no breaker can decide */
       break;
-    if (failed || e == STELLA_E_UNAVAILABLE) {
-      const char *what = failed ? "failed" : "skipped";
+    int absent = e == STELLA_E_NOT_FOUND && !failed && q->absent_ok &&
+                 i + 1 < r->n_backends;
+    if (failed || e == STELLA_E_UNAVAILABLE || absent) {
+      const char *what = failed ? "failed"
+                         : absent ? "has no such entry" : "skipped";
       char detail[600];
       snprintf(detail, sizeof detail, "%s: %.500s", what, why);
       ledger_record_op(r->s, rekor_now(r), "route", url, 0, detail);

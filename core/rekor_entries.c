@@ -93,7 +93,7 @@ stella_err rekor_get_entry(stella_rekor *r, const char *uuid, int64_t index,
                            long bi, rekor_entry *out, size_t *chosen,
                            rekor_verify_result *vr) {
   entry_fetch f = {.r = r, .uuid = uuid, .index = index};
-  char path[256], why[768] = "";
+  char path[256], why[768] = "", route[512] = "";
   size_t at = bi >= 0 ? (size_t)bi : 0;
   int failed = 0;
   if (uuid)
@@ -101,12 +101,14 @@ stella_err rekor_get_entry(stella_rekor *r, const char *uuid, int64_t index,
   else
     snprintf(path, sizeof path, "/api/v1/log/entries?logIndex=%lld",
              (long long)index);
-  rekor_request q = {.path = path, .parse = entry_parse, .ctx = &f};
+  rekor_request q = {.path = path, .parse = entry_parse, .ctx = &f,
+                     .absent_ok = 1};
   stella_err e = bi >= 0 ? rekor_call(r, at, &q, &failed, why, sizeof why)
-                         : rekor_route(r, &q, &at, NULL, 0);
+                         : rekor_route(r, &q, &at, route, sizeof route);
   sbuf_free(&q.reply);
   if (e == STELLA_E_NOT_FOUND)
-    rekor_errf(r, e, "%s: no such entry in the log (HTTP 404)", path);
+    rekor_errf(r, e, "%s: no such entry in the log (HTTP 404 from %s%s%.400s)",
+               path, r->backends[at].url, *route ? "; before: " : "", route);
   else if (e && bi >= 0)
     rekor_errf(r, e, "%s", why);
   if (chosen)

@@ -160,7 +160,8 @@ static stella_err retrieve_parse(void *ctx, const char *backend,
 }
 
 /* Entries first..first+n-1 by one POST /entries/retrieve, recorded.
- * STELLA_E_HTTP / STELLA_E_NOT_FOUND: the log does not offer it. */
+ * STELLA_E_UNSUPPORTED: the log does not offer it (a 4xx answer); a 5xx,
+ * like any failure, is an error, not a reason for ten times the calls. */
 static stella_err query_retrieve(stella_rekor *r, size_t bi, uint64_t first,
                                  size_t n) {
   retrieve_ctx c = {.r = r, .first = first, .n = n};
@@ -175,12 +176,14 @@ static stella_err query_retrieve(stella_rekor *r, size_t bi, uint64_t first,
     e = sbuf_append_str(&body, "]}");
   rekor_request q = {.path = "/api/v1/log/entries/retrieve",
                      .post_body = body.data, .post_len = body.len,
-                     .parse = retrieve_parse, .ctx = &c};
+                     .parse = retrieve_parse, .ctx = &c, .absent_ok = 1};
   if (!e)
     e = rekor_call(r, bi, &q, &failed, why, sizeof why);
+  if (!failed && (e == STELLA_E_HTTP || e == STELLA_E_NOT_FOUND))
+    e = STELLA_E_UNSUPPORTED;
   for (size_t i = 0; !e && c.v && i < n; i++)
     e = rekor_ledger_put(r, &c.v[i], r->backends[bi].url, "remote", NULL);
-  if (e && e != STELLA_E_HTTP && e != STELLA_E_NOT_FOUND && why[0])
+  if (e && e != STELLA_E_UNSUPPORTED && why[0])
     rekor_errf(r, e, "%s", why);
   rekor_entries_free(c.v, c.v ? n : 0);
   sbuf_free(&q.reply);
@@ -211,8 +214,8 @@ static stella_err query_fetch_range(stella_rekor *r, size_t bi,
   for (uint64_t i = first; i < end; i += REKOR_RETRIEVE_BATCH) {
     size_t n = end - i < REKOR_RETRIEVE_BATCH ? (size_t)(end - i)
                                                 : REKOR_RETRIEVE_BATCH;
-    stella_err e = batch ? query_retrieve(r, bi, i, n) : STELLA_E_HTTP;
-    if (e == STELLA_E_HTTP || e == STELLA_E_NOT_FOUND) {
+    stella_err e = batch ? query_retrieve(r, bi, i, n) : STELLA_E_UNSUPPORTED;
+    if (e == STELLA_E_UNSUPPORTED) {
       batch = 0; /* not offered: one GET per entry from here on */
       e = query_fetch_each(r, bi, i, i + n);
     }

@@ -218,7 +218,8 @@ static stella_err submit_existing(stella_rekor *r, size_t bi,
   char path[128];
   int failed = 0;
   snprintf(path, sizeof path, "/api/v1/log/entries/%s", uuid);
-  rekor_request g = {.path = path, .parse = submit_parse, .ctx = c};
+  rekor_request g = {.path = path, .parse = submit_parse, .ctx = c,
+                     .absent_ok = 1};
   stella_err e = rekor_call(r, bi, &g, &failed, why, sizeof why);
   sbuf_free(&g.reply);
   if (e)

@@ -340,17 +340,36 @@ static void test_neutral_and_slow(void **state) {
   memset(absent, 'a', 64);
   absent[64] = '\0';
   stella_verify_request req = {STELLA_VERIFY_UUID, absent};
-  /* An absent entry (404) is an answer: no failover, no failure. */
+  /* An absent entry (404) is an answer, no failure: the next backend (it
+   * may be another log) is asked, and the last one's 404 is the answer. */
   for (int i = 0; i < 5; i++)
     assert_int_equal(stella_rekor_verify(x->r, &req, &res),
                      STELLA_E_NOT_FOUND);
   assert_int_equal(requests_to(x->f, PRIMARY), 5);
-  assert_int_equal(requests_to(x->f, MIRROR), 0);
-  assert_non_null(strstr(stella_rekor_errmsg(x->r), "no such entry"));
+  assert_int_equal(requests_to(x->f, MIRROR), 5);
+  assert_int_equal(requests_to(x->f, LOCAL), 5);
+  const char *msg = stella_rekor_errmsg(x->r);
+  assert_non_null(strstr(msg, "no such entry"));
+  assert_non_null(strstr(msg, "HTTP 404 from " LOCAL));
+  assert_non_null(strstr(msg, PRIMARY " has no such entry"));
+  for (size_t i = 0; i < 3; i++) {
+    backend_state(x, i, &b);
+    assert_string_equal(b.state, "closed");
+    assert_int_equal(b.calls_in_window, 0);
+    backend_clear(&b);
+  }
+  /* 404 where the API must answer (the log's info) is the backend's
+   * failure: it does not serve the Rekor API there. */
+  stella_loginfo *v = NULL;
+  size_t n = 0;
+  assert_int_equal(stella_rekor_loginfo(x->r, PRIMARY, &v, &n),
+                   STELLA_E_NOT_FOUND);
+  stella_loginfo_free(v, n);
   backend_state(x, 0, &b);
-  assert_string_equal(b.state, "closed");
-  assert_int_equal(b.calls_in_window, 0);
+  assert_int_equal(b.calls_in_window, 1);
+  assert_true(b.failure_rate == 1.0);
   backend_clear(&b);
+  assert_int_equal(stella_rekor_reset_circuits(x->r, NULL, NULL), STELLA_OK);
   /* Slow successes count as failures (slow_call_ms 2000). */
   fake_log_add_seed(&x->a, 1, x->now - 10);
   fake_serve(x->f, PRIMARY, &x->a, 1);
@@ -363,8 +382,6 @@ static void test_neutral_and_slow(void **state) {
   /* Garbage from a backend is its failure too. */
   x->ms_step = 1;
   mem_fetcher_add_bytes(x->f, MIRROR "/api/v1/log", "<html>", 6);
-  stella_loginfo *v = NULL;
-  size_t n = 0;
   assert_int_equal(stella_rekor_loginfo(x->r, MIRROR, &v, &n),
                    STELLA_E_PARSE);
   assert_int_equal(n, 1);
@@ -957,6 +974,24 @@ static void test_query_retrieve(void **state) {
   }
   assert_int_equal(mem_fetcher_count_url(x->f, PRIMARY
                                          "/api/v1/log/entries/retrieve"), 1);
+  /* A 5xx is the log failing, not "not offered": an error, and not one
+   * GET per entry instead (ten times the calls to a log in trouble). */
+  mem_fetcher_add_post(x->f, PRIMARY "/api/v1/log/entries/retrieve", 503,
+                       "", 0, NULL);
+  mem_fetcher_clear_log(x->f);
+  got.n = 0;
+  assert_int_equal(stella_rekor_query(x->r, t0 + 150, t0 + 450, NULL, 1,
+                                      collect, &got), STELLA_E_HTTP);
+  assert_non_null(strstr(stella_rekor_errmsg(x->r), "HTTP 503"));
+  size_t gets = requests_to(x->f, PRIMARY "/api/v1/log/entries?");
+  /* A 4xx (405: not offered here) falls back to one GET per entry. */
+  mem_fetcher_add_post(x->f, PRIMARY "/api/v1/log/entries/retrieve", 405,
+                       "", 0, NULL);
+  mem_fetcher_clear_log(x->f);
+  assert_int_equal(stella_rekor_query(x->r, t0 + 150, t0 + 450, NULL, 1,
+                                      collect, &got), STELLA_OK);
+  assert_int_equal(requests_to(x->f, PRIMARY "/api/v1/log/entries?"),
+                   gets + 3);
 }
 
 /* ---- metrics ----------------------------------------------------------------------- */
