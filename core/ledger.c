@@ -166,6 +166,8 @@ static const char ledger_sql_put_checkpoint[] =
 static const char ledger_sql_latest_checkpoint[] =
     LEDGER_CP_COLS "WHERE log_id = ?1 AND origin = ?2 "
     "ORDER BY size DESC, verified_at DESC LIMIT 1";
+static const char ledger_sql_checkpoint_of[] =
+    LEDGER_CP_COLS "WHERE log_id = ?1 AND origin = ?2 AND backend = ?3";
 static const char ledger_sql_backend_checkpoint[] =
     LEDGER_CP_COLS "WHERE backend = ?1 ORDER BY verified_at DESC, size DESC "
     "LIMIT 1";
@@ -209,18 +211,39 @@ static stella_err ledger_read_checkpoint(store *s, sqlite3_stmt *st,
   return e;
 }
 
-stella_err ledger_latest_checkpoint(store *s, const char *log_id,
-                                    const char *origin,
-                                    ledger_checkpoint *out) {
+/* One checkpoint of a log (of one backend when backend is not NULL). */
+static stella_err ledger_log_checkpoint(store *s, const char *sql,
+                                        const char *log_id,
+                                        const char *origin,
+                                        const char *backend,
+                                        ledger_checkpoint *out) {
   sqlite3_stmt *st;
   if (!s || !log_id || !origin || !out)
     return STELLA_E_INVALID_ARG;
-  stella_err e = store_stmt(s, ledger_sql_latest_checkpoint, &st);
+  stella_err e = store_stmt(s, sql, &st);
   if (e)
     return e;
   sqlite3_bind_text(st, 1, log_id, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 2, origin, -1, SQLITE_STATIC);
+  if (backend)
+    sqlite3_bind_text(st, 3, backend, -1, SQLITE_STATIC);
   return ledger_read_checkpoint(s, st, out);
+}
+
+stella_err ledger_latest_checkpoint(store *s, const char *log_id,
+                                    const char *origin,
+                                    ledger_checkpoint *out) {
+  return ledger_log_checkpoint(s, ledger_sql_latest_checkpoint, log_id,
+                               origin, NULL, out);
+}
+
+stella_err ledger_checkpoint_of(store *s, const char *log_id,
+                                const char *origin, const char *backend,
+                                ledger_checkpoint *out) {
+  if (!backend)
+    return STELLA_E_INVALID_ARG;
+  return ledger_log_checkpoint(s, ledger_sql_checkpoint_of, log_id, origin,
+                               backend, out);
 }
 
 stella_err ledger_backend_checkpoint(store *s, const char *backend,

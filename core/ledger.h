@@ -73,6 +73,12 @@ stella_err ledger_latest_checkpoint(struct store *s, const char *log_id,
                                     const char *origin,
                                     ledger_checkpoint *out);
 
+/* The checkpoint of (log_id, origin) stored for this backend: the largest
+ * tree it has shown (a log never shrinks). STELLA_E_NOT_FOUND if none. */
+stella_err ledger_checkpoint_of(struct store *s, const char *log_id,
+                                const char *origin, const char *backend,
+                                ledger_checkpoint *out);
+
 /* The checkpoint last verified from backend (any log). STELLA_E_NOT_FOUND
  * if none. */
 stella_err ledger_backend_checkpoint(struct store *s, const char *backend,

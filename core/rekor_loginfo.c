@@ -6,7 +6,8 @@
  * an equal one must have the same root, a smaller (lagging) one must be a
  * prefix of it, proven by the backend that showed the bigger one. A proof
  * that fails is a split view; a proof that cannot be fetched is only "not
- * proven". Verified, consistent checkpoints are stored. */
+ * proven". A backend showing a smaller tree than it showed before is a
+ * rollback. Verified, consistent checkpoints are stored. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,7 +118,17 @@ static stella_err loginfo_not_proven(stella_loginfo *out, stella_err e,
                                      uint64_t size, const char *why) {
   char msg[1024];
   snprintf(msg, sizeof msg, "consistency with the stored size %llu not "
-           "proven: %.800s", (unsigned long long)size, why);
+           "proven: %.700s (nothing stored; run loginfo again when the "
+           "backend answers)", (unsigned long long)size, why);
+  return loginfo_set(out, e, msg);
+}
+
+/* The backend did not give a view that verifies. */
+static stella_err loginfo_no_view(stella_loginfo *out, stella_err e,
+                                  const char *why) {
+  char msg[1024];
+  snprintf(msg, sizeof msg, "%.800s (check the backend; `stella trust "
+           "status --show-backends` shows its breaker)", why);
   return loginfo_set(out, e, msg);
 }
 
@@ -187,6 +198,31 @@ static void loginfo_fill(const rekor_view *v, stella_loginfo *out) {
   out->key_name = strdup(v->key->name ? v->key->name : "");
 }
 
+/* A backend showing a smaller tree than it showed before: a log never
+ * shrinks, so it is stale or replays old answers. Not a split view (the
+ * old tree may well be a prefix), but not a view to accept or store. */
+static stella_err loginfo_rollback(stella_rekor *r, stella_loginfo *out) {
+  ledger_checkpoint own;
+  char msg[1024], when[32];
+  stella_err e = ledger_checkpoint_of(r->s, out->log_id, out->origin,
+                                      out->backend, &own);
+  if (e == STELLA_E_NOT_FOUND)
+    return STELLA_OK;
+  if (e)
+    return loginfo_set(out, e, store_errmsg(r->s));
+  if (own.size <= out->tree_size)
+    return STELLA_OK;
+  out->previous_size = own.size;
+  stella_time_format(own.verified_at, when, sizeof when);
+  snprintf(msg, sizeof msg, "ROLLBACK of log %.200s: %.300s shows tree "
+           "size %llu, smaller than the size %llu it showed at %s (a log "
+           "never shrinks: the backend is stale or replays old answers; "
+           "nothing stored, check the backend)", out->origin, out->backend,
+           (unsigned long long)out->tree_size,
+           (unsigned long long)own.size, when);
+  return loginfo_set(out, STELLA_E_ROLLBACK, msg);
+}
+
 static stella_err loginfo_check(stella_rekor *r, size_t bi,
                                 rekor_view *v, stella_loginfo *out) {
   char why[768] = "";
@@ -197,10 +233,12 @@ static stella_err loginfo_check(stella_rekor *r, size_t bi,
   stella_err e = rekor_call(r, bi, &q, &failed, why, sizeof why);
   sbuf_free(&q.reply);
   if (e)
-    return loginfo_set(out, e, why);
+    return loginfo_no_view(out, e, why);
   loginfo_fill(v, out);
   if (!out->origin || !out->tree_id || !out->key_name)
     return out->result = STELLA_E_NOMEM;
+  if ((e = loginfo_rollback(r, out)))
+    return e;
   e = ledger_latest_checkpoint(r->s, out->log_id, out->origin, &base);
   if (e == STELLA_E_NOT_FOUND) {
     out->baseline_stored = 1;

@@ -994,6 +994,39 @@ static void test_query_retrieve(void **state) {
                    gets + 3);
 }
 
+/* A backend that shows a smaller tree than it showed before is refused
+ * (rollback), even when the old tree is a prefix of the new one; a mirror
+ * that lags behind another backend is not. */
+static void test_loginfo_rollback(void **state) {
+  fx *x = *state;
+  stella_loginfo *v = NULL;
+  size_t n = 0;
+  for (int i = 0; i < 5; i++)
+    fake_log_add_seed(&x->a, i, x->now - 100);
+  fake_serve(x->f, PRIMARY, &x->a, 3);
+  assert_int_equal(stella_rekor_loginfo(x->r, PRIMARY, &v, &n), STELLA_OK);
+  stella_loginfo_free(v, n);
+  fake_serve(x->f, PRIMARY, &x->a, 5);
+  assert_int_equal(stella_rekor_loginfo(x->r, PRIMARY, &v, &n), STELLA_OK);
+  stella_loginfo_free(v, n);
+  fake_serve(x->f, PRIMARY, &x->a, 3); /* replays its old answer */
+  assert_int_equal(stella_rekor_loginfo(x->r, PRIMARY, &v, &n),
+                   STELLA_E_ROLLBACK);
+  assert_int_equal(v[0].split_view, 0);
+  assert_int_equal(v[0].previous_size, 5);
+  assert_non_null(strstr(v[0].error, "ROLLBACK"));
+  assert_non_null(strstr(stella_rekor_errmsg(x->r), "smaller than the size 5"));
+  stella_loginfo_free(v, n);
+  stella_backend b;
+  backend_state(x, 0, &b);
+  assert_int_equal(b.checkpoint_size, 5); /* nothing stored */
+  backend_clear(&b);
+  fake_serve(x->f, MIRROR, &x->a, 3);
+  assert_int_equal(stella_rekor_loginfo(x->r, MIRROR, &v, &n), STELLA_OK);
+  assert_int_equal(v[0].consistency_proven, 1);
+  stella_loginfo_free(v, n);
+}
+
 /* ---- metrics ----------------------------------------------------------------------- */
 
 static void test_metrics(void **state) {
@@ -1062,6 +1095,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_loginfo_consistency, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(test_split_view, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_loginfo_rollback, setup, teardown),
     cmocka_unit_test_setup_teardown(test_submit, setup, teardown),
     cmocka_unit_test_setup_teardown(test_verify_remote, setup, teardown),
     cmocka_unit_test_setup_teardown(test_verify_files_offline, setup,
