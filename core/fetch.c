@@ -101,6 +101,22 @@ static void fetch_describe(CURLcode rc, const char **why, const char **hint) {
     *why = curl_easy_strerror(rc);
     *hint = " (TLS problem: check the certificate and the host name)";
     break;
+  case CURLE_RECV_ERROR:
+  case CURLE_SEND_ERROR:
+    *why = "connection lost (reset by the server or a proxy in between)";
+    *hint = " (is the server up and reachable?)";
+    break;
+  case CURLE_GOT_NOTHING:
+    *why = "the server closed the connection without a reply";
+    *hint = " (is the server up and reachable?)";
+    break;
+  case CURLE_PARTIAL_FILE:
+    *why = "the reply was cut off before its announced length";
+    break;
+  case CURLE_TOO_MANY_REDIRECTS:
+    *why = curl_easy_strerror(rc);
+    *hint = " (the server redirects in a loop)";
+    break;
   case CURLE_FILE_COULDNT_READ_FILE:
     *why = "file not found";
     break;
