@@ -321,6 +321,38 @@ static void test_set_only_needs_v01(void **state) {
   sbuf_free(&text);
 }
 
+/* Protobuf JSON leaves zero values out: a tlog entry without logIndex is
+ * entry 0 (sigstore-js writes a log's first entry so), which for this real
+ * entry breaks the SET; a negative or non-numeric index is still refused. */
+static void test_bundle_log_index_omitted_is_zero(void **state) {
+  (void)state;
+  static const char field[] = "\"logIndex\": \"79571823\",";
+  rekor_keyring kr = {0};
+  rekor_bundle b;
+  rekor_verify_result res;
+  sbuf text = SBUF_INIT;
+  load_keyring(BUNDLES, PUBLIC_GOOD, &kr);
+  read_data(BUNDLES, "valid/prod-v1-79571823-hashedrekord.bundle-v0.3.json",
+            &text);
+  char *at = strstr(text.data, field);
+  assert_non_null(at);
+  memset(at, ' ', sizeof field - 1);
+  assert_int_equal(rekor_bundle_parse(text.data, text.len, &b, NULL, 0),
+                   STELLA_OK);
+  assert_int_equal(b.entries[0].log_index, 0);
+  assert_int_not_equal(rekor_bundle_verify(&b, &kr, 1, &res, NULL), STELLA_OK);
+  assert_int_equal(res.set, REKOR_CHECK_FAILED);
+  rekor_verify_result_clear(&res);
+  rekor_bundle_clear(&b);
+  memcpy(at, "\"logIndex\": \"-7\",", sizeof "\"logIndex\": \"-7\"," - 1);
+  char why[256];
+  assert_int_not_equal(rekor_bundle_parse(text.data, text.len, &b, why,
+                                          sizeof why), STELLA_OK);
+  assert_non_null(strstr(why, "logIndex"));
+  rekor_keyring_clear(&kr);
+  sbuf_free(&text);
+}
+
 /* ---- API-shaped entries -------------------------------------------------- */
 
 static void test_api_cases(void **state) {
@@ -671,6 +703,7 @@ int main(void) {
     cmocka_unit_test(test_bundle_cases),
     cmocka_unit_test(test_wrong_instance_verifies_with_staging_root),
     cmocka_unit_test(test_set_only_needs_v01),
+    cmocka_unit_test(test_bundle_log_index_omitted_is_zero),
     cmocka_unit_test(test_api_cases),
     cmocka_unit_test(test_api_reply_shapes),
     cmocka_unit_test(test_keyring_note_keys),
