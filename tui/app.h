@@ -42,6 +42,8 @@ void console_layout(console *c);
 
 /* Draws the panels in mask (everything for REDRAW_ALL), then overlays. */
 void console_render(console *c, unsigned mask);
+/* Gives every panel slot of c its class (the one table of panels). */
+void console_attach_panels(console *c);
 
 /* The `?` overlay, generated from the key table (help.c). */
 void console_help_draw(const console *c);

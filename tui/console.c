@@ -239,6 +239,11 @@ static const console_panel_class *const panel_classes[PANEL__COUNT] = {
   [PANEL_STATUSLINE] = &panel_statusline_class,
 };
 
+void console_attach_panels(console *c) {
+  for (int id = 0; id < PANEL__COUNT; id++)
+    c->panels[id].cls = panel_classes[id];
+}
+
 void console_render(console *c, unsigned mask) {
   if (mask & REDRAW_ALL) {
     console_layout(c);
@@ -354,8 +359,7 @@ static void console_init(console *c, const console_opts *o,
     stella_duration_parse(o->max_age, &sync.max_stale_age);
   memset(c, 0, sizeof *c);
   console_model_open(&c->model, o->home, clock, &sync);
-  for (int id = 0; id < PANEL__COUNT; id++)
-    c->panels[id].cls = panel_classes[id];
+  console_attach_panels(c);
   c->focus = PANEL_SCENARIOS;
   c->open_scenario = -1;
   c->message_style = STYLE_BAR;

@@ -107,22 +107,10 @@ static const stella_clock fake_clock = {.now = fake_now};
 
 /* A console over an unusable state folder, with fake row counts. */
 static void fake_console(console *c, stella_status *st) {
-  static const console_panel_class *const classes[PANEL__COUNT] = {
-    [PANEL_TITLEBAR] = &panel_titlebar_class,
-    [PANEL_SCENARIOS] = &panel_scenarios_class,
-    [PANEL_ROLES] = &panel_roles_class,
-    [PANEL_SYNC] = &panel_sync_class,
-    [PANEL_BACKENDS] = &panel_backends_class,
-    [PANEL_ENDPOINTS] = &panel_endpoints_class,
-    [PANEL_KEYS] = &panel_keys_class,
-    [PANEL_RUNBOOK] = &panel_runbook_class,
-    [PANEL_STATUSLINE] = &panel_statusline_class,
-  };
   memset(c, 0, sizeof *c);
-  for (int id = 0; id < PANEL__COUNT; id++) {
-    assert_non_null(classes[id]);
-    c->panels[id].cls = classes[id];
-  }
+  console_attach_panels(c);
+  for (int id = 0; id < PANEL__COUNT; id++)
+    assert_non_null(c->panels[id].cls);
   c->model.clock = &fake_clock;
   c->model.status = st;
   c->focus = PANEL_SCENARIOS;
