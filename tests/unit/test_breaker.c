@@ -19,25 +19,20 @@
 #include "fsutil.h"
 #include "statedir.h"
 #include "store.h"
+#include "store_fixture.h"
 
 #define A "https://rekor-a.example"
 #define B "https://rekor-b.example"
 #define T0 1700000000
 
 typedef struct fixture {
-  char dir[64];
-  char *path;
-  store *s;
+  store_fixture st;
   breaker_policy p;
 } fixture;
 
 static int setup(void **state) {
   fixture *f = calloc(1, sizeof *f);
-  snprintf(f->dir, sizeof f->dir, "/tmp/stella-test-breaker-XXXXXX");
-  if (!f || !mkdtemp(f->dir))
-    return -1;
-  f->path = fs_join(f->dir, "stella.db");
-  if (store_open(f->path, &f->s, NULL, 0) != STELLA_OK)
+  if (!f || store_fixture_open(&f->st, "breaker"))
     return -1;
   breaker_policy_default(&f->p);
   *state = f;
@@ -46,9 +41,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   fixture *f = *state;
-  store_close(f->s);
-  statedir_rm_tree(f->dir);
-  free(f->path);
+  store_fixture_close(&f->st);
   free(f);
   return 0;
 }
@@ -58,24 +51,24 @@ static stella_err call(fixture *f, const char *backend, int64_t now,
                        breaker_outcome o, int64_t ms, const char *err,
                        int *tripped) {
   breaker_ticket t;
-  stella_err e = breaker_admit(f->s, backend, &f->p, now, &t);
+  stella_err e = breaker_admit(f->st.s, backend, &f->p, now, &t);
   if (e)
     return e;
-  assert_int_equal(breaker_report(f->s, backend, &f->p, &t, now, o, ms, err,
+  assert_int_equal(breaker_report(f->st.s, backend, &f->p, &t, now, o, ms, err,
                                   tripped), STELLA_OK);
   return STELLA_OK;
 }
 
 static breaker_status status(fixture *f, const char *backend, int64_t now) {
   breaker_status st;
-  assert_int_equal(breaker_get_status(f->s, backend, now, &st), STELLA_OK);
+  assert_int_equal(breaker_get_status(f->st.s, backend, now, &st), STELLA_OK);
   return st;
 }
 
 static breaker_event last_event(fixture *f, const char *backend) {
   breaker_event ev[1];
   size_t n = 0;
-  assert_int_equal(breaker_events(f->s, backend, ev, 1, &n), STELLA_OK);
+  assert_int_equal(breaker_events(f->st.s, backend, ev, 1, &n), STELLA_OK);
   assert_int_equal(n, 1);
   return ev[0];
 }
@@ -117,16 +110,16 @@ static void test_invalid_args(void **state) {
   breaker_ticket t;
   breaker_policy p = f->p;
   p.window_calls = 65;
-  assert_int_equal(breaker_admit(f->s, A, &p, T0, &t), STELLA_E_INVALID_ARG);
+  assert_int_equal(breaker_admit(f->st.s, A, &p, T0, &t), STELLA_E_INVALID_ARG);
   p = f->p;
   p.cooldown_max_s = p.cooldown_s - 1;
-  assert_int_equal(breaker_admit(f->s, A, &p, T0, &t), STELLA_E_INVALID_ARG);
+  assert_int_equal(breaker_admit(f->st.s, A, &p, T0, &t), STELLA_E_INVALID_ARG);
   p = f->p;
   p.half_open_probes = 0;
-  assert_int_equal(breaker_admit(f->s, A, &p, T0, &t), STELLA_E_INVALID_ARG);
-  assert_int_equal(breaker_admit(f->s, NULL, &f->p, T0, &t),
+  assert_int_equal(breaker_admit(f->st.s, A, &p, T0, &t), STELLA_E_INVALID_ARG);
+  assert_int_equal(breaker_admit(f->st.s, NULL, &f->p, T0, &t),
                    STELLA_E_INVALID_ARG);
-  assert_int_equal(breaker_report(f->s, A, &f->p, &t, T0, 7, 0, NULL, NULL),
+  assert_int_equal(breaker_report(f->st.s, A, &f->p, &t, T0, 7, 0, NULL, NULL),
                    STELLA_E_INVALID_ARG);
 }
 
@@ -258,21 +251,21 @@ static void test_cooldown_then_half_open(void **state) {
   fixture *f = *state;
   breaker_ticket t, u;
   trip(f, T0);
-  assert_int_equal(breaker_admit(f->s, A, &f->p, T0 + 29, &t),
+  assert_int_equal(breaker_admit(f->st.s, A, &f->p, T0 + 29, &t),
                    STELLA_E_UNAVAILABLE);
   assert_int_equal(t.probe, 0);
   assert_int_equal(status(f, A, T0 + 31).state, BREAKER_OPEN); /* no write */
-  assert_int_equal(breaker_admit(f->s, A, &f->p, T0 + 30, &t), STELLA_OK);
+  assert_int_equal(breaker_admit(f->st.s, A, &f->p, T0 + 30, &t), STELLA_OK);
   assert_int_equal(t.probe, 1);
   assert_true(t.admitted_at == T0 + 30);
   breaker_event ev = last_event(f, A);
   assert_true(ev.from == BREAKER_OPEN && ev.to == BREAKER_HALF_OPEN);
   assert_string_equal(ev.cause, "cool-down of 30s over");
-  assert_int_equal(breaker_admit(f->s, A, &f->p, T0 + 31, &u),
+  assert_int_equal(breaker_admit(f->st.s, A, &f->p, T0 + 31, &u),
                    STELLA_E_UNAVAILABLE);
   assert_int_equal(status(f, A, T0 + 31).state, BREAKER_HALF_OPEN);
   /* Another backend is not affected. */
-  assert_int_equal(breaker_admit(f->s, B, &f->p, T0 + 31, &u), STELLA_OK);
+  assert_int_equal(breaker_admit(f->st.s, B, &f->p, T0 + 31, &u), STELLA_OK);
   assert_int_equal(u.probe, 0);
 }
 
@@ -282,17 +275,17 @@ static void test_exactly_n_probes(void **state) {
   f->p.half_open_probes = 3;
   trip(f, T0);
   for (int i = 0; i < 3; i++) {
-    assert_int_equal(breaker_admit(f->s, A, &f->p, T0 + 30, &t[i]), 0);
+    assert_int_equal(breaker_admit(f->st.s, A, &f->p, T0 + 30, &t[i]), 0);
     assert_int_equal(t[i].probe, 1);
   }
-  assert_int_equal(breaker_admit(f->s, A, &f->p, T0 + 30, &t[3]),
+  assert_int_equal(breaker_admit(f->st.s, A, &f->p, T0 + 30, &t[3]),
                    STELLA_E_UNAVAILABLE);
   /* A neutral probe frees its slot and decides nothing. */
-  assert_int_equal(breaker_report(f->s, A, &f->p, &t[0], T0 + 31,
+  assert_int_equal(breaker_report(f->st.s, A, &f->p, &t[0], T0 + 31,
                                   BREAKER_NEUTRAL, 5, NULL, NULL), 0);
   assert_int_equal(status(f, A, T0 + 31).state, BREAKER_HALF_OPEN);
-  assert_int_equal(breaker_admit(f->s, A, &f->p, T0 + 31, &t[3]), 0);
-  assert_int_equal(breaker_admit(f->s, A, &f->p, T0 + 31, &t[0]),
+  assert_int_equal(breaker_admit(f->st.s, A, &f->p, T0 + 31, &t[3]), 0);
+  assert_int_equal(breaker_admit(f->st.s, A, &f->p, T0 + 31, &t[0]),
                    STELLA_E_UNAVAILABLE);
 }
 
@@ -302,12 +295,12 @@ static void test_probe_success_closes(void **state) {
   fixture *f = *state;
   breaker_ticket t;
   trip(f, T0);
-  assert_int_equal(breaker_admit(f->s, A, &f->p, T0 + 30, &t), 0);
-  assert_int_equal(breaker_report(f->s, A, &f->p, &t, T0 + 31,
+  assert_int_equal(breaker_admit(f->st.s, A, &f->p, T0 + 30, &t), 0);
+  assert_int_equal(breaker_report(f->st.s, A, &f->p, &t, T0 + 31,
                                   BREAKER_FAILURE, 10, "timeout", NULL), 0);
   assert_true(status(f, A, T0 + 31).open_until == T0 + 31 + 60);
-  assert_int_equal(breaker_admit(f->s, A, &f->p, T0 + 91, &t), 0);
-  assert_int_equal(breaker_report(f->s, A, &f->p, &t, T0 + 92,
+  assert_int_equal(breaker_admit(f->st.s, A, &f->p, T0 + 91, &t), 0);
+  assert_int_equal(breaker_report(f->st.s, A, &f->p, &t, T0 + 92,
                                   BREAKER_SUCCESS, 120, NULL, NULL), 0);
   breaker_status st = status(f, A, T0 + 92);
   assert_int_equal(st.state, BREAKER_CLOSED);
@@ -316,9 +309,9 @@ static void test_probe_success_closes(void **state) {
   assert_string_equal(st.last_cause, "probe succeeded in 120 ms");
   breaker_event ev = last_event(f, A);
   assert_true(ev.from == BREAKER_HALF_OPEN && ev.to == BREAKER_CLOSED);
-  assert_int_equal(breaker_admit(f->s, A, &f->p, T0 + 93, &t), 0);
+  assert_int_equal(breaker_admit(f->st.s, A, &f->p, T0 + 93, &t), 0);
   assert_int_equal(t.probe, 0);
-  breaker_report(f->s, A, &f->p, &t, T0 + 93, BREAKER_SUCCESS, 1, NULL, NULL);
+  breaker_report(f->st.s, A, &f->p, &t, T0 + 93, BREAKER_SUCCESS, 1, NULL, NULL);
   trip(f, T0 + 100);
   assert_true(status(f, A, T0 + 100).open_until == T0 + 130);
 }
@@ -335,9 +328,9 @@ static void test_probe_failure_backoff(void **state) {
   for (size_t i = 1; i < sizeof want / sizeof want[0]; i++) {
     assert_true(status(f, A, now).open_until == now + want[i - 1]);
     now += want[i - 1];
-    assert_int_equal(breaker_admit(f->s, A, &f->p, now, &t), STELLA_OK);
+    assert_int_equal(breaker_admit(f->st.s, A, &f->p, now, &t), STELLA_OK);
     assert_int_equal(t.probe, 1);
-    assert_int_equal(breaker_report(f->s, A, &f->p, &t, now, BREAKER_FAILURE,
+    assert_int_equal(breaker_report(f->st.s, A, &f->p, &t, now, BREAKER_FAILURE,
                                     10, "HTTP 502", &tripped), STELLA_OK);
     assert_int_equal(tripped, 1);
     assert_int_equal(status(f, A, now).state, BREAKER_OPEN);
@@ -352,11 +345,11 @@ static void test_hung_probe(void **state) {
   fixture *f = *state;
   breaker_ticket hung, t;
   trip(f, T0);
-  assert_int_equal(breaker_admit(f->s, A, &f->p, T0 + 30, &hung), 0);
-  assert_int_equal(breaker_admit(f->s, A, &f->p, T0 + 60, &t),
+  assert_int_equal(breaker_admit(f->st.s, A, &f->p, T0 + 30, &hung), 0);
+  assert_int_equal(breaker_admit(f->st.s, A, &f->p, T0 + 60, &t),
                    STELLA_E_UNAVAILABLE);
   assert_int_equal(status(f, A, T0 + 60).state, BREAKER_HALF_OPEN);
-  assert_int_equal(breaker_admit(f->s, A, &f->p, T0 + 61, &t),
+  assert_int_equal(breaker_admit(f->st.s, A, &f->p, T0 + 61, &t),
                    STELLA_E_UNAVAILABLE);
   breaker_status st = status(f, A, T0 + 61);
   assert_int_equal(st.state, BREAKER_OPEN);
@@ -364,10 +357,10 @@ static void test_hung_probe(void **state) {
   assert_true(st.open_until == T0 + 61 + 60); /* a re-open: doubled */
   breaker_event ev = last_event(f, A);
   assert_true(ev.from == BREAKER_HALF_OPEN && ev.to == BREAKER_OPEN);
-  assert_int_equal(breaker_report(f->s, A, &f->p, &hung, T0 + 62,
+  assert_int_equal(breaker_report(f->st.s, A, &f->p, &hung, T0 + 62,
                                   BREAKER_SUCCESS, 32000, NULL, NULL), 0);
   assert_int_equal(status(f, A, T0 + 62).state, BREAKER_OPEN);
-  assert_int_equal(breaker_admit(f->s, A, &f->p, T0 + 121, &t), STELLA_OK);
+  assert_int_equal(breaker_admit(f->st.s, A, &f->p, T0 + 121, &t), STELLA_OK);
   assert_int_equal(t.probe, 1);
 }
 
@@ -377,8 +370,8 @@ static void test_late_probe_report(void **state) {
   breaker_ticket t;
   int tripped = 0;
   trip(f, T0);
-  assert_int_equal(breaker_admit(f->s, A, &f->p, T0 + 30, &t), 0);
-  assert_int_equal(breaker_report(f->s, A, &f->p, &t, T0 + 61,
+  assert_int_equal(breaker_admit(f->st.s, A, &f->p, T0 + 30, &t), 0);
+  assert_int_equal(breaker_report(f->st.s, A, &f->p, &t, T0 + 61,
                                   BREAKER_SUCCESS, 31000, NULL, &tripped), 0);
   assert_int_equal(status(f, A, T0 + 61).state, BREAKER_OPEN);
   assert_string_equal(last_event(f, A).cause,
@@ -394,18 +387,18 @@ static void test_stale_probe_report(void **state) {
   f->p.half_open_probes = 2;
   f->p.cooldown_s = 0;
   trip(f, T0);
-  assert_int_equal(breaker_admit(f->s, A, &f->p, T0, &p1), 0);
-  assert_int_equal(breaker_admit(f->s, A, &f->p, T0, &p2), 0);
-  assert_int_equal(breaker_report(f->s, A, &f->p, &p1, T0, BREAKER_FAILURE,
+  assert_int_equal(breaker_admit(f->st.s, A, &f->p, T0, &p1), 0);
+  assert_int_equal(breaker_admit(f->st.s, A, &f->p, T0, &p2), 0);
+  assert_int_equal(breaker_report(f->st.s, A, &f->p, &p1, T0, BREAKER_FAILURE,
                                   10, "timeout", NULL), 0);
-  assert_int_equal(breaker_admit(f->s, A, &f->p, T0, &p3), 0);
+  assert_int_equal(breaker_admit(f->st.s, A, &f->p, T0, &p3), 0);
   assert_int_equal(p3.probe, 1);
   assert_true(p3.epoch != p2.epoch);
-  assert_int_equal(breaker_report(f->s, A, &f->p, &p2, T0, BREAKER_SUCCESS,
+  assert_int_equal(breaker_report(f->st.s, A, &f->p, &p2, T0, BREAKER_SUCCESS,
                                   10, NULL, NULL), 0);
   assert_int_equal(status(f, A, T0).state, BREAKER_HALF_OPEN);
-  assert_int_equal(breaker_admit(f->s, A, &f->p, T0, &p4), 0);
-  assert_int_equal(breaker_admit(f->s, A, &f->p, T0, &p1),
+  assert_int_equal(breaker_admit(f->st.s, A, &f->p, T0, &p4), 0);
+  assert_int_equal(breaker_admit(f->st.s, A, &f->p, T0, &p1),
                    STELLA_E_UNAVAILABLE);
 }
 
@@ -418,7 +411,7 @@ static void test_reset(void **state) {
   int tripped = 0;
   call(f, B, T0, BREAKER_FAILURE, 10, "timeout", NULL);
   trip(f, T0);
-  assert_int_equal(breaker_reset(f->s, A, "alice", T0 + 5, &n), STELLA_OK);
+  assert_int_equal(breaker_reset(f->st.s, A, "alice", T0 + 5, &n), STELLA_OK);
   assert_int_equal(n, 1);
   breaker_status st = status(f, A, T0 + 5);
   assert_int_equal(st.state, BREAKER_CLOSED);
@@ -429,14 +422,14 @@ static void test_reset(void **state) {
   assert_string_equal(ev.actor, "alice");
   assert_string_equal(ev.cause, "reset by alice");
   /* Closed already: cleared (B's window) but not counted. */
-  assert_int_equal(breaker_reset(f->s, NULL, "bob", T0 + 6, &n), STELLA_OK);
+  assert_int_equal(breaker_reset(f->st.s, NULL, "bob", T0 + 6, &n), STELLA_OK);
   assert_int_equal(n, 0);
   assert_int_equal(status(f, B, T0 + 6).calls_in_window, 0);
-  assert_int_equal(breaker_reset(f->s, "https://never", "bob", T0, &n),
+  assert_int_equal(breaker_reset(f->st.s, "https://never", "bob", T0, &n),
                    STELLA_E_NOT_FOUND);
-  assert_int_equal(breaker_admit(f->s, A, &f->p, T0 + 7, &inflight), 0);
-  assert_int_equal(breaker_reset(f->s, A, "carol", T0 + 8, &n), STELLA_OK);
-  assert_int_equal(breaker_report(f->s, A, &f->p, &inflight, T0 + 9,
+  assert_int_equal(breaker_admit(f->st.s, A, &f->p, T0 + 7, &inflight), 0);
+  assert_int_equal(breaker_reset(f->st.s, A, "carol", T0 + 8, &n), STELLA_OK);
+  assert_int_equal(breaker_report(f->st.s, A, &f->p, &inflight, T0 + 9,
                                   BREAKER_FAILURE, 10, "x", &tripped), 0);
   assert_int_equal(status(f, A, T0 + 9).calls_in_window, 0);
 }
@@ -447,20 +440,20 @@ static void test_opens_last_hour(void **state) {
   breaker_ticket t;
   int count = -1;
   trip(f, T0);
-  breaker_admit(f->s, A, &f->p, T0 + 30, &t);
-  breaker_report(f->s, A, &f->p, &t, T0 + 30, BREAKER_FAILURE, 1, "x", NULL);
+  breaker_admit(f->st.s, A, &f->p, T0 + 30, &t);
+  breaker_report(f->st.s, A, &f->p, &t, T0 + 30, BREAKER_FAILURE, 1, "x", NULL);
   for (int i = 0; i < 5; i++)
     call(f, B, T0 + 100, BREAKER_FAILURE, 10, "x", NULL);
   assert_int_equal(status(f, A, T0 + 100).opens_last_hour, 2);
   assert_int_equal(status(f, B, T0 + 100).opens_last_hour, 1);
-  assert_int_equal(breaker_opens_last_hour(f->s, T0 + 100, &count), 0);
+  assert_int_equal(breaker_opens_last_hour(f->st.s, T0 + 100, &count), 0);
   assert_int_equal(count, 3);
-  assert_int_equal(breaker_opens_last_hour(f->s, T0 + 3599, &count), 0);
+  assert_int_equal(breaker_opens_last_hour(f->st.s, T0 + 3599, &count), 0);
   assert_int_equal(count, 3);
-  assert_int_equal(breaker_opens_last_hour(f->s, T0 + 3600, &count), 0);
+  assert_int_equal(breaker_opens_last_hour(f->st.s, T0 + 3600, &count), 0);
   assert_int_equal(count, 2); /* the open at T0 left the hour */
   assert_int_equal(status(f, A, T0 + 3630).opens_last_hour, 0);
-  assert_int_equal(breaker_opens_last_hour(f->s, T0 - 1, &count), 0);
+  assert_int_equal(breaker_opens_last_hour(f->st.s, T0 - 1, &count), 0);
   assert_int_equal(count, 0);
 }
 
@@ -472,7 +465,7 @@ static void test_two_handles(void **state) {
   breaker_ticket t;
   breaker_event ev[4];
   size_t n = 0;
-  assert_int_equal(store_open(f->path, &other, NULL, 0), STELLA_OK);
+  assert_int_equal(store_open(f->st.path, &other, NULL, 0), STELLA_OK);
   trip(f, T0);
   assert_int_equal(breaker_admit(other, A, &f->p, T0 + 1, &t),
                    STELLA_E_UNAVAILABLE);
@@ -480,7 +473,7 @@ static void test_two_handles(void **state) {
   assert_int_equal(breaker_get_status(other, A, T0 + 1, &st), STELLA_OK);
   assert_int_equal(st.state, BREAKER_OPEN);
   assert_int_equal(breaker_admit(other, A, &f->p, T0 + 30, &t), STELLA_OK);
-  assert_int_equal(breaker_admit(f->s, A, &f->p, T0 + 30, &t),
+  assert_int_equal(breaker_admit(f->st.s, A, &f->p, T0 + 30, &t),
                    STELLA_E_UNAVAILABLE);
   for (int i = 0; i < 5; i++)
     call(f, B, T0 + 40, BREAKER_FAILURE, 10, "x", NULL);
@@ -552,19 +545,19 @@ static void hammer(fixture *f, int probes) {
   f->p.cooldown_max_s = 0;
   f->p.half_open_probes = probes;
   trip(f, T0);
-  assert_int_equal(breaker_opens_last_hour(f->s, T0, &opens0), 0);
+  assert_int_equal(breaker_opens_last_hour(f->st.s, T0, &opens0), 0);
   for (int i = 0; i < HAMMER_KIDS; i++) {
     kids[i] = fork();
     assert_true(kids[i] >= 0);
     if (kids[i] == 0)
-      hammer_child(f->path, &f->p, sh);
+      hammer_child(f->st.path, &f->p, sh);
   }
   for (int i = 0; i < HAMMER_KIDS; i++) {
     int status = -1;
     assert_int_equal(waitpid(kids[i], &status, 0), kids[i]);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   }
-  assert_int_equal(breaker_opens_last_hour(f->s, T0, &opens1), 0);
+  assert_int_equal(breaker_opens_last_hour(f->st.s, T0, &opens1), 0);
   assert_int_equal(sh->errors, 0);
   assert_true(sh->max_out >= 1 && sh->max_out <= probes);
   assert_true(sh->probes >= HAMMER_ROUNDS / 4);

@@ -17,23 +17,16 @@
 #include "ledger.h"
 #include "statedir.h"
 #include "store.h"
+#include "store_fixture.h"
 
 #define LOG1 "c0d23d6ad406973f9559f3ba2d1ca01f84147d8ffc5b8445c224f98b9591801d"
 #define LOG2 "d32f30a3c32d639c2b762205a21c7bbb2be1e2b8e6e8a5a4b8e4c3e4d5f6a7b8"
 
-typedef struct fixture {
-  char dir[64];
-  char *path;
-  store *s;
-} fixture;
+typedef store_fixture fixture;
 
 static int setup(void **state) {
   fixture *f = calloc(1, sizeof *f);
-  snprintf(f->dir, sizeof f->dir, "/tmp/stella-test-ledger-XXXXXX");
-  if (!f || !mkdtemp(f->dir))
-    return -1;
-  f->path = fs_join(f->dir, "stella.db");
-  if (store_open(f->path, &f->s, NULL, 0) != STELLA_OK)
+  if (!f || store_fixture_open(f, "ledger"))
     return -1;
   *state = f;
   return 0;
@@ -41,9 +34,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   fixture *f = *state;
-  store_close(f->s);
-  statedir_rm_tree(f->dir);
-  free(f->path);
+  store_fixture_close(f);
   free(f);
   return 0;
 }

@@ -14,20 +14,13 @@
 
 #include "fsutil.h"
 #include "store.h"
+#include "store_fixture.h"
 
-typedef struct fixture {
-  char dir[64];
-  char *path;
-  store *s;
-} fixture;
+typedef store_fixture fixture;
 
 static int setup(void **state) {
   fixture *f = calloc(1, sizeof *f);
-  snprintf(f->dir, sizeof f->dir, "/tmp/stella-test-store-XXXXXX");
-  if (!mkdtemp(f->dir))
-    return -1;
-  f->path = fs_join(f->dir, "stella.db");
-  if (store_open(f->path, &f->s, NULL, 0) != STELLA_OK)
+  if (!f || store_fixture_open(f, "store"))
     return -1;
   *state = f;
   return 0;
@@ -35,12 +28,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   fixture *f = *state;
-  char cmd[128];
-  store_close(f->s);
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-  if (system(cmd) != 0)
-    return -1;
-  free(f->path);
+  store_fixture_close(f);
   free(f);
   return 0;
 }
