@@ -289,6 +289,23 @@ static int cp_check_line(const char *text, size_t text_len,
   return result;
 }
 
+/* "a, b" from the signature lines' key names, for a message: printable
+ * ASCII only (the names are the server's bytes), cut to fit. */
+static void cp_signer_names(const cp_sigs *sigs, char *out, size_t len) {
+  size_t o = 0;
+  for (size_t i = 0; i < sigs->n && o + 4 < len; i++) {
+    if (i) {
+      out[o++] = ',';
+      out[o++] = ' ';
+    }
+    for (size_t k = 0; k < sigs->name[i].len && k < 64 && o + 1 < len; k++) {
+      char ch = sigs->name[i].p[k];
+      out[o++] = ch > ' ' && ch < 0x7f ? ch : '?';
+    }
+  }
+  out[o] = '\0';
+}
+
 static stella_err cp_check_sigs(const char *note, const checkpoint *c,
                                 const cp_sigs *sigs, const note_key *keys,
                                 size_t n_keys, size_t *which, char *errbuf,
@@ -303,9 +320,13 @@ static stella_err cp_check_sigs(const char *note, const checkpoint *c,
                      "signature by trusted key %.*s (line %zu) does not "
                      "verify", (int)sigs->name[i].len, sigs->name[i].p, i + 1);
   }
-  if (*which == SIZE_MAX)
+  if (*which == SIZE_MAX) {
+    char names[160];
+    cp_signer_names(sigs, names, sizeof names);
     return errbuf_fail(STELLA_E_SIGNATURE, errbuf, errlen,
-                   "no signature from a trusted key");
+                   "no signature from a trusted key (signed by %s: not a "
+                   "log we trust)", names);
+  }
   return STELLA_OK;
 }
 

@@ -251,7 +251,9 @@ static stella_err query_remote(stella_rekor *r, int64_t after,
   if (e) {
     char why[sizeof r->errmsg];
     memcpy(why, r->errmsg, sizeof why);
-    rekor_errf(r, e, "scanning %s: %.900s", r->backends[bi].url, why);
+    rekor_errf(r, e, "scanning %s: %.800s (nothing was recorded from the "
+               "failed part; check the backend and run the query again)",
+               r->backends[bi].url, why);
   }
   return e;
 }

@@ -214,7 +214,8 @@ static stella_err submit_existing(stella_rekor *r, size_t bi,
   char why[768] = "";
   if (!submit_conflict_uuid(q, uuid, sizeof uuid))
     return rekor_errf(r, STELLA_E_FORMAT, "%s says the entry is already in "
-                      "the log (409) without naming it", r->backends[bi].url);
+                      "the log (409) without naming it (Rekor names it in Location: "
+                      "check the backend)", r->backends[bi].url);
   char path[128];
   int failed = 0;
   snprintf(path, sizeof path, "/api/v1/log/entries/%s", uuid);
@@ -242,18 +243,35 @@ static stella_err submit_record(stella_rekor *r, size_t bi, submit_ctx *c,
   return rekor_ledger_put(r, &c->e, url, "submitted", &res->entry);
 }
 
+/* "URL refused the entry: HTTP 400: <why>", why from Rekor's error shape
+ * {"code": N, "message": "..."} when it has one, else the first bytes of
+ * the body (the terminal printer makes them printable). */
+static void submit_refused(stella_rekor *r, const char *url,
+                           const rekor_request *q) {
+  json_doc *doc = NULL;
+  const char *why = q->reply.data ? q->reply.data : "";
+  if (q->reply.len &&
+      json_parse(q->reply.data, q->reply.len, &doc, NULL, 0) == STELLA_OK &&
+      json_get_str(json_root(doc), "message"))
+    why = json_get_str(json_root(doc), "message");
+  rekor_errf(r, STELLA_E_HTTP, "%s refused the entry: HTTP %ld: %.200s (the "
+             "log will not take it as sent: check the three files)", url,
+             q->status, why);
+  json_doc_free(doc);
+}
+
 static stella_err submit_send(stella_rekor *r, const sbuf *body,
                               submit_ctx *c, stella_submit_result *res,
                               size_t *bi) {
   rekor_request q = {.path = "/api/v1/log/entries", .post_body = body->data,
                      .post_len = body->len, .parse = submit_parse, .ctx = c};
   stella_err e = rekor_route(r, &q, bi, res->route, sizeof res->route);
+  /* A 4xx stops the route: that backend answered (a 5xx, a 404 here or a
+   * redirect failed every backend, and the route said so). */
   if (e == STELLA_E_EXISTS)
     e = submit_existing(r, *bi, &q, c);
-  else if (e == STELLA_E_HTTP || e == STELLA_E_NOT_FOUND)
-    rekor_errf(r, e, "%s refused the entry: HTTP %ld: %.300s",
-               r->backends[*bi].url, q.status,
-               q.reply.data ? q.reply.data : "");
+  else if (e == STELLA_E_HTTP && q.status >= 400 && q.status < 500)
+    submit_refused(r, r->backends[*bi].url, &q);
   if (!e)
     e = submit_record(r, *bi, c, res);
   sbuf_free(&q.reply);

@@ -644,6 +644,22 @@ static void test_submit(void **state) {
   assert_non_null(strstr(msg, PRIMARY " failed"));
   assert_non_null(strstr(msg, MIRROR " failed"));
   assert_non_null(strstr(msg, "HTTP 503"));
+  /* The last one failing with a 5xx: still every backend failed, not "the
+   * log refused the entry" (that is a 4xx answer). */
+  mem_fetcher_add_post(x->f, LOCAL "/api/v1/log/entries", 502, "", 0, NULL);
+  assert_int_equal(stella_rekor_reset_circuits(x->r, NULL, NULL), STELLA_OK);
+  assert_int_equal(submit(x, &sf[4], 0, &res), STELLA_E_HTTP);
+  msg = stella_rekor_errmsg(x->r);
+  assert_non_null(strstr(msg, "every backend failed"));
+  assert_null(strstr(msg, "refused"));
+  /* A 4xx is the log's answer: its Rekor error message, no failover. */
+  const char *bad = "{\"code\":400,\"message\":\"signature invalid\"}";
+  mem_fetcher_add_post(x->f, PRIMARY "/api/v1/log/entries", 400, bad,
+                       strlen(bad), NULL);
+  assert_int_equal(submit(x, &sf[4], 0, &res), STELLA_E_HTTP);
+  msg = stella_rekor_errmsg(x->r);
+  assert_non_null(strstr(msg, PRIMARY " refused the entry: HTTP 400: "
+                              "signature invalid"));
   assert_int_equal(ledger_count(trust_store(x->t), &rows), STELLA_OK);
   assert_int_equal(rows, 4);
   for (int i = 0; i < 5; i++)
