@@ -67,7 +67,10 @@ stella_err rekor_take_one_entry(const stella_rekor *r, const sbuf *reply,
     return e;
   }
   if (n != 1 || !wanted(wctx, &v[0])) {
-    snprintf(why, whylen, "%zu entries in the reply: %s", n, mismatch);
+    if (n != 1)
+      snprintf(why, whylen, "the reply holds %zu entries, not 1", n);
+    else
+      snprintf(why, whylen, "%s", mismatch);
     rekor_entries_free(v, n);
     return STELLA_E_FORMAT;
   }
@@ -76,7 +79,8 @@ stella_err rekor_take_one_entry(const stella_rekor *r, const sbuf *reply,
   if ((e = rekor_entry_verify(out, &r->kr, o, vr)))
     snprintf(why, whylen, "entry %lld does not verify: %s",
              (long long)out->log_index, vr->reason);
-  return e;
+  /* No trusted key is a forged or foreign entry, not "no such entry". */
+  return e == STELLA_E_NOT_FOUND ? STELLA_E_SIGNATURE : e;
 }
 
 static stella_err entry_parse(void *ctx, const char *backend,

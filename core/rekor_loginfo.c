@@ -45,10 +45,10 @@ stella_err rekor_view_parse(void *ctx, const char *backend,
   }
   if (v->cp.size != v->info.tree_size ||
       memcmp(v->cp.root, v->info.root_hash, MERKLE_HASH_LEN) != 0) {
-    snprintf(why, whylen, "signed tree head (size %llu) does not match "
-             "treeSize %llu / rootHash of the same reply",
-             (unsigned long long)v->cp.size,
-             (unsigned long long)v->info.tree_size);
+    snprintf(why, whylen, "the reply's %s does not match its signed tree "
+             "head (size %llu): the answer was altered",
+             v->cp.size != v->info.tree_size ? "treeSize" : "rootHash",
+             (unsigned long long)v->cp.size);
     return STELLA_E_HASH;
   }
   return STELLA_OK;

@@ -127,6 +127,8 @@ static stella_err retrieve_check(retrieve_ctx *c, const rekor_entry *v,
     seen |= 1u << k;
     rekor_verify_result vr = {0};
     stella_err e = rekor_entry_verify(&v[i], &c->r->kr, &o, &vr);
+    if (e == STELLA_E_NOT_FOUND) /* no trusted key: not a missing entry */
+      e = STELLA_E_SIGNATURE;
     if (e)
       errbuf_fail(e, why, whylen, "entry %lld does not verify: %s",
                   (long long)v[i].log_index, vr.reason);

@@ -237,7 +237,9 @@ static stella_err submit_record(stella_rekor *r, size_t bi, submit_ctx *c,
   rekor_verify_result_clear(&c->vr);
   stella_err e = rekor_entry_verify(&c->e, &r->kr, &o, &c->vr);
   if (e)
-    return rekor_errf(r, e, "entry %lld from %s: %s",
+    return rekor_errf(r, e, "entry %lld from %s: %s (not recorded: the log "
+                      "signed it with a key not trusted then; see `stella "
+                      "trust status --show-keys`)",
                       (long long)c->e.log_index, url, c->vr.reason);
   res->failed_over = bi != 0;
   return rekor_ledger_put(r, &c->e, url, "submitted", &res->entry);

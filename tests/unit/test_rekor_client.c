@@ -729,6 +729,23 @@ static void test_verify_remote(void **state) {
   assert_non_null(strstr(b.last_error, "not the entry asked for"));
   backend_clear(&b);
   sbuf_free(&other);
+  /* An entry of a log we do not trust, from every backend: the key check
+   * fails; that is no "no such entry". */
+  fake_log u;
+  fake_log_init(&u, "unknown.test", "42");
+  fake_log_add_seed(&u, 9, x->now - 10);
+  fake_entry(&u, 0, 1, 0, &other);
+  for (int i = 0; i < 3; i++) {
+    char url[256];
+    snprintf(url, sizeof url, "%s/api/v1/log/entries?logIndex=0", bases[i]);
+    mem_fetcher_add_bytes(x->f, url, other.data, other.len);
+  }
+  assert_int_equal(verify_index(x, "0", &res), STELLA_E_SIGNATURE);
+  assert_string_equal(res.failed_check, "key");
+  assert_null(strstr(stella_rekor_errmsg(x->r), "no such entry"));
+  assert_non_null(strstr(stella_rekor_errmsg(x->r), "no trusted log key"));
+  sbuf_free(&other);
+  fake_log_free(&u);
 }
 
 /* An uninitialized home: the keys come from a trusted root file. */
