@@ -165,6 +165,10 @@ stella_err rekor_take_one_entry(const stella_rekor *r, const sbuf *reply,
                                 rekor_verify_result *vr, char *why,
                                 size_t whylen);
 
+/* 1 when the API's key for e (e->uuid) is its UUID or entry ID: the leaf
+ * hash of its body (the ledger keeps that key, so it must be checked). */
+int rekor_entry_key_ok(const rekor_entry *e);
+
 /* Records e in the ledger (source "submitted", "verified", "remote"). pub
  * (may be NULL) gets its public form. */
 stella_err rekor_ledger_put(stella_rekor *r, const rekor_entry *e,

@@ -35,18 +35,29 @@ static int entry_hex_ok(const char *s, size_t len) {
   return 1;
 }
 
-/* Is e the entry asked for? A Rekor v1 UUID is the leaf hash of the body;
- * an entry ID is the 16-digit tree ID followed by it. */
+/* Does uuid name e? A Rekor v1 UUID is the leaf hash of the body; an
+ * entry ID is the 16-digit tree ID followed by it. */
+static int entry_uuid_names(const char *uuid, const rekor_entry *e) {
+  merkle_hash leaf;
+  char hex[2 * MERKLE_HASH_LEN + 1];
+  size_t n = uuid ? strlen(uuid) : 0;
+  if (n != 64 && n != 80)
+    return 0;
+  merkle_leaf_hash(e->body, e->body_len, leaf);
+  hex_encode(leaf, sizeof leaf, hex);
+  return strcasecmp(uuid + n - 64, hex) == 0;
+}
+
+int rekor_entry_key_ok(const rekor_entry *e) {
+  return entry_uuid_names(e->uuid, e);
+}
+
+/* Is e the entry asked for? */
 static int entry_is_wanted(const void *ctx, const rekor_entry *e) {
   const entry_fetch *f = ctx;
   if (!f->uuid)
     return e->log_index == f->index;
-  merkle_hash leaf;
-  char hex[2 * MERKLE_HASH_LEN + 1];
-  size_t n = strlen(f->uuid);
-  merkle_leaf_hash(e->body, e->body_len, leaf);
-  hex_encode(leaf, sizeof leaf, hex);
-  return n >= 64 && strcasecmp(f->uuid + n - 64, hex) == 0;
+  return entry_uuid_names(f->uuid, e);
 }
 
 stella_err rekor_take_one_entry(const stella_rekor *r, const sbuf *reply,
@@ -71,6 +82,12 @@ stella_err rekor_take_one_entry(const stella_rekor *r, const sbuf *reply,
       snprintf(why, whylen, "the reply holds %zu entries, not 1", n);
     else
       snprintf(why, whylen, "%s", mismatch);
+    rekor_entries_free(v, n);
+    return STELLA_E_FORMAT;
+  }
+  if (!rekor_entry_key_ok(&v[0])) {
+    snprintf(why, whylen, "the reply files the entry under %.16s..., which "
+             "is not its UUID", v[0].uuid);
     rekor_entries_free(v, n);
     return STELLA_E_FORMAT;
   }

@@ -125,6 +125,10 @@ static stella_err retrieve_check(retrieve_ctx *c, const rekor_entry *v,
       return errbuf_fail(STELLA_E_FORMAT, why, whylen, "the reply holds "
                          "entry %lld, not asked for", (long long)v[i].log_index);
     seen |= 1u << k;
+    if (!rekor_entry_key_ok(&v[i]))
+      return errbuf_fail(STELLA_E_FORMAT, why, whylen, "the reply files "
+                         "entry %lld under %.16s..., which is not its UUID",
+                         (long long)v[i].log_index, v[i].uuid);
     rekor_verify_result vr = {0};
     stella_err e = rekor_entry_verify(&v[i], &c->r->kr, &o, &vr);
     if (e == STELLA_E_NOT_FOUND) /* no trusted key: not a missing entry */

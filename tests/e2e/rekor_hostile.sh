@@ -295,6 +295,12 @@ set_rule 'POST /api/v1/log/entries' 'py:mem["reply"] = raw'
 submit 205 # its reply is kept ...
 submit_args 206
 tamper "an entry that is not ours" 'POST /api/v1/log/entries' 'py:raw = mem["reply"]' -- "${args[@]}"
+submit_args 208
+tamper "409.*$(uuid_of 1).*not ours" 'POST /api/v1/log/entries' \
+  "body:409:{\"message\": \"an equivalent entry already exists with UUID $(uuid_of 1)\"}" -- "${args[@]}"
+submit_args 209
+tamper "files the entry under abababab.*not its UUID" 'POST /api/v1/log/entries' \
+  "py:k = list(d)[0]; d = {'ab' * 32: d[k]}" -- "${args[@]}"
 
 step "rollback: H replays an old signed tree head"
 set_rule 'GET /api/v1/log' 'py:mem["log"] = raw'
@@ -333,7 +339,7 @@ requests() { grep -c "$1" "$work/proxy.log"; }
 step "breaker: expected 404s are neutral; slow calls open it; a killed probe expires"
 rekor_config '{"rekor": {"timeout_ms": 600, "connect_timeout_ms": 500,
   "breaker": {"window_calls": 10, "min_calls": 10, "failure_rate_pct": 100,
-              "consecutive_failures": 3, "cooldown_s": 1, "cooldown_max_s": 4,
+              "consecutive_failures": 3, "cooldown_s": 2, "cooldown_max_s": 8,
               "half_open_probes": 1, "probe_timeout_s": 1, "slow_call_ms": 200}}}'
 must 0 "reset-circuits" -- "$S" trust reset-circuits
 absent=$(printf '0%.0s' $(seq 64))
@@ -356,7 +362,7 @@ has "$err" "skipped \(breaker open until" "skipped: breaker open"
 one_line_error "breaker open"
 [[ $(requests 'logIndex') == "$n0" ]] || die "an open breaker let a request through"
 ok "no request reached H"
-sleep 1.1 # the cool-down
+sleep 2.1 # the cool-down (whole seconds)
 set_rule 'GET /api/v1/log/entries[?]logIndex=*' hang
 "$S" rekor verify --log-index 0 >/dev/null 2>&1 &
 probe=$!

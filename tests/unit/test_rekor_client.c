@@ -746,6 +746,25 @@ static void test_verify_remote(void **state) {
   assert_non_null(strstr(stella_rekor_errmsg(x->r), "no trusted log key"));
   sbuf_free(&other);
   fake_log_free(&u);
+  /* The right entry filed under another UUID: the ledger would keep that
+   * UUID, so the reply is refused. */
+  char uuid1[65], url[256];
+  fake_uuid(&x->a, 1, uuid1);
+  fake_uuid(&x->a, 2, uuid);
+  fake_entry(&x->a, 2, 4, 2, &other);
+  memcpy(strstr(other.data, uuid), uuid1, 64);
+  for (int i = 0; i < 3; i++) {
+    snprintf(url, sizeof url, "%s/api/v1/log/entries/%s", bases[i], uuid);
+    mem_fetcher_add_bytes(x->f, url, other.data, other.len);
+  }
+  int64_t before = 0, after = 0;
+  assert_int_equal(ledger_count(trust_store(x->t), &before), STELLA_OK);
+  req.value = uuid;
+  assert_int_not_equal(stella_rekor_verify(x->r, &req, &res), STELLA_OK);
+  assert_non_null(strstr(stella_rekor_errmsg(x->r), "not its UUID"));
+  assert_int_equal(ledger_count(trust_store(x->t), &after), STELLA_OK);
+  assert_int_equal(after, before);
+  sbuf_free(&other);
 }
 
 /* An uninitialized home: the keys come from a trusted root file. */
