@@ -260,6 +260,10 @@ static breaker_outcome rekor_classify(stella_err fe, long status,
     *result = STELLA_E_EXISTS;     /* already in the log */
     return BREAKER_NEUTRAL;
   }
+  if (status == 408 || status == 429) {
+    *result = STELLA_E_HTTP;       /* too slow, too busy: the backend's */
+    return BREAKER_FAILURE;
+  }
   if (status >= 400 && status < 500) {
     *result = STELLA_E_HTTP;       /* our request: a mirror says the same */
     return BREAKER_NEUTRAL;

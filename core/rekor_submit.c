@@ -272,7 +272,8 @@ static stella_err submit_send(stella_rekor *r, const sbuf *body,
    * redirect failed every backend, and the route said so). */
   if (e == STELLA_E_EXISTS)
     e = submit_existing(r, *bi, &q, c);
-  else if (e == STELLA_E_HTTP && q.status >= 400 && q.status < 500)
+  else if (e == STELLA_E_HTTP && q.status >= 400 && q.status < 500 &&
+           q.status != 408 && q.status != 429)
     submit_refused(r, r->backends[*bi].url, &q);
   if (!e)
     e = submit_record(r, *bi, c, res);

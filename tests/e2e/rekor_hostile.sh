@@ -179,6 +179,7 @@ common=(
   "redirect:$H_URL|redirects|HTTP 302|F"
   "status:500|HTTP 500|F"
   "status:503|HTTP 503|F"
+  "status:429|HTTP 429|F"
   "body:502:$ESCAPES|HTTP 502|F"
   "body:200:${ESCAPES}not json|not JSON|F"
 )

@@ -652,6 +652,14 @@ static void test_submit(void **state) {
   msg = stella_rekor_errmsg(x->r);
   assert_non_null(strstr(msg, "every backend failed"));
   assert_null(strstr(msg, "refused"));
+  /* 429 (rate limited) is the backend's state, not our request: it fails
+   * over like a 5xx. */
+  mem_fetcher_add_post(x->f, LOCAL "/api/v1/log/entries", 429, "", 0, NULL);
+  assert_int_equal(stella_rekor_reset_circuits(x->r, NULL, NULL), STELLA_OK);
+  assert_int_equal(submit(x, &sf[4], 0, &res), STELLA_E_HTTP);
+  msg = stella_rekor_errmsg(x->r);
+  assert_non_null(strstr(msg, "every backend failed"));
+  assert_non_null(strstr(msg, "HTTP 429"));
   /* A 4xx is the log's answer: its Rekor error message, no failover. */
   const char *bad = "{\"code\":400,\"message\":\"signature invalid\"}";
   mem_fetcher_add_post(x->f, PRIMARY "/api/v1/log/entries", 400, bad,
