@@ -148,6 +148,8 @@ hostile() {
   elif LC_ALL=C grep -q $'\x1b' "$out" "$err"; then fail "$what: an escape byte was printed"
   elif ((want && $(wc -l <"$err") != 1)); then fail "$what: stderr is not one line"
   elif ((!want)) && [[ -s $err ]]; then fail "$what: stderr is not empty"
+  elif [[ " $* " == *" --json "* && -s $out ]] && ! jq -e . "$out" >/dev/null 2>&1; then
+    fail "$what: --json printed no valid JSON"
   elif ((want)) && ! grep -qE -- "$regex" "$err"; then fail "$what: no /$regex/ in stderr"
   elif ((asan == 0 && $(tail -n1 "$work/rss") > 30000)); then
     fail "$what: $(tail -n1 "$work/rss") kB of memory"
@@ -182,6 +184,7 @@ common=(
   "status:429|HTTP 429|F"
   "body:502:$ESCAPES|HTTP 502|F"
   "body:200:${ESCAPES}not json|not JSON|F"
+  "body:200:$(printf '[%.0s' {1..20000})|not JSON|nesting|F"
 )
 # matrix WANT-OVERRIDES PATTERN -- ARGS...: every common behaviour on
 # PATTERN (the last |-field is the breaker verdict, the rest the regex).
@@ -199,6 +202,9 @@ step "GET /api/v1/log (rekor loginfo)"
 matrix 'GET /api/v1/log' -- rekor loginfo
 hostile 1 F "no signature from a trusted key" 'GET /api/v1/log' "redirect:$X_URL" -- rekor loginfo
 hostile 1 F "HTTP 404" 'GET /api/v1/log' status:404 -- rekor loginfo
+hostile 1 F "not JSON" 'GET /api/v1/log' "body:200:${ESCAPES}" -- rekor loginfo --json
+jq -e '.ok == false and (.backends[0].error | test("not JSON"))' "$out" >/dev/null &&
+  pass "loginfo --json: ok false, the error in the view" || fail "loginfo --json: $(cat "$out")"
 
 step "GET /api/v1/log/proof (rekor loginfo after the log grew)"
 submit 4
@@ -208,6 +214,9 @@ hostile 1 F "HTTP 404" 'GET /api/v1/log/proof*' status:404 -- rekor loginfo
 step "GET /api/v1/log/entries?logIndex= (rekor verify --log-index)"
 matrix 'GET /api/v1/log/entries[?]logIndex=*' -- rekor verify --log-index 1
 hostile 1 N "no such entry" 'GET /api/v1/log/entries[?]logIndex=*' status:404 -- rekor verify --log-index 1
+hostile 1 F "timed out" 'GET /api/v1/log/entries[?]logIndex=*' stall -- rekor verify --log-index 1 --json
+jq -e '.verified == false and (.error | test("timed out"))' "$out" >/dev/null &&
+  pass "verify --json: verified false, the error" || fail "verify --json: $(cat "$out")"
 
 step "GET /api/v1/log/entries/{uuid} (rekor verify --uuid)"
 matrix 'GET /api/v1/log/entries/*' -- rekor verify --uuid "$(uuid_of 2)"
