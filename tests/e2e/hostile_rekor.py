@@ -13,14 +13,16 @@ logged to stderr as "METHOD /path -> behaviour". Behaviours:
   html              200 text/html error page
   truncate          the first half of the upstream reply
   big:N             N bytes of 'A' with a Content-Length
-  bigchunked:N      N bytes of 'A', no Content-Length (ends when closed)
+  bigchunked:N      N bytes of 'A' in chunked transfer encoding
+  bigclose:N        N bytes of 'A', no length at all (ends when closed)
   hang              read the request, never answer
   stall             headers and half the upstream body, then nothing
   reset             close the connection with a TCP RST, no reply
   resetmid          headers and half the upstream body, then a TCP RST
   redirect:URL      302 to URL + path
   status:CODE       that status, with an empty JSON object
-  body:CODE:TEXT    that status with TEXT as the body (\\e = ESC)
+  body:CODE:TEXT    that status with TEXT as the body (\\e ESC, \\a BEL,
+                    \\r CR, \\n LF)
   py:CODE           forward, then run CODE (Python) with d = the upstream
                     JSON (None if not JSON), raw = its bytes, status,
                     headers (dict), req = the request path, and mem (a dict
@@ -92,20 +94,27 @@ class Handler(BaseHTTPRequestHandler):
         return forward(base, self.command, self.path, self.req_body,
                        self.headers.get("Content-Type", "application/json"))
 
-    def send_big(self, n, chunked):
+    def send_big(self, n, framing):
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
-        if chunked:
+        if framing == "close":
             self.send_header("Connection", "close")
             self.close_connection = True
+        elif framing == "chunked":
+            self.send_header("Transfer-Encoding", "chunked")
         else:
             self.send_header("Content-Length", str(n))
         self.end_headers()
         block = b"A" * 65536
         try:
             while n > 0:
-                self.wfile.write(block[: min(n, len(block))])
+                part = block[: min(n, len(block))]
+                if framing == "chunked":
+                    part = b"%x\r\n%s\r\n" % (len(part), part)
+                self.wfile.write(part)
                 n -= len(block)
+            if framing == "chunked":
+                self.wfile.write(b"0\r\n\r\n")
         except OSError:
             pass  # the client hung up at its cap, as it should
 
@@ -156,9 +165,11 @@ class Handler(BaseHTTPRequestHandler):
             status, hdrs, data = self.upstream()
             self.reply(data[: len(data) // 2], status, hdrs)
         elif kind == "big":
-            self.send_big(int(arg), chunked=False)
+            self.send_big(int(arg), "length")
         elif kind == "bigchunked":
-            self.send_big(int(arg), chunked=True)
+            self.send_big(int(arg), "chunked")
+        elif kind == "bigclose":
+            self.send_big(int(arg), "close")
         elif kind == "hang":
             time.sleep(HANG_SECS)
         elif kind == "stall":
@@ -176,8 +187,10 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(b"{}", int(arg))
         elif kind == "body":
             code, _, text = arg.partition(":")
-            self.reply(text.replace("\\e", "\x1b").encode(
-                "utf-8", "surrogateescape"), int(code))
+            for esc, byte in (("\\e", "\x1b"), ("\\a", "\x07"),
+                              ("\\r", "\r"), ("\\n", "\n")):
+                text = text.replace(esc, byte)
+            self.reply(text.encode("utf-8", "surrogateescape"), int(code))
         elif kind == "py":
             self.run_py(arg)
         else:

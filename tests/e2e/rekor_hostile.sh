@@ -168,12 +168,13 @@ breaker_counted() {
 }
 
 # The behaviours every call meets, and what the line must say.
-ESCAPES='\e]0;PWNED\a\e[2J\e[31m'
+ESCAPES='\e]0;PWNED\a\e[2J\e[31m\r\nSECOND LINE'
 common=(
   "html|not JSON|F"
   "truncate|not JSON|F"
   "big:50000000|over the 4194304-byte limit|F"
   "bigchunked:50000000|over the 4194304-byte limit|F"
+  "bigclose:50000000|over the 4194304-byte limit|F"
   "hang|timed out|F"
   "stall|timed out|F"
   "reset|connection lost|closed the connection|F"
