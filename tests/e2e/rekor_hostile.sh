@@ -9,11 +9,12 @@
 # redirect, 4xx/5xx, escape bytes: every time exit 1 with one line that
 # says what was wrong, in bounded time and memory, no escape byte echoed,
 # no sanitizer report, and the breaker counting it right (a failure, or
-# neutral for an expected 404). Then tampered answers (py: rules and other
-# logs: M trusted, C with a key compromised before its entries, X not
-# trusted at all, F a fork of P) are refused for the right reason and never
-# reach the ledger; a slow log trips the breaker; and concurrent and killed
-# clients leave the store readable and consistent.
+# neutral for an expected 404). Then tampered answers (py: rules, and other
+# logs behind H: C whose key ended before its entries, X not trusted at
+# all, F a fork of P) are refused for the right reason and never reach the
+# ledger; with M as a local mirror, H's failures fail over; a slow log
+# trips the breaker and a killed half-open probe expires; concurrent and
+# SIGKILLed clients leave the store readable and consistent.
 # Env (tests/meson.build): STELLA_BIN, STELLA_SOURCE_ROOT.
 set -uo pipefail
 : "${STELLA_BIN:?}"
