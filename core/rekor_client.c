@@ -260,6 +260,10 @@ static breaker_outcome rekor_classify(stella_err fe, long status,
     *result = STELLA_E_EXISTS;     /* already in the log */
     return BREAKER_NEUTRAL;
   }
+  if (status == 405) {
+    *result = STELLA_E_UNSUPPORTED; /* not offered here (a read replica) */
+    return BREAKER_NEUTRAL;
+  }
   if (status == 408 || status == 429) {
     *result = STELLA_E_HTTP;       /* too slow, too busy: the backend's */
     return BREAKER_FAILURE;
@@ -351,9 +355,12 @@ stella_err rekor_route(stella_rekor *r, rekor_request *q, size_t *chosen,
       break;
     int absent = e == STELLA_E_NOT_FOUND && !failed && q->absent_ok &&
                  i + 1 < r->n_backends;
-    if (failed || e == STELLA_E_UNAVAILABLE || absent) {
-      const char *what = failed ? "failed"
-                         : absent ? "has no such entry" : "skipped";
+    int elsewhere = e == STELLA_E_UNSUPPORTED && i + 1 < r->n_backends;
+    if (failed || e == STELLA_E_UNAVAILABLE || absent || elsewhere) {
+      const char *what = failed        ? "failed"
+                         : absent      ? "has no such entry"
+                         : elsewhere   ? "does not offer it"
+                                       : "skipped";
       char detail[600];
       snprintf(detail, sizeof detail, "%s: %.500s", what, why);
       ledger_record_op(r->s, rekor_now(r), "route", url, 0, detail);

@@ -101,7 +101,8 @@ typedef struct rekor_request {
 /* One call through backend bi's breaker: admit, fetch (timed), classify,
  * report. Returns STELLA_OK (2xx and parsed), STELLA_E_UNAVAILABLE (not
  * admitted), STELLA_E_NOT_FOUND (404: neutral with absent_ok, else a
- * failure), STELLA_E_EXISTS (409), STELLA_E_HTTP (other 4xx: neutral for
+ * failure), STELLA_E_EXISTS (409), STELLA_E_UNSUPPORTED (405: neutral, not
+ * offered there), STELLA_E_HTTP (other 4xx: neutral for
  * the breaker), or the failure (network, timeout, 5xx, what parse
  * returned). *failed: 1 when the breaker was told FAILURE (the router fails
  * over). why: one line. */
@@ -109,8 +110,9 @@ stella_err rekor_call(stella_rekor *r, size_t bi, rekor_request *q,
                       int *failed, char *why, size_t whylen);
 
 /* Routes q to the first backend whose breaker admits it, failing over to
- * the next on failure (and, with absent_ok, on a 404 while another backend
- * is left: backends may be different logs); every choice is recorded (op
+ * the next on failure, on a 405 (a read replica does not take entries),
+ * and, with absent_ok, on a 404 while another backend is left (backends
+ * may be different logs); every choice is recorded (op
  * "route"). *chosen gets
  * the index of the backend that answered; route (may be NULL) one line
  * naming what was skipped and why. Returns what rekor_call returned for

@@ -130,6 +130,9 @@ stella_err rekor_get_entry(stella_rekor *r, const char *uuid, int64_t index,
   if (e == STELLA_E_NOT_FOUND)
     rekor_errf(r, e, "%s: no such entry in the log (HTTP 404 from %s%s%.400s)",
                path, r->backends[at].url, *route ? "; before: " : "", route);
+  else if (e == STELLA_E_UNSUPPORTED)
+    rekor_errf(r, e, "%s: %s does not offer it (HTTP 405)%s%.400s", path,
+               r->backends[at].url, *route ? "; before: " : "", route);
   else if (e && bi >= 0)
     rekor_errf(r, e, "%s", why);
   if (chosen)

@@ -185,7 +185,8 @@ static stella_err query_retrieve(stella_rekor *r, size_t bi, uint64_t first,
                      .parse = retrieve_parse, .ctx = &c, .absent_ok = 1};
   if (!e)
     e = rekor_call(r, bi, &q, &failed, why, sizeof why);
-  if (!failed && (e == STELLA_E_HTTP || e == STELLA_E_NOT_FOUND))
+  if (!failed && (e == STELLA_E_HTTP || e == STELLA_E_NOT_FOUND ||
+                  e == STELLA_E_UNSUPPORTED))
     e = STELLA_E_UNSUPPORTED;
   for (size_t i = 0; !e && c.v && i < n; i++)
     e = rekor_ledger_put(r, &c.v[i], r->backends[bi].url, "remote", NULL);

@@ -256,9 +256,14 @@ static void submit_refused(stella_rekor *r, const char *url,
       json_parse(q->reply.data, q->reply.len, &doc, NULL, 0) == STELLA_OK &&
       json_get_str(json_root(doc), "message"))
     why = json_get_str(json_root(doc), "message");
-  rekor_errf(r, STELLA_E_HTTP, "%s refused the entry: HTTP %ld: %.200s (the "
-             "log will not take it as sent: check the three files)", url,
-             q->status, why);
+  if (q->status == 405)
+    rekor_errf(r, STELLA_E_HTTP, "%s does not take entries (HTTP 405: a "
+               "read replica?) and no other backend did (see `stella trust "
+               "status --show-backends`)", url);
+  else
+    rekor_errf(r, STELLA_E_HTTP, "%s refused the entry: HTTP %ld: %.200s "
+               "(the log will not take it as sent: check the three files)",
+               url, q->status, why);
   json_doc_free(doc);
 }
 
@@ -272,8 +277,9 @@ static stella_err submit_send(stella_rekor *r, const sbuf *body,
    * redirect failed every backend, and the route said so). */
   if (e == STELLA_E_EXISTS)
     e = submit_existing(r, *bi, &q, c);
-  else if (e == STELLA_E_HTTP && q.status >= 400 && q.status < 500 &&
-           q.status != 408 && q.status != 429)
+  else if ((e == STELLA_E_HTTP || e == STELLA_E_UNSUPPORTED) &&
+           q.status >= 400 && q.status < 500 && q.status != 408 &&
+           q.status != 429)
     submit_refused(r, r->backends[*bi].url, &q);
   if (!e)
     e = submit_record(r, *bi, c, res);

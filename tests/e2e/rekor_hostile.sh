@@ -244,7 +244,8 @@ hostile 0 N "" 'POST /api/v1/log/entries/retrieve' status:404 -- "${remote[@]}"
 step "POST /api/v1/log/entries (rekor submit)"
 n=100
 for spec in "${common[@]}" "status:404|HTTP 404|F" "redirect:$X_URL|HTTP 302|F" \
-  "body:400:${ESCAPES}bad entry|refused the entry: HTTP 400|N" "status:409|without naming it|N"; do
+  "body:400:${ESCAPES}bad entry|refused the entry: HTTP 400|N" "status:409|without naming it|N" \
+  "status:405|does not take entries \(HTTP 405|N"; do
   how=${spec%%|*} regex=${spec#*|}
   brk=${regex##*|} regex=${regex%|*}
   n=$((n + 1))
@@ -347,6 +348,10 @@ set_rule 'POST /api/v1/log/entries' "py:${ENTRY}${FLIP}"
 submit 302
 [[ $(backend_of 302) == "$M_URL" ]] || die "entry 302 did not fail over to M"
 ok "H's reply did not verify: entry 302 went to M"
+set_rule 'POST /api/v1/log/entries' status:405
+submit 303
+[[ $(backend_of 303) == "$M_URL" ]] || die "entry 303 did not go to M"
+ok "H takes no entries (405, a read replica): entry 303 went to M"
 clear_rules
 must 0 "verify --uuid of M's entry 301 (H: 404, then M)" -- "$S" rekor verify --uuid "$(uuid_of 301)" --json
 json 'assert d["entry"]["backend"] == E["M_URL"], d' "found in M after H's 404"

@@ -660,6 +660,21 @@ static void test_submit(void **state) {
   msg = stella_rekor_errmsg(x->r);
   assert_non_null(strstr(msg, "every backend failed"));
   assert_non_null(strstr(msg, "HTTP 429"));
+  /* 405 (a read replica takes no entries): the next backend is asked. */
+  assert_int_equal(stella_rekor_reset_circuits(x->r, NULL, NULL), STELLA_OK);
+  mem_fetcher_add_post(x->f, PRIMARY "/api/v1/log/entries", 405, "", 0, NULL);
+  mem_fetcher_add_post(x->f, MIRROR "/api/v1/log/entries", 405, "", 0, NULL);
+  mem_fetcher_add_post(x->f, LOCAL "/api/v1/log/entries", 405, "", 0, NULL);
+  assert_int_equal(submit(x, &sf[4], 0, &res), STELLA_E_UNSUPPORTED);
+  msg = stella_rekor_errmsg(x->r);
+  assert_non_null(strstr(msg, LOCAL " does not take entries (HTTP 405"));
+  sbuf_reset(&reply);
+  log_it(x, &sf[4], &reply);
+  mem_fetcher_add_post(x->f, LOCAL "/api/v1/log/entries", 201, reply.data,
+                       reply.len, NULL);
+  assert_int_equal(submit(x, &sf[4], 0, &res), STELLA_OK);
+  assert_string_equal(res.entry.backend, LOCAL);
+  assert_non_null(strstr(res.route, PRIMARY " does not offer it"));
   /* A 4xx is the log's answer: its Rekor error message, no failover. */
   const char *bad = "{\"code\":400,\"message\":\"signature invalid\"}";
   mem_fetcher_add_post(x->f, PRIMARY "/api/v1/log/entries", 400, bad,
@@ -669,7 +684,7 @@ static void test_submit(void **state) {
   assert_non_null(strstr(msg, PRIMARY " refused the entry: HTTP 400: "
                               "signature invalid"));
   assert_int_equal(ledger_count(trust_store(x->t), &rows), STELLA_OK);
-  assert_int_equal(rows, 4);
+  assert_int_equal(rows, 5);
   for (int i = 0; i < 5; i++)
     sbuf_free(&sf[i].proposal);
   sbuf_free(&reply);
