@@ -238,7 +238,6 @@ static void reset_print(const stella_backend *v, size_t n, const char *only,
 int cmd_trust_reset_circuits(cli_ctx *ctx, const cli_args *args) {
   stella_backend *v = NULL;
   size_t n = 0, closed = 0;
-  const char *actor = getenv("USER");
   stella_trust *t = NULL;
   stella_rekor *r = rekor_cli_open(ctx, args, &t);
   if (!r)
@@ -251,8 +250,7 @@ int cmd_trust_reset_circuits(cli_ctx *ctx, const cli_args *args) {
   if (e)
     cli_error(ctx, rc, "%s", stella_rekor_errmsg(r));
   else
-    reset_print(v, n, args->operand, closed,
-                actor && *actor ? actor : "unknown");
+    reset_print(v, n, args->operand, closed, stella_rekor_actor(r));
   stella_backends_free(v, n);
   stella_rekor_free(r);
   stella_trust_free(t);

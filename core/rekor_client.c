@@ -4,11 +4,13 @@
  * (admit, timed fetch, classification, report) with failover in order. */
 #include "rekor_client.h"
 
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fsutil.h"
 #include "ledger.h"
@@ -156,6 +158,27 @@ static stella_err rekor_setup(stella_rekor *r, const stella_rekor_opts *opts,
   return e;
 }
 
+/* Who runs this process, for the record of resets: the caller's word, else
+ * $USER or $LOGNAME, else the account of the effective uid, else "uid N"
+ * (cron jobs and containers often have no USER). */
+static void rekor_actor_name(const char *given, char *buf, size_t len) {
+  const char *candidates[] = {given, getenv("USER"), getenv("LOGNAME")};
+  for (size_t i = 0; i < sizeof candidates / sizeof candidates[0]; i++)
+    if (candidates[i] && *candidates[i]) {
+      snprintf(buf, len, "%s", candidates[i]);
+      return;
+    }
+  struct passwd *pw = getpwuid(geteuid());
+  if (pw && pw->pw_name && *pw->pw_name)
+    snprintf(buf, len, "%s", pw->pw_name);
+  else
+    snprintf(buf, len, "uid %lu", (unsigned long)geteuid());
+}
+
+const char *stella_rekor_actor(const stella_rekor *r) {
+  return r ? r->actor : "";
+}
+
 stella_rekor *stella_rekor_open(stella_trust *t, const stella_rekor_opts *opts,
                                 stella_err *err) {
   stella_err e = STELLA_E_NOMEM;
@@ -164,15 +187,13 @@ stella_rekor *stella_rekor_open(stella_trust *t, const stella_rekor_opts *opts,
   if (!t)
     e = STELLA_E_INVALID_ARG;
   if (r) {
-    const char *actor = opts && opts->actor ? opts->actor : getenv("USER");
     r->t = t;
     r->s = trust_store(t);
     r->timeout_ms = REKOR_TIMEOUT_MS;
     r->connect_timeout_ms = REKOR_CONNECT_TIMEOUT_MS;
     breaker_policy_default(&r->policy);
     rekor_set_duration_source(r, NULL, NULL);
-    snprintf(r->actor, sizeof r->actor, "%s",
-             actor && *actor ? actor : "unknown");
+    rekor_actor_name(opts ? opts->actor : NULL, r->actor, sizeof r->actor);
     /* Without synced trust, a trusted root file still verifies offline. */
     e = stella_trust_status(t, &st);
     if (!e || (opts && opts->trusted_root_file))

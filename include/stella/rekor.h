@@ -22,7 +22,8 @@ typedef struct stella_rekor_opts {
   /* Keys from this trusted_root.json file instead of the synced one (as
    * cosign --trusted-root does): offline verification. NULL: synced. */
   const char *trusted_root_file;
-  /* Who runs the command, recorded with resets ("alice"); NULL: $USER. */
+  /* Who runs the command, recorded with resets ("alice"); NULL: $USER,
+   * else $LOGNAME, else the effective uid's account name. */
   const char *actor;
 } stella_rekor_opts;
 
@@ -43,6 +44,8 @@ STELLA_API void stella_rekor_free(stella_rekor *r); /* NULL-safe */
 /* One line: what failed, why, what to do ("" if nothing failed). Owned by
  * r, valid until the next call on r. */
 STELLA_API const char *stella_rekor_errmsg(const stella_rekor *r);
+/* Who the handle records as the actor of resets (owned by r). */
+STELLA_API const char *stella_rekor_actor(const stella_rekor *r);
 
 /* ---- Backends and breakers -------------------------------------------------- */
 

@@ -239,6 +239,30 @@ static void test_backends(void **state) {
   assert_int_equal(mem_fetcher_count(x->f), 0); /* no network */
 }
 
+/* The actor recorded with a reset: the caller's word first, else someone
+ * real even where the environment names nobody (cron, containers). */
+static void test_actor(void **state) {
+  fx *x = *state;
+  stella_rekor_opts o = {.actor = "alice"};
+  stella_rekor *r = open_client(x, &o);
+  assert_string_equal(stella_rekor_actor(r), "alice");
+  stella_rekor_free(r);
+  char *user = getenv("USER") ? strdup(getenv("USER")) : NULL;
+  char *logname = getenv("LOGNAME") ? strdup(getenv("LOGNAME")) : NULL;
+  unsetenv("USER");
+  unsetenv("LOGNAME");
+  r = open_client(x, NULL);
+  assert_true(stella_rekor_actor(r)[0] != '\0');
+  assert_null(strstr(stella_rekor_actor(r), "unknown"));
+  stella_rekor_free(r);
+  if (user)
+    setenv("USER", user, 1);
+  if (logname)
+    setenv("LOGNAME", logname, 1);
+  free(user);
+  free(logname);
+}
+
 static void expect_config_error(fx *x, const char *config, stella_err want,
                                 const char *why) {
   stella_err e = STELLA_OK;
@@ -1163,6 +1187,7 @@ static void test_metrics(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_backends, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_actor, setup, teardown),
     cmocka_unit_test_setup_teardown(test_config_errors, setup, teardown),
     cmocka_unit_test_setup_teardown(test_failover_and_breaker, setup,
                                     teardown),
