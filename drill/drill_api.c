@@ -23,10 +23,20 @@ typedef struct drill_api {
   drill_resp *rs;
 } drill_api;
 
+/* Messages echo what the client sent (paths, IDs, treeID), cut at a
+ * byte count: anything but printable ASCII becomes '?', so the message is
+ * always valid UTF-8 on one line and the JSON answer can be built. */
+static void drill_printable(char *msg) {
+  for (; *msg; msg++)
+    if ((unsigned char)*msg < 0x20 || (unsigned char)*msg > 0x7e)
+      *msg = '?';
+}
+
 static void drill_api_verror(drill_resp *rs, unsigned status,
                              const char *fmt, va_list ap) {
   char msg[512];
   vsnprintf(msg, sizeof msg, fmt, ap);
+  drill_printable(msg);
   json_t *o = json_pack("{s:i,s:s}", "code", (int)status, "message", msg);
   char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
   sbuf_reset(&rs->body);

@@ -111,6 +111,12 @@ static int drill_dir_empty(const char *dir) {
   return empty;
 }
 
+/* A write that changes nothing, so a read-only folder or file is refused
+ * at start instead of failing every submission with a 500 later. */
+static const char drill_write_probe[] =
+    "BEGIN; INSERT OR REPLACE INTO meta VALUES ('write_probe', '1');"
+    "DELETE FROM meta WHERE key = 'write_probe'; COMMIT;";
+
 static stella_err drill_db_open(drill_state *st, char *errbuf,
                                 size_t errlen) {
   char *path = fs_join(st->dir, "drill.db");
@@ -129,25 +135,50 @@ static stella_err drill_db_open(drill_state *st, char *errbuf,
   if (rc == SQLITE_OK)
     rc = sqlite3_exec(st->db, "PRAGMA locking_mode = EXCLUSIVE;"
                       "BEGIN EXCLUSIVE; COMMIT;", NULL, NULL, NULL);
-  if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-    return drill_fail(STELLA_E_EXISTS, errbuf, errlen, "%s is in use by "
-                      "another drill log", st->dir);
   if (rc == SQLITE_OK)
     rc = sqlite3_exec(st->db, drill_schema, NULL, NULL, NULL);
-  if (rc != SQLITE_OK)
-    return drill_fail(STELLA_E_IO, errbuf, errlen, "%s: drill.db is not a "
-                      "usable drill log database", st->dir);
-  return STELLA_OK;
+  if (rc == SQLITE_OK)
+    rc = sqlite3_exec(st->db, drill_write_probe, NULL, NULL, NULL);
+  if (rc == SQLITE_OK)
+    return STELLA_OK;
+  const char *why = st->db ? sqlite3_errmsg(st->db) : "cannot open it";
+  if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+    return drill_fail(STELLA_E_EXISTS, errbuf, errlen, "%s is in use by "
+                      "another process (a drill log serving it?)", st->dir);
+  if (rc == SQLITE_CANTOPEN || rc == SQLITE_READONLY || rc == SQLITE_PERM)
+    return errbuf_fail(STELLA_E_IO, errbuf, errlen, "%s: cannot write "
+                       "drill.db (%s); the folder and drill.db must be "
+                       "writable", st->dir, why);
+  return errbuf_fail(STELLA_E_IO, errbuf, errlen, "%s: drill.db is not a "
+                     "usable drill log database (%s)", st->dir, why);
 }
 
-/* Checks (or, on a fresh database, writes) the kind and the role. */
+/* 1 when the folder holds a key: its log had a database once. */
+static int drill_has_key_file(const drill_state *st) {
+  int found = 0;
+  for (size_t i = 0; i < 2; i++) {
+    char *path = fs_join(st->dir, i ? "upstream.pem" : "key.pem");
+    found |= path && fs_exists(path);
+    free(path);
+  }
+  return found;
+}
+
+/* Checks (or, on a fresh database, writes) the kind and the role. An
+ * empty database next to a key is a lost log, never a new one: its key
+ * would sign a second tree over the indexes the first one handed out. */
 static stella_err drill_check_role(drill_state *st, char *errbuf,
                                    size_t errlen) {
   char *kind = drill_meta_get(st, "kind");
   char *role = drill_meta_get(st, "role");
   const char *want = st->replica ? "replica" : "primary";
   stella_err e = STELLA_OK;
-  if (!kind) {
+  if (!kind && drill_has_key_file(st)) {
+    e = drill_fail(STELLA_E_FORMAT, errbuf, errlen, "%s: drill.db is empty "
+                   "but the log's key is there (entries lost?); restore "
+                   "drill.db, or start a new log in an empty folder",
+                   st->dir);
+  } else if (!kind) {
     if (!(e = drill_meta_set(st, "kind", DRILL_KIND)))
       e = drill_meta_set(st, "role", want);
     if (!e && st->replica)
@@ -182,6 +213,24 @@ static stella_err drill_set_key(drill_state *st, crypto_key *key) {
   return STELLA_OK;
 }
 
+/* The database remembers the log ID of its key (recorded the first time):
+ * a key file swapped for another log's would sign checkpoints over
+ * entries whose SETs it never made. */
+static stella_err drill_pin_log_id(drill_state *st, const char *file,
+                                   char *errbuf, size_t errlen) {
+  char *pinned = drill_meta_get(st, "log_id");
+  stella_err e = STELLA_OK;
+  if (!pinned)
+    e = drill_meta_set(st, "log_id", st->log_id_hex);
+  else if (strcmp(pinned, st->log_id_hex))
+    e = errbuf_fail(STELLA_E_SIGNATURE, errbuf, errlen, "%s/%s is not "
+                    "this log's key (log ID %.16s..., drill.db was made "
+                    "with %.16s...); put the right key back", st->dir, file,
+                    st->log_id_hex, pinned);
+  free(pinned);
+  return e;
+}
+
 static stella_err drill_key_mode_ok(const char *path, char *errbuf,
                                     size_t errlen) {
   struct stat sb;
@@ -212,10 +261,12 @@ static stella_err drill_primary_key(drill_state *st, char *errbuf,
                                     size_t errlen) {
   char *path = fs_join(st->dir, "key.pem");
   stella_err e = path ? STELLA_OK : STELLA_E_NOMEM;
+  char *pinned = drill_meta_get(st, "log_id");
   if (!e && !fs_exists(path)) {
-    if (st->size > 0)
+    if (st->size > 0 || pinned)
       e = drill_fail(STELLA_E_NOT_FOUND, errbuf, errlen, "%s is missing: "
-                     "the log has entries signed with it", path);
+                     "the log was made with it (put it back, or start a "
+                     "new log in an empty folder)", path);
     else if (!(e = crypto_signer_generate("ecdsa-p256", &st->signer)))
       e = crypto_signer_save(st->signer, path);
     if (e && !*errbuf)
@@ -224,12 +275,15 @@ static stella_err drill_primary_key(drill_state *st, char *errbuf,
     e = drill_load_signer(path, &st->signer, errbuf, errlen);
   }
   free(path);
+  free(pinned);
   crypto_key *key = NULL;
   sbuf pem = SBUF_INIT;
   if (!e)
     e = crypto_signer_verify_key(st->signer, &key);
   if (!e)
     e = drill_set_key(st, key);
+  if (!e)
+    e = drill_pin_log_id(st, "key.pem", errbuf, errlen);
   if (!e && !(e = crypto_signer_public_pem(st->signer, &pem)))
     st->pubkey_pem = sbuf_take(&pem, NULL);
   sbuf_free(&pem);
@@ -251,7 +305,8 @@ static stella_err drill_replica_key(drill_state *st, char *errbuf,
     drill_fail(e, errbuf, errlen, "cannot read %s", path);
   } else if ((e = crypto_key_from_pem(pem.data, pem.len, &key))) {
     drill_fail(e, errbuf, errlen, "%s is not a public key", path);
-  } else if (!(e = drill_set_key(st, key))) {
+  } else if (!(e = drill_set_key(st, key)) &&
+             !(e = drill_pin_log_id(st, "upstream.pem", errbuf, errlen))) {
     st->pubkey_pem = sbuf_take(&pem, NULL);
   }
   free(path);
@@ -302,9 +357,11 @@ static stella_err drill_load_meta(drill_state *st, char *errbuf,
   else if (!tid && !st->replica)
     e = drill_fail(STELLA_E_FORMAT, errbuf, errlen, "%s: drill.db has no "
                    "tree ID", st->dir);
-  else if (up && strcmp(up, st->upstream))
+  else if (up && strcmp(up, st->upstream) && tid)
     e = drill_fail(STELLA_E_EXISTS, errbuf, errlen, "this folder is a "
                    "replica of %s", up);
+  else if (up && strcmp(up, st->upstream)) /* never reached it: retarget */
+    e = drill_meta_set(st, "upstream", st->upstream);
   if (!e && st->replica && (st->note = drill_meta_get(st, "checkpoint"))) {
     st->has_note = 1;
     st->note_size = st->size;
@@ -396,11 +453,15 @@ stella_err drill_state_set_upstream(drill_state *st, const char *tree_id,
   if (!e && (e = drill_set_tree_id(st, tree_id)))
     drill_fail(e, errbuf, errlen, "the upstream's tree ID %s is not a "
                "decimal number", tree_id);
+  if (!e) { /* pinned before upstream.pem is written over */
+    e = drill_set_key(st, key);
+    key = NULL;
+  }
+  if (!e)
+    e = drill_pin_log_id(st, "upstream.pem", errbuf, errlen);
   if (!e && !(e = fs_write_atomic(path, pem, pemlen, 0644)))
     e = drill_meta_set(st, "tree_id", tree_id);
   if (!e) {
-    e = drill_set_key(st, key);
-    key = NULL;
     free(st->pubkey_pem);
     st->pubkey_pem = copy;
     copy = NULL;

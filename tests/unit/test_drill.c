@@ -19,6 +19,7 @@
 #include "../../drill/drill.h"
 #include "checkpoint.h"
 #include "fsutil.h"
+#include "json.h"
 #include "rekor_verify.h"
 
 #define NOW 1790000000
@@ -146,6 +147,52 @@ static void rmrf(const char *dir) {
   assert_int_equal(system(cmd), 0);
 }
 
+/* A key without its database, a database without its key, a key from
+ * another log, another process holding the database: each refused. */
+static void state_lost_or_swapped(const char *sub, const char *key) {
+  char why[256], *db = fs_join(sub, "drill.db"), *saved = fs_join(sub, "k");
+  char *other_dir = fs_join(sub, "../other"), *other_key;
+  drill_state *st = NULL;
+  /* an emptied drill.db next to the key: not a new log */
+  assert_int_equal(rename(db, saved), 0);
+  assert_int_equal(fs_write_atomic(db, "", 0, 0600), STELLA_OK);
+  assert_int_equal(drill_state_open(sub, NULL, &st, why, sizeof why),
+                   STELLA_E_FORMAT);
+  assert_non_null(strstr(why, "drill.db is empty"));
+  assert_int_equal(rename(saved, db), 0);
+  /* no key.pem, even with no entry yet: the log ID is pinned */
+  assert_int_equal(rename(key, saved), 0);
+  assert_int_equal(drill_state_open(sub, NULL, &st, why, sizeof why),
+                   STELLA_E_NOT_FOUND);
+  assert_non_null(strstr(why, "key.pem is missing"));
+  /* another log's key */
+  assert_int_equal(drill_state_open(other_dir, NULL, &st, why, sizeof why),
+                   STELLA_OK);
+  drill_state_free(st);
+  other_key = fs_join(other_dir, "key.pem");
+  assert_int_equal(rename(other_key, key), 0);
+  assert_int_equal(drill_state_open(sub, NULL, &st, why, sizeof why),
+                   STELLA_E_SIGNATURE);
+  assert_non_null(strstr(why, "not this log's key"));
+  assert_int_equal(rename(saved, key), 0);
+  /* a reader holding drill.db (any process, not only a drill log) */
+  sqlite3 *reader = NULL;
+  assert_int_equal(sqlite3_open(db, &reader), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(reader, "BEGIN; SELECT * FROM meta;", NULL,
+                                NULL, NULL), SQLITE_OK);
+  assert_int_equal(drill_state_open(sub, NULL, &st, why, sizeof why),
+                   STELLA_E_EXISTS);
+  assert_non_null(strstr(why, "in use by another process"));
+  sqlite3_close(reader);
+  assert_int_equal(drill_state_open(sub, NULL, &st, why, sizeof why),
+                   STELLA_OK);
+  drill_state_free(st);
+  free(other_key);
+  free(other_dir);
+  free(saved);
+  free(db);
+}
+
 static void test_state_refusals(void **state) {
   (void)state;
   char *dir = tmpdir(), *sub = fs_join(dir, "log"), why[256];
@@ -181,6 +228,8 @@ static void test_state_refusals(void **state) {
   assert_int_equal(drill_state_open(sub, NULL, &st, why, sizeof why),
                    STELLA_E_IO);
   assert_non_null(strstr(why, "chmod 600"));
+  assert_int_equal(chmod(key, 0600), 0);
+  state_lost_or_swapped(sub, key);
   /* a folder with other things in it and no drill.db */
   assert_int_equal(drill_state_open(dir, NULL, &st, why, sizeof why),
                    STELLA_E_EXISTS);
@@ -525,6 +574,40 @@ static void test_api_log_and_proof(void **state) {
   expect(&rs, 404, "not found");
 }
 
+/* Errors that echo what the client sent stay JSON on one line whatever it
+ * sent: invalid UTF-8, a UTF-8 character cut by the length limit, control
+ * characters (once a 500 with an empty body). */
+static void test_api_echo_is_printable(void **state) {
+  api_fixture *f = *state;
+  drill_resp rs;
+  char path[160];
+  memset(path, 'a', sizeof path);
+  memcpy(path, "/x", 2);
+  memcpy(path + 99, "\xc3\xa9", 2);        /* cut after its first byte */
+  path[120] = '\0';
+  const char *paths[] = {"/api/v1/\xff\xfe", path,
+                         "/api/v1/log/entries/\x01\n\t\x7f", "/\xe2\x80"};
+  for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+    call(f, "GET", paths[i], NULL, &rs);
+    assert_in_range(rs.status, 400, 404);
+    json_doc *doc = NULL;
+    assert_int_equal(json_parse(rs.body.data, rs.body.len, &doc, NULL, 0),
+                     STELLA_OK);
+    const char *msg = json_get_str(json_root(doc), "message");
+    assert_non_null(msg);
+    for (const char *c = msg; *c; c++)
+      assert_true(*c >= 0x20 && *c <= 0x7e);
+    json_doc_free(doc);
+    expect(&rs, rs.status, "?");
+  }
+  drill_req rq = {.method = "GET", .path = "/api/v1/log/proof",
+                  .last_size = "1", .tree_id = "\xff\xff", .body = ""};
+  add_entries(f, 1);
+  memset(&rs, 0, sizeof rs);
+  drill_api_answer(f->st, NOW, &rq, &rs);
+  expect(&rs, 400, "unknown treeID ??");
+}
+
 /* A replica refuses writes before reading anything. */
 static void test_api_replica_refuses_post(void **state) {
   (void)state;
@@ -539,10 +622,35 @@ static void test_api_replica_refuses_post(void **state) {
   call(&f, "GET", "/api/v1/log", NULL, &rs);
   expect(&rs, 503, "no checkpoint yet");
   drill_state_free(f.st);
-  /* a replica of another upstream is refused */
+  /* never reached its upstream: a mistyped URL can be corrected */
   assert_int_equal(drill_state_open(dir, "http://127.0.0.1:10", &f.st, why,
+                                    sizeof why), STELLA_OK);
+  crypto_signer *up = NULL;
+  sbuf pem = SBUF_INIT;
+  assert_int_equal(crypto_signer_generate("ecdsa-p256", &up), STELLA_OK);
+  assert_int_equal(crypto_signer_public_pem(up, &pem), STELLA_OK);
+  assert_int_equal(drill_state_set_upstream(f.st, "42", pem.data, pem.len,
+                                            why, sizeof why), STELLA_OK);
+  drill_state_free(f.st);
+  /* once it copies a tree, another upstream is refused */
+  assert_int_equal(drill_state_open(dir, "http://127.0.0.1:9", &f.st, why,
                                     sizeof why), STELLA_E_EXISTS);
-  assert_non_null(strstr(why, "replica of http://127.0.0.1:9"));
+  assert_non_null(strstr(why, "replica of http://127.0.0.1:10"));
+  /* and so is another upstream key in upstream.pem */
+  crypto_signer *other = NULL;
+  char *upath = fs_join(dir, "upstream.pem");
+  assert_int_equal(crypto_signer_generate("ecdsa-p256", &other), STELLA_OK);
+  sbuf_reset(&pem);
+  assert_int_equal(crypto_signer_public_pem(other, &pem), STELLA_OK);
+  assert_int_equal(fs_write_atomic(upath, pem.data, pem.len, 0644),
+                   STELLA_OK);
+  assert_int_equal(drill_state_open(dir, "http://127.0.0.1:10", &f.st, why,
+                                    sizeof why), STELLA_E_SIGNATURE);
+  assert_non_null(strstr(why, "not this log's key"));
+  free(upath);
+  sbuf_free(&pem);
+  crypto_signer_free(up);
+  crypto_signer_free(other);
   rmrf(dir);
   free(dir);
 }
@@ -558,6 +666,8 @@ int main(void) {
                                     api_teardown),
     cmocka_unit_test_setup_teardown(test_api_read, api_setup, api_teardown),
     cmocka_unit_test_setup_teardown(test_api_log_and_proof, api_setup,
+                                    api_teardown),
+    cmocka_unit_test_setup_teardown(test_api_echo_is_printable, api_setup,
                                     api_teardown),
     cmocka_unit_test(test_api_replica_refuses_post),
   };
