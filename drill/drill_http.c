@@ -1,8 +1,8 @@
 /* drill_http.c - the drill log's HTTP side (libmicrohttpd, one thread per
- * connection so a hanging or slow answer holds only its own connection),
- * the fault modes applied to every request but /__drill/fault, and
- * drill_serve: state, listening socket, replica, ready line, and a clean
- * stop on SIGINT/SIGTERM. */
+ * connection so a hanging or slow answer holds only its own connection;
+ * drill_watch.c cuts requests that do not arrive), the fault modes applied
+ * to every request but /__drill/fault, and drill_serve: state, listening
+ * socket, replica, ready line, and a clean stop on SIGINT/SIGTERM. */
 #include "drill_internal.h"
 
 #include <arpa/inet.h>
@@ -13,15 +13,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "drill.h"
+#include "drill_watch.h"
 
-#define DRILL_IDLE_TIMEOUT_S 60   /* an idle keep-alive connection */
-#define DRILL_MAX_CONNECTIONS 128
+#define DRILL_IDLE_TIMEOUT_S 30   /* no progress at all (MHD's own timeout) */
+/* Idle and trickling clients must not lock the others out: they hold a
+ * thread each until drill_watch cuts them, so there is room for many. */
+#define DRILL_MAX_CONNECTIONS 512
 #define DRILL_WAIT_SLICE_MS 100   /* hang/slow re-check the peer this often */
+#define DRILL_REAP_PERIOD_MS 500  /* the main thread runs drill_watch_reap */
+#define DRILL_MAX_DISCARD (16 * DRILL_MAX_BODY) /* read past the cap, at most */
 
 typedef struct drill_server {
   drill_state *st;
@@ -31,6 +37,7 @@ typedef struct drill_server {
   pthread_cond_t fault_cond;     /* signalled on a fault change or stop */
   drill_fault_spec fault;
   int stopping;
+  drill_watch *watch;            /* every connection's request deadline */
 } drill_server;
 
 /* Per request. */
@@ -121,12 +128,18 @@ static int drill_before(const struct timespec *a, const struct timespec *b) {
          (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
 
-/* Waits while the fault is still `mode` (hang; ms < 0) or for ms
- * milliseconds (slow). Returns 1 to go on answering, 0 when the server
- * stops or the client went away. */
-static int drill_wait(drill_server *srv, struct MHD_Connection *c,
-                      drill_fault_mode mode, long ms) {
+typedef enum drill_waited {
+  DRILL_WAIT_ABORT,     /* the server stops or the client went away */
+  DRILL_WAIT_DONE,      /* slow: the delay is over */
+  DRILL_WAIT_CHANGED    /* the fault mode changed: answer under the new one */
+} drill_waited;
+
+/* Waits while the fault is still `mode`, at most ms milliseconds (slow;
+ * ms < 0: no limit, hang). */
+static drill_waited drill_wait(drill_server *srv, struct MHD_Connection *c,
+                               drill_fault_mode mode, long ms) {
   struct timespec end, slice, now;
+  drill_waited w = DRILL_WAIT_ABORT;
   if (ms >= 0)
     drill_deadline(&end, ms);
   pthread_mutex_lock(&srv->fault_lock);
@@ -134,16 +147,17 @@ static int drill_wait(drill_server *srv, struct MHD_Connection *c,
     clock_gettime(CLOCK_MONOTONIC, &now);
     if (srv->stopping || drill_peer_gone(c))
       break;
-    if (ms < 0 ? srv->fault.mode != mode : !drill_before(&now, &end))
+    if (srv->fault.mode != mode || (ms >= 0 && !drill_before(&now, &end))) {
+      w = srv->fault.mode != mode ? DRILL_WAIT_CHANGED : DRILL_WAIT_DONE;
       break;
+    }
     drill_deadline(&slice, DRILL_WAIT_SLICE_MS);
     if (ms >= 0 && drill_before(&end, &slice))
       slice = end;
     pthread_cond_timedwait(&srv->fault_cond, &srv->fault_lock, &slice);
   }
-  int go_on = !srv->stopping && !drill_peer_gone(c);
   pthread_mutex_unlock(&srv->fault_lock);
-  return go_on;
+  return w;
 }
 
 /* ---- one answer per fault mode ---- */
@@ -179,16 +193,21 @@ static enum MHD_Result drill_fault_hang(drill_server *srv,
                                         struct MHD_Connection *c,
                                         const drill_req *rq, long arg) {
   (void)arg;
-  if (!drill_wait(srv, c, DRILL_FAULT_HANG, -1))
+  if (drill_wait(srv, c, DRILL_FAULT_HANG, -1) == DRILL_WAIT_ABORT)
     return MHD_NO;
   return drill_answer(srv, c, rq); /* under the new mode */
 }
 
+/* A change of mode ends the delay too: `fault none` releases every
+ * waiting answer at once, as it does for hang. */
 static enum MHD_Result drill_fault_slow(drill_server *srv,
                                         struct MHD_Connection *c,
                                         const drill_req *rq, long arg) {
-  if (!drill_wait(srv, c, DRILL_FAULT_SLOW, arg))
+  drill_waited w = drill_wait(srv, c, DRILL_FAULT_SLOW, arg);
+  if (w == DRILL_WAIT_ABORT)
     return MHD_NO;
+  if (w == DRILL_WAIT_CHANGED)
+    return drill_answer(srv, c, rq);
   return drill_fault_none(srv, c, rq, 0);
 }
 
@@ -296,8 +315,9 @@ static enum MHD_Result drill_control(drill_server *srv,
     if (dc->too_large ||
         drill_fault_from_json(dc->body.data ? dc->body.data : "",
                               dc->body.len, &f, why, sizeof why))
-      return drill_queue_error(c, 400, dc->too_large ? "body too large"
-                                                     : why);
+      return drill_queue_error(c, dc->too_large ? 413 : 400,
+                               dc->too_large ? "the body is over 1 MiB"
+                                             : why);
     pthread_mutex_lock(&srv->fault_lock);
     srv->fault = f;
     pthread_cond_broadcast(&srv->fault_cond);
@@ -333,8 +353,21 @@ static enum MHD_Result drill_first_call(drill_server *srv,
     return MHD_NO;
   const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                "Content-Length");
-  if (cl && strtoull(cl, NULL, 10) > DRILL_MAX_BODY)
+  const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                   "Expect");
+  unsigned long long len = cl ? strtoull(cl, NULL, 10) : 0;
+  if (len <= DRILL_MAX_BODY)
+    return MHD_YES;
+  /* A client that waits for "100 Continue", or announces a body too big
+   * to read, gets its 413 now. Any other is sending the body already:
+   * closing on unread bytes would reset the connection and lose the 413,
+   * so the body is read and dropped (drill_watch bounds the time). */
+  if ((expect && !strcasecmp(expect, "100-continue")) ||
+      len > DRILL_MAX_DISCARD) {
+    drill_watch_answering(srv->watch, c);
     return drill_queue_error(c, 413, "the body is over 1 MiB");
+  }
+  dc->too_large = 1;
   return MHD_YES;
 }
 
@@ -354,6 +387,7 @@ static enum MHD_Result drill_access(void *cls, struct MHD_Connection *c,
     *upload_size = 0;
     return MHD_YES;
   }
+  drill_watch_answering(srv->watch, c);
   if (dc->control)
     return drill_control(srv, c, method, dc);
   if (dc->too_large)
@@ -372,11 +406,20 @@ static enum MHD_Result drill_access(void *cls, struct MHD_Connection *c,
   return drill_answer(srv, c, &rq);
 }
 
+/* %00 is left as it is: decoded, it would cut the path or argument there
+ * ("/api/v1/log%00x" served as /api/v1/log, "logIndex=1%00x" as 1). */
+static size_t drill_unescape(void *cls, struct MHD_Connection *c, char *s) {
+  (void)cls, (void)c;
+  return strstr(s, "%00") ? strlen(s) : MHD_http_unescape(s);
+}
+
 static void drill_completed(void *cls, struct MHD_Connection *c,
                             void **con_cls,
                             enum MHD_RequestTerminationCode toe) {
+  drill_server *srv = cls;
   drill_conn *dc = *con_cls;
-  (void)cls, (void)c, (void)toe;
+  (void)toe;
+  drill_watch_answered(srv->watch, c);
   if (dc) {
     sbuf_free(&dc->body);
     free(dc);
@@ -397,7 +440,7 @@ static int drill_listen(struct sockaddr_in *sa, char *errbuf,
   if (fd >= 0)
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (fd < 0 || bind(fd, (struct sockaddr *)sa, sizeof *sa) ||
-      listen(fd, 64) || getsockname(fd, (struct sockaddr *)sa, &len)) {
+      listen(fd, SOMAXCONN) || getsockname(fd, (struct sockaddr *)sa, &len)) {
     snprintf(errbuf, errlen, "cannot listen on %s:%u: %s", ip,
              (unsigned)ntohs(sa->sin_port), strerror(errno));
     if (fd >= 0)
@@ -418,10 +461,12 @@ static stella_err drill_server_init(drill_server *srv,
   pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
   int rc = pthread_cond_init(&srv->fault_cond, &ca);
   pthread_condattr_destroy(&ca);
-  return rc ? STELLA_E_NOMEM : STELLA_OK;
+  srv->watch = drill_watch_new(DRILL_RECV_DEADLINE_MS);
+  return rc || !srv->watch ? STELLA_E_NOMEM : STELLA_OK;
 }
 
 static void drill_server_clear(drill_server *srv) {
+  drill_watch_free(srv->watch);
   drill_state_free(srv->st);
   pthread_cond_destroy(&srv->fault_cond);
   pthread_mutex_destroy(&srv->fault_lock);
@@ -429,12 +474,16 @@ static void drill_server_clear(drill_server *srv) {
 }
 
 static struct MHD_Daemon *drill_start(drill_server *srv, int fd) {
+  /* poll(), not select(): no FD_SETSIZE ceiling on busy servers */
   return MHD_start_daemon(
-      MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0,
+      MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+          MHD_USE_POLL, 0,
       NULL, NULL, drill_access, srv, MHD_OPTION_LISTEN_SOCKET, fd,
       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)DRILL_IDLE_TIMEOUT_S,
       MHD_OPTION_CONNECTION_LIMIT, (unsigned)DRILL_MAX_CONNECTIONS,
-      MHD_OPTION_NOTIFY_COMPLETED, drill_completed, srv, MHD_OPTION_END);
+      MHD_OPTION_NOTIFY_COMPLETED, drill_completed, srv,
+      MHD_OPTION_NOTIFY_CONNECTION, drill_watch_notify, srv->watch,
+      MHD_OPTION_UNESCAPE_CALLBACK, drill_unescape, NULL, MHD_OPTION_END);
 }
 
 static void drill_ready_line(const drill_state *st,
@@ -446,14 +495,25 @@ static void drill_ready_line(const drill_state *st,
   fflush(stdout);
 }
 
-/* Runs the daemon on fd (owned from here on) until SIGINT or SIGTERM
- * (blocked in every thread and taken here with sigwait). */
+/* Waits for SIGINT or SIGTERM (blocked in every thread and taken here),
+ * cutting requests past their deadline meanwhile. */
+static void drill_wait_signal(drill_server *srv, const sigset_t *sigs) {
+  struct timespec period = {DRILL_REAP_PERIOD_MS / 1000,
+                            (DRILL_REAP_PERIOD_MS % 1000) * 1000000L};
+  for (;;) {
+    int sig = sigtimedwait(sigs, NULL, &period);
+    if (sig == SIGINT || sig == SIGTERM)
+      return;
+    drill_watch_reap(srv->watch);
+  }
+}
+
+/* Runs the daemon on fd (owned from here on) until SIGINT or SIGTERM. */
 static stella_err drill_run(drill_server *srv, int fd,
                             const struct sockaddr_in *sa, drill_replica *rep,
                             const sigset_t *sigs, char *errbuf,
                             size_t errlen) {
   struct MHD_Daemon *d = drill_start(srv, fd);
-  int sig = 0;
   if (!d) {
     close(fd);
     drill_replica_free(rep);
@@ -465,8 +525,7 @@ static stella_err drill_run(drill_server *srv, int fd,
     snprintf(errbuf, errlen, "cannot start the replica thread");
   } else {
     drill_ready_line(srv->st, sa);
-    while (sigwait(sigs, &sig) != 0 || (sig != SIGINT && sig != SIGTERM))
-      ;
+    drill_wait_signal(srv, sigs);
   }
   pthread_mutex_lock(&srv->fault_lock);
   srv->stopping = 1;

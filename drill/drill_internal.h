@@ -22,6 +22,7 @@
 #define DRILL_MAX_RETRIEVE 10          /* ids per /entries/retrieve (Rekor) */
 #define DRILL_MAX_SLOW_MS 600000       /* slow MS: at most 10 minutes */
 #define DRILL_REPLICA_POLL_MS 500      /* replica: upstream poll period */
+#define DRILL_RECV_DEADLINE_MS 10000   /* a whole request must arrive in it */
 
 /* ---- Faults (drill_control.c) ---- */
 
