@@ -150,6 +150,18 @@ stella_err drill_addr_parse(const char *addr, struct sockaddr_in *out,
 
 /* ---- stella drill-log fault (a POST through core/fetch.h) ---- */
 
+/* A drill log answers a fault change with the mode now in force: any
+ * other 200 (a web server, a proxy's page) changed nothing. */
+static int drill_fault_echoed(const drill_fault_spec *want,
+                              const sbuf *reply) {
+  drill_fault_spec got;
+  char why[128];
+  return reply->data &&
+         !drill_fault_from_json(reply->data, reply->len, &got, why,
+                                sizeof why) &&
+         got.mode == want->mode && got.arg == want->arg;
+}
+
 stella_err drill_fault(const char *addr, const char *mode, const char *arg,
                        char *errbuf, size_t errlen) {
   struct sockaddr_in sa;
@@ -181,7 +193,11 @@ stella_err drill_fault(const char *addr, const char *mode, const char *arg,
                     .max_bytes = 4096};
   if (!e)
     e = fetcher->post(fetcher, &req, &reply, &status, why, sizeof why);
-  if (e && status)
+  if (!e && !drill_fault_echoed(&f, &reply))
+    e = errbuf_fail(STELLA_E_FORMAT, errbuf, errlen, "%s answered HTTP %ld "
+                    "but not with the fault it set (not a drill log?)", url,
+                    status);
+  else if (e && status)
     snprintf(errbuf, errlen, "%s answered HTTP %ld (not a drill log?)", url,
              status);
   else if (e)
