@@ -42,9 +42,18 @@ static stella_err drill_get(drill_replica *r, const char *path, sbuf *body,
   sbuf_reset(body);
   stella_err e = r->f->get(r->f, url, REKOR_MAX_RESPONSE, body, &status, why,
                            sizeof why);
-  if (e)
-    errbuf_fail(e, errbuf, errlen, "upstream %s: %s", url, why);
+  if (e) /* why names the method and URL */
+    errbuf_fail(e, errbuf, errlen, "upstream: %s", why);
   return e;
+}
+
+/* 1 once drill_replica_free asked the thread to stop: a long catch-up
+ * from a slow upstream must not hold SIGTERM for minutes. */
+static int drill_replica_stopping(drill_replica *r) {
+  pthread_mutex_lock(&r->m);
+  int stop = r->stop;
+  pthread_mutex_unlock(&r->m);
+  return stop;
 }
 
 /* ---- the upstream's checkpoint ---- */
@@ -122,20 +131,28 @@ static stella_err drill_check_set(drill_state *st, const rekor_entry *x) {
 }
 
 /* One upstream entry, checked (index, log ID, UUID = leaf hash, SET) and
- * copied into out. */
+ * copied into out; *why says which check failed. */
 static stella_err drill_take_entry(drill_state *st, int64_t index,
-                                   const rekor_entry *x, drill_entry *out) {
+                                   const rekor_entry *x, drill_entry *out,
+                                   const char **why) {
   size_t ulen = strlen(x->uuid);
   memset(out, 0, sizeof *out);
   out->index = index;
   merkle_leaf_hash(x->body, x->body_len, out->leaf);
   hex_encode(out->leaf, MERKLE_HASH_LEN, out->uuid);
-  if (x->log_index != index || !x->has_integrated_time || !x->set ||
-      memcmp(x->log_id, st->log_id, MERKLE_HASH_LEN) || ulen < 64 ||
-      strcmp(x->uuid + ulen - 64, out->uuid))
+  *why = "another logIndex, no integratedTime or no SET";
+  if (x->log_index != index || !x->has_integrated_time || !x->set)
     return STELLA_E_FORMAT;
+  *why = "another log ID";
+  if (memcmp(x->log_id, st->log_id, MERKLE_HASH_LEN))
+    return STELLA_E_FORMAT;
+  *why = "its UUID is not the hash of its body";
+  if (ulen < 64 || strcmp(x->uuid + ulen - 64, out->uuid))
+    return STELLA_E_FORMAT;
+  *why = "its SET does not verify with the upstream's key";
   if (drill_check_set(st, x))
     return STELLA_E_SIGNATURE;
+  *why = "out of memory";
   out->integrated_time = x->integrated_time;
   stella_err e = base64_encode(x->set, x->set_len, &out->set_b64);
   if (!e && !(out->body_b64 = strdup(x->body_b64)))
@@ -147,6 +164,7 @@ static stella_err drill_fetch_entry(drill_replica *r, int64_t index,
                                     drill_entry *out, char *errbuf,
                                     size_t errlen) {
   char path[96], why[256] = "";
+  const char *reason = "";
   sbuf body = SBUF_INIT;
   rekor_entry *v = NULL;
   size_t n = 0;
@@ -160,9 +178,10 @@ static stella_err drill_fetch_entry(drill_replica *r, int64_t index,
   else if (!e && n != 1)
     e = errbuf_fail(STELLA_E_FORMAT, errbuf, errlen, "upstream entry %"
                     PRId64 ": %zu entries in the answer", index, n);
-  else if (!e && (e = drill_take_entry(r->st, index, &v[0], out)))
-    errbuf_fail(e, errbuf, errlen, "upstream entry %" PRId64 " does not "
-                "verify (%s)", index, stella_strerror(e));
+  else if (!e && (e = drill_take_entry(r->st, index, &v[0], out,
+                                       &reason)))
+    errbuf_fail(e, errbuf, errlen, "upstream entry %" PRId64 " refused: %s",
+                index, reason);
   rekor_entries_free(v, n);
   sbuf_free(&body);
   return e;
@@ -192,7 +211,10 @@ static stella_err drill_catch_up(drill_replica *r, const checkpoint *cp,
   stella_err e = v ? STELLA_OK : STELLA_E_NOMEM;
   merkle_hash root;
   for (size_t i = 0; !e && i < n; i++)
-    e = drill_fetch_entry(r, (int64_t)(st->size + i), &v[i], errbuf, errlen);
+    e = drill_replica_stopping(r)
+            ? errbuf_fail(STELLA_E_IO, errbuf, errlen, "stopping")
+            : drill_fetch_entry(r, (int64_t)(st->size + i), &v[i], errbuf,
+                                errlen);
   drill_leaves l = {st, v};
   if (!e)
     e = merkle_tree_root(drill_leaf_both, &l, cp->size, root);
