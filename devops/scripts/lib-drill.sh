@@ -19,7 +19,7 @@ drill_start() {
   pid=$!
   DRILL_PIDS+=("$pid")
   for i in $(seq 200); do
-    line=$(grep -m1 '^drill-log: serving http://' "$log")
+    line=$(grep -m1 '^drill-log: serving http://' "$log" || true)
     [[ -n $line ]] && break
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.05
