@@ -586,6 +586,11 @@ stella_err drill_serve(const drill_serve_opts *o, char *errbuf,
   else if (fd >= 0)
     close(fd);
   drill_server_clear(&srv);
+  /* A stop asked for during the start (a replica's first sync) was
+   * reported in errbuf: taken here, it does not kill us on the unblock. */
+  struct timespec now = {0, 0};
+  while (e && sigtimedwait(&sigs, NULL, &now) > 0)
+    ;
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   return e;
 }

@@ -10,6 +10,7 @@
 #include "drill_internal.h"
 
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,12 +48,16 @@ static stella_err drill_get(drill_replica *r, const char *path, sbuf *body,
   return e;
 }
 
-/* 1 once drill_replica_free asked the thread to stop: a long catch-up
- * from a slow upstream must not hold SIGTERM for minutes. */
+/* 1 once drill_replica_free asked the thread to stop, or SIGINT/SIGTERM
+ * waits (blocked) while the first sync runs before serving: a long
+ * catch-up from a slow upstream must not hold a stop for minutes. */
 static int drill_replica_stopping(drill_replica *r) {
+  sigset_t pending;
   pthread_mutex_lock(&r->m);
   int stop = r->stop;
   pthread_mutex_unlock(&r->m);
+  if (!stop && !sigpending(&pending))
+    stop = sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM);
   return stop;
 }
 
@@ -212,7 +217,8 @@ static stella_err drill_catch_up(drill_replica *r, const checkpoint *cp,
   merkle_hash root;
   for (size_t i = 0; !e && i < n; i++)
     e = drill_replica_stopping(r)
-            ? errbuf_fail(STELLA_E_IO, errbuf, errlen, "stopping")
+            ? errbuf_fail(STELLA_E_IO, errbuf, errlen, "stopped by a signal "
+                          "while copying entry %zu of %zu", i, n)
             : drill_fetch_entry(r, (int64_t)(st->size + i), &v[i], errbuf,
                                 errlen);
   drill_leaves l = {st, v};
@@ -349,7 +355,8 @@ static void *drill_replica_main(void *arg) {
     pthread_mutex_unlock(&r->m);
     why[0] = '\0';
     stella_err e = drill_replica_sync(r, why, sizeof why);
-    drill_replica_report(r, e, why);
+    if (!drill_replica_stopping(r))
+      drill_replica_report(r, e, why);
     pthread_mutex_lock(&r->m);
   }
   pthread_mutex_unlock(&r->m);
