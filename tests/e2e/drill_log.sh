@@ -44,144 +44,9 @@ STEP_TIMEOUT=60
 # shellcheck source=/dev/null
 . "$top/tests/e2e/lib.sh"
 
-# Servers run through this wrapper so their stderr is kept (lib-drill.sh
-# keeps only the ready line); exec keeps the PID that drill_start records.
-printf '#!/bin/sh\nexec "%s" "$@" 2>>"%s"\n' "$S" "$work/servers.err" \
-  >"$work/stella-logged"
-chmod +x "$work/stella-logged"
-serve() { STELLA_BIN=$work/stella-logged drill_start "$@"; }
-
-# http WANT WHAT -- CURL-ARGS...: one curl call; status in $work/status,
-# headers in $work/headers, body in $out.
-http() {
-  local want=$1 what=$2 code
-  shift 3
-  code=$(curl -sS --max-time 10 -D "$work/headers" -o "$out" \
-    -w '%{http_code}' "$@" 2>"$err")
-  echo "$code" >"$work/status"
-  [[ $code == "$want" ]] || die "$what: HTTP $code, wanted $want"
-  ok "$what (HTTP $code)"
-}
-# py WHAT CODE [ARGS...]: Python checks (d = JSON in $out when it parses);
-# helpers: leaf(), node(), root_from_inclusion(), consistent().
-py() {
-  local what=$1 code=$2
-  shift 2
-  python3 - "$out" "$code" "$@" <<'PY' || die "$what"
-import base64, hashlib, json, sys
-try:
-    d = json.load(open(sys.argv[1]))
-except ValueError:
-    d = None
-A = sys.argv[3:]
-def H(b): return hashlib.sha256(b).digest()
-def leaf(b): return H(b"\x00" + b)
-def node(l, r): return H(b"\x01" + l + r)
-def root_from_inclusion(i, n, lh, proof):  # RFC 9162 2.1.3.2
-    fn, sn, r = i, n - 1, lh
-    for p in proof:
-        if sn == 0: return None
-        if fn & 1 or fn == sn:
-            r = node(p, r)
-            while not fn & 1 and fn != 0:
-                fn >>= 1; sn >>= 1
-        else:
-            r = node(r, p)
-        fn >>= 1; sn >>= 1
-    return r if sn == 0 else None
-def consistent(n1, n2, r1, r2, proof):  # RFC 9162 2.1.4.2
-    if n1 == n2: return not proof and r1 == r2
-    if n1 & (n1 - 1) == 0: proof = [r1] + proof
-    fn, sn = n1 - 1, n2 - 1
-    while fn & 1: fn >>= 1; sn >>= 1
-    fr = sr = proof[0]
-    for c in proof[1:]:
-        if sn == 0: return False
-        if fn & 1 or fn == sn:
-            fr = node(c, fr); sr = node(c, sr)
-            while not fn & 1 and fn != 0: fn >>= 1; sn >>= 1
-        else:
-            sr = node(sr, c)
-        fn >>= 1; sn >>= 1
-    return sn == 0 and fr == r1 and sr == r2
-def only(d):  # the one LogEntryAnon of {"<entry ID>": {...}}
-    assert isinstance(d, dict) and len(d) == 1, d
-    return list(d.items())[0]
-exec(sys.argv[2])
-PY
-  ok "$what"
-}
-# proposal N: artifact N signed with the client key -> $work/prop.N.json
-proposal() {
-  local n=$1 a=$work/artifact.$1
-  echo "artifact $n $(date +%s%N)" >"$a"
-  openssl dgst -sha256 -sign "$work/client.key" -out "$a.sig" "$a" ||
-    die "openssl could not sign artifact $n"
-  python3 - "$a" "$a.sig" "$work/client.pub" >"$work/prop.$n.json" <<'PY'
-import base64, hashlib, json, sys
-art, sig, pub = (open(p, "rb").read() for p in sys.argv[1:4])
-b64 = lambda b: base64.b64encode(b).decode()
-# not canonical on purpose: the log must canonicalize
-print(json.dumps({"kind": "hashedrekord", "apiVersion": "0.0.1",
-    "spec": {"signature": {"publicKey": {"content": b64(pub)},
-                           "content": b64(sig)},
-             "data": {"hash": {"value": hashlib.sha256(art).hexdigest(),
-                               "algorithm": "sha256"}}}}, indent=1))
-PY
-}
-# checkpoint_ok NOTE_FILE PUB WHAT: the note's signature line checks out
-# with openssl (key id = SHA-256(DER SPKI)[0:4], DER ECDSA over the text).
-checkpoint_ok() {
-  local note=$1 pub=$2 what=$3
-  python3 - "$note" "$work/cp" <<'PY' || die "$what: malformed note"
-import base64, sys
-note = open(sys.argv[1], encoding="utf-8").read()
-text, sigs = note.split("\n\n", 1)
-line = sigs.splitlines()[0]
-assert line.startswith("\u2014 "), line
-name, blob = line[2:].split(" ")
-raw = base64.b64decode(blob)
-open(sys.argv[2] + ".text", "w", encoding="utf-8", newline="").write(text + "\n")
-open(sys.argv[2] + ".sig", "wb").write(raw[4:])
-open(sys.argv[2] + ".keyid", "w").write(raw[:4].hex())
-open(sys.argv[2] + ".name", "w").write(name)
-PY
-  openssl dgst -sha256 -verify "$pub" -signature "$work/cp.sig" \
-    "$work/cp.text" >/dev/null || die "$what: openssl rejects the signature"
-  local want
-  want=$(openssl pkey -pubin -in "$pub" -outform DER | sha256sum | cut -c1-8)
-  [[ $(cat "$work/cp.keyid") == "$want" ]] ||
-    die "$what: key id $(cat "$work/cp.keyid"), wanted $want"
-  ok "$what: checkpoint signature verified by openssl"
-}
-# set_ok ENTRY_JSON_FILE PUB WHAT: the SET checks out with openssl.
-set_ok() {
-  python3 - "$1" "$work/set" <<'PY' || die "$3: malformed entry"
-import base64, json, sys
-d = json.load(open(sys.argv[1]))
-e = list(d.values())[0] if "body" not in d else d
-payload = json.dumps({"body": e["body"], "integratedTime": e["integratedTime"],
-                      "logID": e["logID"], "logIndex": e["logIndex"]},
-                     sort_keys=True, separators=(",", ":"))
-open(sys.argv[2] + ".payload", "w").write(payload)
-open(sys.argv[2] + ".sig", "wb").write(
-    base64.b64decode(e["verification"]["signedEntryTimestamp"]))
-PY
-  openssl dgst -sha256 -verify "$2" -signature "$work/set.sig" \
-    "$work/set.payload" >/dev/null || die "$3: openssl rejects the SET"
-  ok "$3: SET verified by openssl"
-}
-server_rc() { # PID WANT WHAT: waits for the server and checks its exit code
-  local rc
-  wait "$1"
-  rc=$?
-  [[ $rc -eq $2 ]] || die "$3: exit $rc, wanted $2"
-  ok "$3 (exit $rc)"
-}
-
-openssl ecparam -name prime256v1 -genkey -noout -out "$work/client.key" &&
-  openssl ec -in "$work/client.key" -pubout -out "$work/client.pub" \
-    2>/dev/null || die "openssl could not make the client key"
+# shellcheck source=/dev/null
+. "$top/tests/e2e/lib-drill-checks.sh"
+client_key
 
 # ---- 1. start, key ------------------------------------------------------------
 step "serve on 127.0.0.1 port 0; pubkey"
@@ -333,15 +198,6 @@ http 400 "another treeID" -- "$P_URL/api/v1/log/proof?lastSize=2&treeID=1"
 # ---- 3. faults ------------------------------------------------------------------
 step "faults, changed while running"
 fault() { must 0 "fault $*" -- "$S" drill-log fault --addr "$P_ADDR" "$@"; }
-# curl_rc WANT WHAT -- CURL-ARGS...: curl's exit code (0, 28 timeout ...)
-curl_rc() {
-  local want=$1 what=$2 rc
-  shift 3
-  curl -sS -o "$out" -w '%{http_code}' "$@" >"$work/status" 2>"$err"
-  rc=$?
-  [[ $rc -eq $want ]] || die "$what: curl exit $rc, wanted $want ($(cat "$err"))"
-  ok "$what (curl exit $rc)"
-}
 fault down
 has "$out" '^fault: down$' "fault prints the new mode"
 curl_rc 52 "down: empty reply" -- --max-time 5 "$P_URL/api/v1/log"
@@ -398,17 +254,6 @@ one_line_error "fault: nothing listening"
 # ---- 4. replica --------------------------------------------------------------------
 step "read replica"
 serve R "$work/r" --replica-of "$P_URL" || die "the replica did not start"
-# wait_size URL N: polls URL/api/v1/log until treeSize is N (10 s)
-wait_size() {
-  local i
-  for i in $(seq 100); do
-    curl -s --max-time 2 "$1/api/v1/log" >"$out" 2>/dev/null &&
-      python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["treeSize"] != int(sys.argv[2]))' \
-        "$out" "$2" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  return 1
-}
 wait_size "$R_URL" 3 || die "the replica did not reach size 3"
 py "replica: same root and tree ID as the primary" '
 assert d["rootHash"] == A[0] and d["treeID"] == A[1]' "$ROOT3" "$TREE_ID"
@@ -509,9 +354,5 @@ SIGINT_PID=""
 drill_stop_all
 
 step "servers' stderr"
-if grep -qE 'Sanitizer|runtime error:' "$work/servers.err"; then
-  head -c 4000 "$work/servers.err" >&2
-  die "a server printed a sanitizer report"
-fi
-ok "no sanitizer report from any server"
+no_sanitizer_report
 e2e_finish
