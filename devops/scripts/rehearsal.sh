@@ -102,6 +102,8 @@ In another terminal:
   stella tuf sign --repo \$TUF_REPO && stella tuf publish --repo \$TUF_REPO && stella trust sync --force
 EOF
 if ((console)); then
+  # The console takes the screen: give time to note the env file's path.
+  [[ -t 0 ]] && read -r -p "press Enter to open the console (env file: $work/env) " _
   "$S" console
 else
   sleep infinity &
