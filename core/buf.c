@@ -27,6 +27,21 @@ stella_err sbuf_reserve(sbuf *b, size_t extra) {
   return STELLA_OK;
 }
 
+stella_err array_grow(void **arr, size_t n, size_t *cap, size_t elem,
+                      size_t first) {
+  if (n < *cap)
+    return STELLA_OK;
+  size_t ncap = *cap ? *cap * 2 : first;
+  if (ncap < *cap || (elem && ncap > SIZE_MAX / elem))
+    return STELLA_E_NOMEM;
+  void *p = realloc(*arr, ncap * elem);
+  if (!p)
+    return STELLA_E_NOMEM;
+  *arr = p;
+  *cap = ncap;
+  return STELLA_OK;
+}
+
 stella_err sbuf_append(sbuf *b, const void *p, size_t n) {
   stella_err e = sbuf_reserve(b, n);
   if (e)

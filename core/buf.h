@@ -34,6 +34,12 @@ void sbuf_free(sbuf *b);
  * an empty buffer yields a malloc'd "" (or NULL only on NOMEM). */
 char *sbuf_take(sbuf *b, size_t *len);
 
+/* Makes room for one more element of elem bytes in the array *arr holding
+ * n of *cap: doubles *cap (first when it is 0), moving *arr. STELLA_E_NOMEM
+ * (also on size overflow) leaves *arr and *cap as they were. */
+stella_err array_grow(void **arr, size_t n, size_t *cap, size_t elem,
+                      size_t first);
+
 /* Writes a one-line reason (printf format) into errbuf when errbuf is not
  * NULL and errlen > 0, and returns e: the error return of the parsers that
  * report through a caller's buffer. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "crypto.h"
 #include "json.h"
 
@@ -66,19 +67,6 @@ void servicemap_clear(servicemap *sm) {
   memset(sm, 0, sizeof *sm);
 }
 
-/* Makes room for one more element of size elem in *arr. */
-static stella_err sm_grow(void **arr, size_t n, size_t *cap, size_t elem) {
-  if (n < *cap)
-    return STELLA_OK;
-  size_t ncap = *cap ? *cap * 2 : 8;
-  void *p = realloc(*arr, ncap * elem);
-  if (!p)
-    return STELLA_E_NOMEM;
-  *arr = p;
-  *cap = ncap;
-  return STELLA_OK;
-}
-
 void servicemap_truncate(servicemap *sm, size_t n_endpoints, size_t n_keys) {
   while (sm->n_endpoints > n_endpoints)
     sm_endpoint_free(&sm->endpoints[--sm->n_endpoints]);
@@ -116,8 +104,8 @@ static stella_err sm_push_endpoint(servicemap *sm, const char *url,
                                    const char *kind, int api_version,
                                    const char *op, int64_t from,
                                    int64_t until) {
-  if (sm_grow((void **)&sm->endpoints, sm->n_endpoints, &sm->cap_endpoints,
-              sizeof *sm->endpoints))
+  if (array_grow((void **)&sm->endpoints, sm->n_endpoints, &sm->cap_endpoints,
+                 sizeof *sm->endpoints, 8))
     return STELLA_E_NOMEM;
   stella_endpoint *ep = &sm->endpoints[sm->n_endpoints];
   memset(ep, 0, sizeof *ep);
@@ -205,7 +193,8 @@ static stella_err sm_add_v01(servicemap *sm, const json_val *root,
 }
 
 stella_key *servicemap_push_key(servicemap *sm) {
-  if (sm_grow((void **)&sm->keys, sm->n_keys, &sm->cap_keys, sizeof *sm->keys))
+  if (array_grow((void **)&sm->keys, sm->n_keys, &sm->cap_keys,
+                 sizeof *sm->keys, 8))
     return NULL;
   stella_key *k = &sm->keys[sm->n_keys++];
   memset(k, 0, sizeof *k);

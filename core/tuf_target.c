@@ -2,6 +2,7 @@
  * pre-order depth-first, lazy) and verified artifact download (5.7). */
 #include <stdlib.h>
 #include <string.h>
+#include "buf.h"
 #include "fsutil.h"
 #include "tuf_internal.h"
 
@@ -111,14 +112,8 @@ static stella_err push_children(tuf_client *c, const tuf_meta *m,
     int terminating = 0;
     if (!name || !tuf_role_covers(r, path))
       continue;
-    if (*n == *cap) {
-      size_t ncap = *cap ? *cap * 2 : 16;
-      visit *g = realloc(*stack, ncap * sizeof *g);
-      if (!g)
-        return tuf_fail(c, STELLA_E_NOMEM, "out of memory");
-      *stack = g;
-      *cap = ncap;
-    }
+    if (array_grow((void **)stack, *n, cap, sizeof **stack, 16))
+      return tuf_fail(c, STELLA_E_NOMEM, "out of memory");
     (*stack)[(*n)++] = (visit){name, parent, keys, r};
     json_bool(json_get(r, "terminating"), &terminating);
     if (terminating) { /* 5.6.7.2.1: nothing after this subtree */

@@ -92,7 +92,8 @@ typedef struct drill_state {
   merkle_hash log_id;           /* SHA-256(DER SPKI) */
   char log_id_hex[2 * MERKLE_HASH_LEN + 1];
   merkle_hash *leaves;          /* every leaf hash, index order */
-  uint64_t size, cap;
+  uint64_t size;
+  size_t cap;                   /* of leaves */
   char *note;                   /* signed checkpoint at note_size */
   uint64_t note_size;
   int has_note;

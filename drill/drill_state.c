@@ -315,14 +315,9 @@ static stella_err drill_replica_key(drill_state *st, char *errbuf,
 }
 
 static stella_err drill_push_leaf(drill_state *st, const merkle_hash leaf) {
-  if (st->size == st->cap) {
-    uint64_t cap = st->cap ? st->cap * 2 : 64;
-    merkle_hash *v = realloc(st->leaves, cap * sizeof *v);
-    if (!v)
-      return STELLA_E_NOMEM;
-    st->leaves = v;
-    st->cap = cap;
-  }
+  if (array_grow((void **)&st->leaves, st->size, &st->cap, sizeof *st->leaves,
+                 64))
+    return STELLA_E_NOMEM;
   memcpy(st->leaves[st->size++], leaf, MERKLE_HASH_LEN);
   return STELLA_OK;
 }
