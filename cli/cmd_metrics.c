@@ -182,16 +182,12 @@ static json_t *metrics_json_all(const stella_metrics *m,
                    metrics_alerts_json(m), "breakers", breakers);
 }
 
-int cmd_metrics(cli_ctx *ctx, const cli_args *args) {
+static int metrics_run(cli_ctx *ctx, const cli_args *args, stella_rekor *r,
+                       void *data) {
   stella_metrics m;
   stella_backend *b = NULL;
   size_t n = 0;
-  if (args->prometheus && args->json)
-    return cli_usage_error(ctx, "give --prometheus or --json, not both");
-  stella_trust *t = NULL;
-  stella_rekor *r = rekor_cli_open(ctx, args, &t);
-  if (!r)
-    return CLI_EXIT_FAIL;
+  (void)data;
   stella_err e = stella_rekor_metrics(r, &m);
   if (!e)
     e = stella_rekor_backends(r, &b, &n);
@@ -205,9 +201,13 @@ int cmd_metrics(cli_ctx *ctx, const cli_args *args) {
   else
     metrics_print_text(&m, "");
   stella_backends_free(b, n);
-  stella_rekor_free(r);
-  stella_trust_free(t);
   return rc;
+}
+
+int cmd_metrics(cli_ctx *ctx, const cli_args *args) {
+  if (args->prometheus && args->json)
+    return cli_usage_error(ctx, "give --prometheus or --json, not both");
+  return rekor_cli_run(ctx, args, metrics_run, NULL);
 }
 
 /* ---- stella trust reset-circuits ------------------------------------------------------ */
@@ -235,13 +235,11 @@ static void reset_print(const stella_backend *v, size_t n, const char *only,
          closed == 1 ? "" : "s", actor);
 }
 
-int cmd_trust_reset_circuits(cli_ctx *ctx, const cli_args *args) {
+static int reset_run(cli_ctx *ctx, const cli_args *args, stella_rekor *r,
+                     void *data) {
   stella_backend *v = NULL;
   size_t n = 0, closed = 0;
-  stella_trust *t = NULL;
-  stella_rekor *r = rekor_cli_open(ctx, args, &t);
-  if (!r)
-    return CLI_EXIT_FAIL;
+  (void)data;
   /* The states before, to say what was closed. */
   stella_err e = stella_rekor_backends(r, &v, &n);
   if (!e)
@@ -252,7 +250,9 @@ int cmd_trust_reset_circuits(cli_ctx *ctx, const cli_args *args) {
   else
     reset_print(v, n, args->operand, closed, stella_rekor_actor(r));
   stella_backends_free(v, n);
-  stella_rekor_free(r);
-  stella_trust_free(t);
   return rc;
+}
+
+int cmd_trust_reset_circuits(cli_ctx *ctx, const cli_args *args) {
+  return rekor_cli_run(ctx, args, reset_run, NULL);
 }

@@ -31,28 +31,30 @@ int rekor_json_print(json_t *o) {
   return rc;
 }
 
-stella_rekor *rekor_cli_open(const cli_ctx *ctx, const cli_args *args,
-                             stella_trust **t) {
+int rekor_cli_run(cli_ctx *ctx, const cli_args *args, rekor_cli_body body,
+                  void *data) {
   stella_rekor_opts opts = {.trusted_root_file = args->trusted_root};
   stella_err e = STELLA_OK;
-  stella_rekor *r = NULL;
-  if (!(*t = cli_open_trust(ctx, args)))
-    return NULL;
-  if (!(r = stella_rekor_open(*t, &opts, &e))) {
-    cli_error(ctx, cli_exit_for(e), "%s", stella_trust_errmsg(*t));
-    stella_trust_free(*t);
-    *t = NULL;
-  }
-  return r;
+  stella_trust *t = cli_open_trust(ctx, args);
+  stella_rekor *r = t ? stella_rekor_open(t, &opts, &e) : NULL;
+  int rc = CLI_EXIT_FAIL;
+  if (r)
+    rc = body(ctx, args, r, data);
+  else if (t)
+    cli_error(ctx, cli_exit_for(e), "%s", stella_trust_errmsg(t));
+  stella_rekor_free(r);
+  stella_trust_free(t);
+  return rc;
 }
 
 static json_t *rekor_json_entry(const stella_rekor_entry *e) {
-  return json_pack("{s:s, s:I, s:o, s:s, s:s, s:s, s:s, s:s, s:b}",
+  return json_pack("{s:s, s:I, s:o, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:b}",
                    "uuid", e->uuid, "log_index", (json_int_t)e->log_index,
                    "integrated_time", rekor_json_time(e->integrated_time),
                    "log_id", e->log_id, "key_name", e->key_name, "kind",
                    e->kind, "backend", e->backend, "source", e->source,
-                   "outside_validity", e->outside_validity);
+                   "outside_validity", e->outside_validity, "log_url",
+                   e->log_url, "other_log", e->other_log);
 }
 
 /* "2026-08-22T00:00:00Z" or "-" (no integrated time: Rekor v2). */
@@ -113,13 +115,11 @@ static void loginfo_text_one(const stella_loginfo *l) {
            cli_printable(l->error ? l->error : "", text, sizeof text));
 }
 
-int cmd_rekor_loginfo(cli_ctx *ctx, const cli_args *args) {
-  stella_trust *t = NULL;
-  stella_rekor *r = rekor_cli_open(ctx, args, &t);
+static int loginfo_run(cli_ctx *ctx, const cli_args *args, stella_rekor *r,
+                       void *data) {
   stella_loginfo *v = NULL;
   size_t n = 0;
-  if (!r)
-    return CLI_EXIT_FAIL;
+  (void)data;
   stella_err e = stella_rekor_loginfo(r, args->backend, &v, &n);
   int rc = cli_exit_for(e);
   if (args->json && n)
@@ -129,23 +129,20 @@ int cmd_rekor_loginfo(cli_ctx *ctx, const cli_args *args) {
   if (e)
     cli_error(ctx, rc, "%s", stella_rekor_errmsg(r));
   stella_loginfo_free(v, n);
-  stella_rekor_free(r);
-  stella_trust_free(t);
   return rc;
+}
+
+int cmd_rekor_loginfo(cli_ctx *ctx, const cli_args *args) {
+  return rekor_cli_run(ctx, args, loginfo_run, NULL);
 }
 
 /* ---- rekor submit ------------------------------------------------------------------ */
 
-int cmd_rekor_submit(cli_ctx *ctx, const cli_args *args) {
+static int submit_run(cli_ctx *ctx, const cli_args *args, stella_rekor *r,
+                      void *data) {
   stella_submit_result res;
   char when[32], text[1024];
-  if (!args->artifact || !args->signature || !args->public_key)
-    return cli_usage_error(ctx, "--artifact, --signature and --public-key "
-                           "are all required");
-  stella_trust *t = NULL;
-  stella_rekor *r = rekor_cli_open(ctx, args, &t);
-  if (!r)
-    return CLI_EXIT_FAIL;
+  (void)data;
   stella_err e = stella_rekor_submit(r, args->artifact, args->signature,
                                      args->public_key, &res);
   int rc = cli_exit_for(e);
@@ -168,9 +165,14 @@ int cmd_rekor_submit(cli_ctx *ctx, const cli_args *args) {
       printf("route       %s\n", cli_printable(res.route, text, sizeof text));
     printf("verified    SET ok; recorded in the ledger\n");
   }
-  stella_rekor_free(r);
-  stella_trust_free(t);
   return rc;
+}
+
+int cmd_rekor_submit(cli_ctx *ctx, const cli_args *args) {
+  if (!args->artifact || !args->signature || !args->public_key)
+    return cli_usage_error(ctx, "--artifact, --signature and --public-key "
+                           "are all required");
+  return rekor_cli_run(ctx, args, submit_run, NULL);
 }
 
 /* ---- rekor verify ------------------------------------------------------------------ */
@@ -201,14 +203,26 @@ static json_t *verify_json(const stella_verify_request *req,
                            const char *msg) {
   int has_entry = req->kind != STELLA_VERIFY_CHECKPOINT && res->n_entries;
   return json_pack(
-      "{s:b, s:s, s:I, s:o, s:{s:s, s:s, s:s}, s:s, s:I, s:s, s:s}",
+      "{s:b, s:s, s:I, s:o, s:{s:s, s:s, s:s, s:s}, s:s, s:I, s:s, s:s}",
       "verified", e == STELLA_OK, "kind", verify_kinds[req->kind],
       "n_entries", (json_int_t)res->n_entries,
       "entry", has_entry ? rekor_json_entry(&res->entry) : json_null(),
       "checks", "set", res->set, "inclusion_proof", res->proof,
-      "checkpoint", res->checkpoint, "failed_check", res->failed_check,
+      "checkpoint", res->checkpoint, "consistency", res->consistency,
+      "failed_check", res->failed_check,
       "tree_size", (json_int_t)res->tree_size, "origin", res->origin,
       "error", e ? msg : "");
+}
+
+/* An entry served by one backend but logged in another trusted log. */
+static void verify_text_other_log(const stella_rekor_entry *en) {
+  char url[512], log[512], name[128];
+  printf("  log         served by %s, logged in %s (key %s)\n",
+         cli_printable(en->backend, url, sizeof url),
+         *en->log_url ? cli_printable(en->log_url, log, sizeof log)
+                      : "another log",
+         *en->key_name ? cli_printable(en->key_name, name, sizeof name)
+                       : "unnamed");
 }
 
 static void verify_text(const stella_verify_request *req,
@@ -225,8 +239,11 @@ static void verify_text(const stella_verify_request *req,
                          : "unnamed", en->log_id);
     if (res->n_entries > 1)
       printf("  entries     %zu in the bundle\n", res->n_entries);
-    printf("  checks      SET %s, inclusion proof %s, checkpoint %s\n",
-           res->set, res->proof, res->checkpoint);
+    if (en->other_log)
+      verify_text_other_log(en);
+    printf("  checks      SET %s, inclusion proof %s, checkpoint %s, "
+           "consistency %s\n", res->set, res->proof, res->checkpoint,
+           res->consistency);
     if (en->outside_validity)
       printf("  WARNING     integrated outside its key's validity window\n");
   } else if (req->kind == STELLA_VERIFY_CHECKPOINT && !e) {
@@ -241,30 +258,28 @@ static void verify_text(const stella_verify_request *req,
            cli_printable(res->origin, origin, sizeof origin));
 }
 
-int cmd_rekor_verify(cli_ctx *ctx, const cli_args *args) {
-  stella_verify_request req = {0};
+static int verify_run(cli_ctx *ctx, const cli_args *args, stella_rekor *r,
+                      void *data) {
+  const stella_verify_request *req = data;
   stella_verify_result res;
-  int rc = verify_request(ctx, args, &req);
-  if (rc)
-    return rc;
-  stella_trust *t = NULL;
-  stella_rekor *r = rekor_cli_open(ctx, args, &t);
-  if (!r)
-    return CLI_EXIT_FAIL;
-  stella_err e = stella_rekor_verify(r, &req, &res);
-  rc = cli_exit_for(e);
+  stella_err e = stella_rekor_verify(r, req, &res);
+  int rc = cli_exit_for(e);
   if (args->json && e != STELLA_E_INVALID_ARG)
-    rekor_json_print(verify_json(&req, &res, e, stella_rekor_errmsg(r)));
+    rekor_json_print(verify_json(req, &res, e, stella_rekor_errmsg(r)));
   else if (e != STELLA_E_INVALID_ARG)
-    verify_text(&req, &res, e);
+    verify_text(req, &res, e);
   if (e && *res.failed_check)
     cli_error(ctx, rc, "%s (failed check: %s)", stella_rekor_errmsg(r),
               res.failed_check);
   else if (e)
     cli_error(ctx, rc, "%s", stella_rekor_errmsg(r));
-  stella_rekor_free(r);
-  stella_trust_free(t);
   return rc;
+}
+
+int cmd_rekor_verify(cli_ctx *ctx, const cli_args *args) {
+  stella_verify_request req = {0};
+  int rc = verify_request(ctx, args, &req);
+  return rc ? rc : rekor_cli_run(ctx, args, verify_run, &req);
 }
 
 /* ---- rekor query ------------------------------------------------------------------- */
@@ -310,19 +325,14 @@ static int query_window(const cli_ctx *ctx, const cli_args *args,
   return CLI_EXIT_OK;
 }
 
-int cmd_rekor_query(cli_ctx *ctx, const cli_args *args) {
-  int64_t after = 0, before = 0;
-  int rc = query_window(ctx, args, &after, &before);
-  if (rc)
-    return rc;
-  stella_trust *t = NULL;
-  stella_rekor *r = rekor_cli_open(ctx, args, &t);
-  if (!r)
-    return CLI_EXIT_FAIL;
+static int query_run(cli_ctx *ctx, const cli_args *args, stella_rekor *r,
+                     void *data) {
+  const int64_t *window = data; /* after, before */
+  int64_t after = window[0], before = window[1];
   query_out q = {.entries = args->json ? json_array() : NULL};
   stella_err e = stella_rekor_query(r, after, before, args->key_id,
                                     args->remote, query_print, &q);
-  rc = cli_exit_for(e);
+  int rc = cli_exit_for(e);
   if (e) {
     cli_error(ctx, rc, "%s", stella_rekor_errmsg(r));
     json_decref(q.entries);
@@ -339,7 +349,11 @@ int cmd_rekor_query(cli_ctx *ctx, const cli_args *args) {
              q.flagged);
     putchar('\n');
   }
-  stella_rekor_free(r);
-  stella_trust_free(t);
   return rc;
+}
+
+int cmd_rekor_query(cli_ctx *ctx, const cli_args *args) {
+  int64_t window[2] = {0, 0};
+  int rc = query_window(ctx, args, &window[0], &window[1]);
+  return rc ? rc : rekor_cli_run(ctx, args, query_run, window);
 }

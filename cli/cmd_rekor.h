@@ -10,10 +10,16 @@
 #include "cli.h"
 #include "stella/rekor.h"
 
-/* Opens the state folder (*t) and the Rekor client over it (--trusted-root
- * honoured), or prints why not and returns NULL (*t NULL too). */
-stella_rekor *rekor_cli_open(const cli_ctx *ctx, const cli_args *args,
-                             stella_trust **t);
+/* The body of a Rekor command: runs on an open client, returns the exit
+ * code. data: what the command parsed from its arguments. */
+typedef int (*rekor_cli_body)(cli_ctx *ctx, const cli_args *args,
+                              stella_rekor *r, void *data);
+
+/* The frame of every Rekor command: opens the state folder and the Rekor
+ * client over it (--trusted-root honoured), runs body, closes both.
+ * CLI_EXIT_FAIL with one line when the client cannot be opened. */
+int rekor_cli_run(cli_ctx *ctx, const cli_args *args, rekor_cli_body body,
+                  void *data);
 
 /* RFC 3339, or JSON null for 0. */
 json_t *rekor_json_time(int64_t t);

@@ -58,15 +58,25 @@ void rekor_set_duration_source(stella_rekor *r, rekor_ms_fn ms, void *ctx) {
 
 /* ---- Backends ----------------------------------------------------------------- */
 
-stella_err rekor_backend_add(stella_rekor *r, const char *url, int primary,
-                             const char *origin) {
+/* Length of url without its trailing '/'s. */
+static size_t rekor_url_len(const char *url) {
   size_t len = strlen(url);
   while (len > 0 && url[len - 1] == '/')
     len--;
-  for (size_t i = 0; i < r->n_backends; i++)
-    if (strlen(r->backends[i].url) == len &&
-        strncmp(r->backends[i].url, url, len) == 0)
-      return STELLA_OK; /* listed twice: one breaker, first place wins */
+  return len;
+}
+
+/* The same URL, trailing '/'s aside. */
+static int rekor_url_eq(const char *a, const char *b) {
+  size_t len = rekor_url_len(a);
+  return rekor_url_len(b) == len && strncmp(a, b, len) == 0;
+}
+
+stella_err rekor_backend_add(stella_rekor *r, const char *url, int primary,
+                             const char *origin) {
+  size_t len = rekor_url_len(url);
+  if (rekor_backend_find(r, url) >= 0)
+    return STELLA_OK; /* listed twice: one breaker, first place wins */
   rekor_backend *g = realloc(r->backends, (r->n_backends + 1) * sizeof *g);
   if (!g)
     return STELLA_E_NOMEM;
@@ -84,12 +94,8 @@ long rekor_backend_find(const stella_rekor *r, const char *name) {
     return -1;
   if (strcmp(name, "primary") == 0)
     return r->n_backends && r->backends[0].primary ? 0 : -1;
-  size_t len = strlen(name);
-  while (len > 0 && name[len - 1] == '/')
-    len--;
   for (size_t i = 0; i < r->n_backends; i++)
-    if (strlen(r->backends[i].url) == len &&
-        strncmp(r->backends[i].url, name, len) == 0)
+    if (rekor_url_eq(r->backends[i].url, name))
       return (long)i;
   return -1;
 }
@@ -298,17 +304,64 @@ static breaker_outcome rekor_classify(stella_err fe, long status,
   return BREAKER_FAILURE;          /* timeout, network, 5xx, too large */
 }
 
-stella_err rekor_call(stella_rekor *r, size_t bi, rekor_request *q,
-                      int *failed, char *why, size_t whylen) {
-  const char *base = r->backends[bi].url;
-  stella_fetcher *f = rekor_fetcher(r);
-  breaker_ticket tk;
-  *failed = 0;
+/* What a parse verdict means for the breaker (rekor_request). */
+static breaker_outcome rekor_parse_outcome(stella_err e) {
+  if (e == STELLA_OK)
+    return BREAKER_SUCCESS;
+  if (e == STELLA_E_UNAVAILABLE || e == STELLA_E_NOMEM || e == STELLA_E_IO)
+    return BREAKER_NEUTRAL; /* not judged now, or ours */
+  return BREAKER_FAILURE;
+}
+
+/* The request itself on an admission: URL, timed fetch, classification,
+ * parse. *took: the fetch's duration plus that of the requests the parse
+ * made on the same admission (rekor_call_more adds to r->more_ms). */
+static breaker_outcome rekor_exchange(stella_rekor *r, size_t bi,
+                                      rekor_request *q, stella_err *result,
+                                      int64_t *took, char *why,
+                                      size_t whylen) {
+  sbuf url = SBUF_INIT;
   why[0] = '\0';
   q->status = 0;
   q->location[0] = '\0';
+  q->final = 0;
   sbuf_reset(&q->reply);
-  if (!f) {
+  *took = 0;
+  if ((*result = sbuf_printf(&url, "%s%s", r->backends[bi].url, q->path))) {
+    snprintf(why, whylen, "%s", stella_strerror(*result));
+    return BREAKER_NEUTRAL;
+  }
+  stella_fetcher *f = rekor_fetcher(r);
+  int64_t t0 = r->ms(r->ms_ctx);
+  stella_err fe = f ? rekor_fetch(f, url.data, q, why, whylen)
+                    : errbuf_fail(STELLA_E_NOMEM, why, whylen,
+                                  "no HTTP client");
+  *took = r->ms(r->ms_ctx) - t0;
+  sbuf_free(&url);
+  breaker_outcome oc = rekor_classify(fe, q->status, q->absent_ok, result);
+  if (oc == BREAKER_SUCCESS && q->parse) {
+    int64_t outer = r->more_ms;
+    r->more_ms = 0;
+    *result = q->parse(q->ctx, bi, q, why, whylen);
+    oc = rekor_parse_outcome(*result);
+    *took += r->more_ms;
+    r->more_ms = outer;
+  }
+  if (*took < 0)
+    *took = 0;
+  return oc;
+}
+
+stella_err rekor_call(stella_rekor *r, size_t bi, rekor_request *q,
+                      int *failed, char *why, size_t whylen) {
+  const char *base = r->backends[bi].url;
+  breaker_ticket tk;
+  int64_t took = 0;
+  *failed = 0;
+  why[0] = '\0';
+  q->status = 0;
+  q->final = 0;
+  if (!rekor_fetcher(r)) {
     snprintf(why, whylen, "no HTTP client: %s", stella_strerror(STELLA_E_NOMEM));
     return STELLA_E_NOMEM;
   }
@@ -319,28 +372,21 @@ stella_err rekor_call(stella_rekor *r, size_t bi, rekor_request *q,
     snprintf(why, whylen, "%s", store_errmsg(r->s));
   if (e)
     return e;
-  sbuf url = SBUF_INIT;
-  if ((e = sbuf_printf(&url, "%s%s", base, q->path))) {
-    /* Admitted: the slot must be given back. */
-    breaker_report(r->s, base, &r->policy, &tk, rekor_now(r),
-                   BREAKER_NEUTRAL, 0, NULL, NULL);
-    snprintf(why, whylen, "%s", stella_strerror(e));
-    return e;
-  }
-  int64_t t0 = r->ms(r->ms_ctx);
-  stella_err fe = rekor_fetch(f, url.data, q, why, whylen);
-  int64_t took = r->ms(r->ms_ctx) - t0;
-  sbuf_free(&url);
-  breaker_outcome oc = rekor_classify(fe, q->status, q->absent_ok, &e);
-  if (oc == BREAKER_SUCCESS && q->parse &&
-      (e = q->parse(q->ctx, base, &q->reply, why, whylen)))
-    oc = BREAKER_FAILURE;
+  breaker_outcome oc = rekor_exchange(r, bi, q, &e, &took, why, whylen);
   /* The answer matters more than the bookkeeping: a store failure here
    * shows up at the next admit. */
-  breaker_report(r->s, base, &r->policy, &tk, rekor_now(r), oc,
-                 took < 0 ? 0 : took, oc == BREAKER_FAILURE ? why : NULL,
-                 NULL);
+  breaker_report(r->s, base, &r->policy, &tk, rekor_now(r), oc, took,
+                 oc == BREAKER_FAILURE ? why : NULL, NULL);
   *failed = oc == BREAKER_FAILURE;
+  return e;
+}
+
+stella_err rekor_call_more(stella_rekor *r, size_t bi, rekor_request *q,
+                           char *why, size_t whylen) {
+  stella_err e;
+  int64_t took = 0;
+  rekor_exchange(r, bi, q, &e, &took, why, whylen);
+  r->more_ms += took;
   return e;
 }
 
@@ -363,25 +409,39 @@ static stella_err rekor_route_fail(stella_rekor *r, int tried,
                     "--show-backends`)", line->data ? line->data : "");
 }
 
-stella_err rekor_route(stella_rekor *r, rekor_request *q, size_t *chosen,
-                       char *route, size_t routelen) {
+/* Why backend i did not answer q, for the route line; NULL when it did. */
+static const char *rekor_route_skip(const stella_rekor *r, size_t i,
+                                    const rekor_request *q, stella_err e,
+                                    int failed) {
+  int more = i + 1 < r->n_backends;
+  if (q->final)
+    return NULL;
+  if (failed)
+    return "failed";
+  if (e == STELLA_E_UNAVAILABLE)
+    return q->status / 100 == 2 ? "answered, unproven" : "skipped";
+  if (e == STELLA_E_NOT_FOUND && q->absent_ok && more)
+    return "has no such entry";
+  if (e == STELLA_E_UNSUPPORTED && more)
+    return "does not offer it";
+  return NULL;
+}
+
+stella_err rekor_route(stella_rekor *r, rekor_request *q, size_t start,
+                       size_t *chosen, char *route, size_t routelen) {
   sbuf line = SBUF_INIT;
   char why[512];
   int tried = 0, failed = 0;
   stella_err e = STELLA_E_UNAVAILABLE, last = STELLA_E_UNAVAILABLE;
-  for (size_t i = 0; i < r->n_backends; i++) {
+  if (route && *route)
+    sbuf_append_str(&line, route);
+  for (size_t i = start; i < r->n_backends; i++) {
     const char *url = r->backends[i].url;
     e = rekor_call(r, i, q, &failed, why, sizeof why);
     if (e == STELLA_E_IO) /* the store: no breaker can decide */
       break;
-    int absent = e == STELLA_E_NOT_FOUND && !failed && q->absent_ok &&
-                 i + 1 < r->n_backends;
-    int elsewhere = e == STELLA_E_UNSUPPORTED && i + 1 < r->n_backends;
-    if (failed || e == STELLA_E_UNAVAILABLE || absent || elsewhere) {
-      const char *what = failed        ? "failed"
-                         : absent      ? "has no such entry"
-                         : elsewhere   ? "does not offer it"
-                                       : "skipped";
+    const char *what = rekor_route_skip(r, i, q, e, failed);
+    if (what) {
       char detail[600];
       snprintf(detail, sizeof detail, "%s: %.500s", what, why);
       ledger_record_op(r->s, rekor_now(r), "route", url, 0, detail);
@@ -392,6 +452,8 @@ stella_err rekor_route(stella_rekor *r, rekor_request *q, size_t *chosen,
     }
     ledger_record_op(r->s, rekor_now(r), "route", url, 1,
                      line.len ? line.data : (i ? "failover" : "first"));
+    if (e && q->final)
+      rekor_errf(r, e, "%s", why);
     *chosen = i;
     if (route)
       snprintf(route, routelen, "%s", line.len ? line.data : "");
@@ -452,6 +514,31 @@ int rekor_outside_validity(const rekor_log_key *k, int64_t t) {
          (k->valid_until && t >= k->valid_until);
 }
 
+int rekor_logged_elsewhere(const stella_rekor *r, const char *backend_url,
+                           const char *log_id_hex) {
+  int listed = 0;
+  for (size_t i = 0; backend_url && *backend_url && i < r->kr.n; i++) {
+    const rekor_log_key *k = &r->kr.keys[i];
+    if (!k->base_url || !rekor_url_eq(k->base_url, backend_url))
+      continue;
+    if (strcmp(k->log_id_hex, log_id_hex) == 0)
+      return 0;
+    listed = 1;
+  }
+  return listed;
+}
+
+void rekor_entry_labels(const stella_rekor *r, stella_rekor_entry *out) {
+  const rekor_log_key *k = rekor_key_by_hex(r, out->log_id);
+  snprintf(out->key_name, sizeof out->key_name, "%s",
+           k && k->name ? k->name : "");
+  snprintf(out->log_url, sizeof out->log_url, "%s",
+           k && k->base_url ? k->base_url : "");
+  out->other_log = rekor_logged_elsewhere(r, out->backend, out->log_id);
+  if (rekor_outside_validity(k, out->integrated_time))
+    out->outside_validity = 1;
+}
+
 void rekor_public_entry(const stella_rekor *r, const rekor_entry *e,
                         const char *backend, const char *source,
                         stella_rekor_entry *out) {
@@ -466,11 +553,8 @@ void rekor_public_entry(const stella_rekor *r, const rekor_entry *e,
   out->log_index = e->log_index;
   out->integrated_time = e->has_integrated_time ? e->integrated_time : 0;
   hex_encode(e->log_id, sizeof e->log_id, out->log_id);
-  const rekor_log_key *k = rekor_keyring_by_log_id(&r->kr, e->log_id);
-  if (k && k->name)
-    snprintf(out->key_name, sizeof out->key_name, "%s", k->name);
   snprintf(out->kind, sizeof out->kind, "%s", e->kind);
   snprintf(out->backend, sizeof out->backend, "%s", backend ? backend : "");
   snprintf(out->source, sizeof out->source, "%s", source);
-  out->outside_validity = rekor_outside_validity(k, out->integrated_time);
+  rekor_entry_labels(r, out);
 }

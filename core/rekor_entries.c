@@ -1,8 +1,9 @@
-/* rekor_entries.c - log entries on the client side: fetching one entry by
- * UUID or index through the breakers (the reply must be that entry and
- * verify, or the backend failed), recording entries in the ledger, and
- * `rekor verify` (an entry from the log, a bundle file, a checkpoint
- * file). */
+/* rekor_entries.c - log entries on the client side: the checks every
+ * entry a backend serves gets (its UUID, its verification, the log it was
+ * logged in, its checkpoint against the stored ones), fetching one entry
+ * by UUID or index through the breakers (a reply that fails a check is
+ * the backend's failure), recording entries in the ledger, and `rekor
+ * verify` (an entry from the log, a bundle file, a checkpoint file). */
 #include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
@@ -19,14 +20,6 @@
 #define REKOR_BUNDLE_MAX (16 * 1024 * 1024)
 
 /* ---- One entry from the log ----------------------------------------------- */
-
-typedef struct entry_fetch {
-  stella_rekor *r;
-  const char *uuid;          /* wanted, or NULL */
-  int64_t index;             /* wanted when uuid is NULL */
-  rekor_entry e;
-  rekor_verify_result vr;
-} entry_fetch;
 
 static int entry_hex_ok(const char *s, size_t len) {
   for (size_t i = 0; i < len; i++)
@@ -52,6 +45,89 @@ int rekor_entry_key_ok(const rekor_entry *e) {
   return entry_uuid_names(e->uuid, e);
 }
 
+void rekor_checked_clear(rekor_checked *c) {
+  if (!c)
+    return;
+  rekor_entry_clear(&c->e);
+  rekor_verify_result_clear(&c->vr);
+  memset(c, 0, sizeof *c);
+}
+
+/* "served by URL, logged in the log of key K (URL2)" mismatch, for a
+ * backend that took an entry into another log than its own. */
+static stella_err entry_elsewhere(const stella_rekor *r, size_t bi,
+                                  const rekor_entry *e,
+                                  const rekor_log_key *k, char *why,
+                                  size_t whylen) {
+  return errbuf_fail(STELLA_E_FORMAT, why, whylen, "%.300s answered with "
+                     "entry %lld of another log (key %.100s, log id "
+                     "%.16s..., %.200s), not the one it is listed for: the "
+                     "entry was not logged where it was sent",
+                     r->backends[bi].url, (long long)e->log_index,
+                     k->name && *k->name ? k->name : "unnamed",
+                     k->log_id_hex, k->base_url ? k->base_url : "");
+}
+
+stella_err rekor_entry_check(stella_rekor *r, size_t bi, const rekor_entry *e,
+                             const rekor_entry_rules *rules,
+                             rekor_verify_result *vr, rekor_reconciled *rec,
+                             char *why, size_t whylen) {
+  memset(rec, 0, sizeof *rec);
+  rekor_verify_result_clear(vr);
+  if (!rekor_entry_key_ok(e))
+    return errbuf_fail(STELLA_E_FORMAT, why, whylen, "the reply files entry "
+                       "%lld under %.16s..., which is not its UUID",
+                       (long long)e->log_index, e->uuid);
+  stella_err err = rekor_entry_verify(e, &r->kr, &rules->verify, vr);
+  if (err) /* no trusted key: a forged or foreign entry, not "no such" */
+    return errbuf_fail(err == STELLA_E_NOT_FOUND ? STELLA_E_SIGNATURE : err,
+                       why, whylen, "entry %lld does not verify: %s",
+                       (long long)e->log_index, vr->reason);
+  if (rules->own_log &&
+      rekor_logged_elsewhere(r, r->backends[bi].url, vr->key->log_id_hex))
+    return entry_elsewhere(r, bi, e, vr->key, why, whylen);
+  if (vr->checkpoint != REKOR_CHECK_OK)
+    return STELLA_OK; /* a SET alone: no tree to hold against ours */
+  rekor_shown s = {.key = vr->key, .cp = &vr->cp, .note = e->checkpoint};
+  if ((err = rekor_reconcile(r, bi, &s, rec)))
+    snprintf(why, whylen, "entry %lld: %s", (long long)e->log_index,
+             rec->msg);
+  return err;
+}
+
+stella_err rekor_take_one_entry(stella_rekor *r, size_t bi, const sbuf *reply,
+                                const rekor_entry_rules *rules,
+                                rekor_checked *out, char *why, size_t whylen) {
+  rekor_entry *v = NULL;
+  size_t n = 0;
+  char detail[256] = "";
+  rekor_checked_clear(out);
+  out->bi = bi;
+  stella_err e = rekor_entries_from_api(reply->data, reply->len, &v, &n,
+                                        detail, sizeof detail);
+  if (e)
+    return errbuf_fail(e, why, whylen, "entry reply unreadable: %s", detail);
+  if (n != 1 || (rules->wanted && !rules->wanted(rules->wctx, &v[0]))) {
+    if (n != 1)
+      snprintf(why, whylen, "the reply holds %zu entries, not 1", n);
+    else
+      snprintf(why, whylen, "%s", rules->mismatch);
+    rekor_entries_free(v, n);
+    return STELLA_E_FORMAT;
+  }
+  out->e = v[0];
+  free(v); /* the one entry now lives in out */
+  return rekor_entry_check(r, bi, &out->e, rules, &out->vr, &out->rec, why,
+                           whylen);
+}
+
+typedef struct entry_fetch {
+  stella_rekor *r;
+  const char *uuid;          /* wanted, or NULL */
+  int64_t index;             /* wanted when uuid is NULL */
+  rekor_checked *out;
+} entry_fetch;
+
 /* Is e the entry asked for? */
 static int entry_is_wanted(const void *ctx, const rekor_entry *e) {
   const entry_fetch *f = ctx;
@@ -60,63 +136,22 @@ static int entry_is_wanted(const void *ctx, const rekor_entry *e) {
   return entry_uuid_names(f->uuid, e);
 }
 
-stella_err rekor_take_one_entry(const stella_rekor *r, const sbuf *reply,
-                                rekor_entry_pred wanted, const void *wctx,
-                                const char *mismatch,
-                                const rekor_verify_opts *o, rekor_entry *out,
-                                rekor_verify_result *vr, char *why,
-                                size_t whylen) {
-  rekor_entry *v = NULL;
-  size_t n = 0;
-  char detail[256] = "";
-  rekor_entry_clear(out);
-  rekor_verify_result_clear(vr);
-  stella_err e = rekor_entries_from_api(reply->data, reply->len, &v, &n,
-                                        detail, sizeof detail);
-  if (e) {
-    snprintf(why, whylen, "entry reply unreadable: %s", detail);
-    return e;
-  }
-  if (n != 1 || !wanted(wctx, &v[0])) {
-    if (n != 1)
-      snprintf(why, whylen, "the reply holds %zu entries, not 1", n);
-    else
-      snprintf(why, whylen, "%s", mismatch);
-    rekor_entries_free(v, n);
-    return STELLA_E_FORMAT;
-  }
-  if (!rekor_entry_key_ok(&v[0])) {
-    snprintf(why, whylen, "the reply files the entry under %.16s..., which "
-             "is not its UUID", v[0].uuid);
-    rekor_entries_free(v, n);
-    return STELLA_E_FORMAT;
-  }
-  *out = v[0];
-  free(v); /* the one entry now lives in *out */
-  if ((e = rekor_entry_verify(out, &r->kr, o, vr)))
-    snprintf(why, whylen, "entry %lld does not verify: %s",
-             (long long)out->log_index, vr->reason);
-  /* No trusted key is a forged or foreign entry, not "no such entry". */
-  return e == STELLA_E_NOT_FOUND ? STELLA_E_SIGNATURE : e;
-}
-
-static stella_err entry_parse(void *ctx, const char *backend,
-                              const sbuf *reply, char *why, size_t whylen) {
+static stella_err entry_parse(void *ctx, size_t bi, rekor_request *q,
+                              char *why, size_t whylen) {
   entry_fetch *f = ctx;
-  rekor_verify_opts o = {0};
-  (void)backend;
-  return rekor_take_one_entry(f->r, reply, entry_is_wanted, f,
-                              "not the entry asked for", &o, &f->e, &f->vr,
-                              why, whylen);
+  rekor_entry_rules rules = {.wanted = entry_is_wanted, .wctx = f,
+                             .mismatch = "not the entry asked for"};
+  return rekor_take_one_entry(f->r, bi, &q->reply, &rules, f->out, why,
+                              whylen);
 }
 
 stella_err rekor_get_entry(stella_rekor *r, const char *uuid, int64_t index,
-                           long bi, rekor_entry *out, size_t *chosen,
-                           rekor_verify_result *vr) {
-  entry_fetch f = {.r = r, .uuid = uuid, .index = index};
+                           long bi, rekor_checked *out) {
+  entry_fetch f = {.r = r, .uuid = uuid, .index = index, .out = out};
   char path[256], why[768] = "", route[512] = "";
   size_t at = bi >= 0 ? (size_t)bi : 0;
   int failed = 0;
+  rekor_checked_clear(out);
   if (uuid)
     snprintf(path, sizeof path, "/api/v1/log/entries/%s", uuid);
   else
@@ -125,7 +160,7 @@ stella_err rekor_get_entry(stella_rekor *r, const char *uuid, int64_t index,
   rekor_request q = {.path = path, .parse = entry_parse, .ctx = &f,
                      .absent_ok = 1};
   stella_err e = bi >= 0 ? rekor_call(r, at, &q, &failed, why, sizeof why)
-                         : rekor_route(r, &q, &at, route, sizeof route);
+                         : rekor_route(r, &q, 0, &at, route, sizeof route);
   sbuf_free(&q.reply);
   if (e == STELLA_E_NOT_FOUND)
     rekor_errf(r, e, "%s: no such entry in the log (HTTP 404 from %s%s%.400s)",
@@ -135,16 +170,9 @@ stella_err rekor_get_entry(stella_rekor *r, const char *uuid, int64_t index,
                r->backends[at].url, *route ? "; before: " : "", route);
   else if (e && bi >= 0)
     rekor_errf(r, e, "%s", why);
-  if (chosen)
-    *chosen = at;
-  if (vr)
-    *vr = f.vr; /* hands over its checkpoint */
-  else
-    rekor_verify_result_clear(&f.vr);
   if (e)
-    rekor_entry_clear(&f.e);
-  else
-    *out = f.e;
+    rekor_entry_clear(&out->e); /* the checks of the last reply stay */
+  out->bi = at;
   return e;
 }
 
@@ -192,14 +220,30 @@ static const char *verify_failure_name(rekor_failure f) {
   return (size_t)f < sizeof names / sizeof *names ? names[f] : "";
 }
 
+/* The checkpoint against the stored one of its log, as rekor verify
+ * says it (rec NULL: a file, offline). */
+static const char *verify_consistency_name(const rekor_reconciled *rec) {
+  if (!rec || !rec->ran)
+    return "absent";
+  if (rec->split_view || rec->rollback)
+    return "FAILED";
+  if (rec->msg[0])
+    return "unproven";
+  return rec->baseline_stored ? "stored" : "ok";
+}
+
 static void verify_fill(stella_verify_result *res, const rekor_entry *e,
-                        const rekor_verify_result *vr) {
+                        const rekor_verify_result *vr,
+                        const rekor_reconciled *rec) {
   snprintf(res->set, sizeof res->set, "%s", verify_check_name(vr->set));
   snprintf(res->proof, sizeof res->proof, "%s", verify_check_name(vr->proof));
   snprintf(res->checkpoint, sizeof res->checkpoint, "%s",
            verify_check_name(vr->checkpoint));
+  snprintf(res->consistency, sizeof res->consistency, "%s",
+           verify_consistency_name(rec));
   snprintf(res->failed_check, sizeof res->failed_check, "%s",
-           verify_failure_name(vr->failure));
+           vr->failure ? verify_failure_name(vr->failure)
+           : strcmp(res->consistency, "FAILED") == 0 ? "consistency" : "");
   if (vr->cp.origin) {
     res->tree_size = vr->cp.size;
     snprintf(res->origin, sizeof res->origin, "%s", vr->cp.origin);
@@ -208,22 +252,23 @@ static void verify_fill(stella_verify_result *res, const rekor_entry *e,
   }
 }
 
-/* The final verdict on a fetched entry: every check and the validity
- * window of its key. */
-static stella_err verify_entry(stella_rekor *r, const rekor_entry *e,
+/* The final verdict on a fetched entry: every check again and the
+ * validity window of its key (the entry's own verdict, not the backend's:
+ * a log may well serve an entry a key later found compromised signed). */
+static stella_err verify_entry(stella_rekor *r, const rekor_checked *c,
                                const char *backend,
                                stella_verify_result *res) {
   rekor_verify_result vr;
   rekor_verify_opts o = {.check_validity = 1};
   memset(&vr, 0, sizeof vr);
-  stella_err err = rekor_entry_verify(e, &r->kr, &o, &vr);
-  verify_fill(res, e, &vr);
-  rekor_public_entry(r, e, backend, "verified", &res->entry);
+  stella_err err = rekor_entry_verify(&c->e, &r->kr, &o, &vr);
+  verify_fill(res, &c->e, &vr, &c->rec);
+  rekor_public_entry(r, &c->e, backend, "verified", &res->entry);
   if (err)
     rekor_errf(r, err, "entry %lld (%s) does not verify: %s",
-               (long long)e->log_index, res->entry.uuid, vr.reason);
+               (long long)c->e.log_index, res->entry.uuid, vr.reason);
   else
-    err = rekor_ledger_put(r, e, backend, "verified", NULL);
+    err = rekor_ledger_put(r, &c->e, backend, "verified", NULL);
   rekor_verify_result_clear(&vr);
   return err;
 }
@@ -243,12 +288,10 @@ static stella_err verify_remote(stella_rekor *r,
                                 const stella_verify_request *req,
                                 stella_verify_result *res,
                                 const char **backend) {
-  rekor_entry e;
-  rekor_verify_result vr;
+  rekor_checked c;
   int64_t index = -1;
-  size_t at = 0, len = req->value ? strlen(req->value) : 0;
-  memset(&e, 0, sizeof e);
-  memset(&vr, 0, sizeof vr);
+  size_t len = req->value ? strlen(req->value) : 0;
+  memset(&c, 0, sizeof c);
   const char *uuid = req->kind == STELLA_VERIFY_UUID ? req->value : NULL;
   if (uuid && !((len == 64 || len == 80) && entry_hex_ok(uuid, len)))
     return rekor_errf(r, STELLA_E_INVALID_ARG, "UUID '%.100s' is not 64 "
@@ -258,16 +301,15 @@ static stella_err verify_remote(stella_rekor *r,
     if (pe)
       return pe;
   }
-  stella_err err = rekor_get_entry(r, uuid, index, -1, &e, &at, &vr);
+  stella_err err = rekor_get_entry(r, uuid, index, -1, &c);
   if (err) {
-    verify_fill(res, NULL, &vr); /* which check the last reply failed */
+    verify_fill(res, NULL, &c.vr, &c.rec); /* what the last reply failed */
   } else {
-    *backend = r->backends[at].url;
+    *backend = r->backends[c.bi].url;
     res->n_entries = 1;
-    err = verify_entry(r, &e, *backend, res);
+    err = verify_entry(r, &c, *backend, res);
   }
-  rekor_verify_result_clear(&vr);
-  rekor_entry_clear(&e);
+  rekor_checked_clear(&c);
   return err;
 }
 
@@ -292,7 +334,7 @@ static stella_err verify_bundle(stella_rekor *r, const char *file,
   res->n_entries = bd.n;
   e = rekor_bundle_verify(&bd, &r->kr, 1, &vr, &failed_at);
   size_t shown = e && failed_at < bd.n ? failed_at : 0;
-  verify_fill(res, &bd.entries[shown], &vr);
+  verify_fill(res, &bd.entries[shown], &vr, NULL);
   rekor_public_entry(r, &bd.entries[shown], "", "verified", &res->entry);
   if (e)
     rekor_errf(r, e, "%s: log entry %zu of %zu (index %lld) does not "
@@ -316,6 +358,7 @@ static stella_err verify_checkpoint(stella_rekor *r, const char *file,
   stella_err e = fs_read_file(file, CHECKPOINT_MAX_BYTES, &b);
   snprintf(res->set, sizeof res->set, "absent");
   snprintf(res->proof, sizeof res->proof, "absent");
+  snprintf(res->consistency, sizeof res->consistency, "absent");
   if (e) {
     sbuf_free(&b);
     return rekor_errf(r, e, "reading %s: %s", file, stella_strerror(e));

@@ -38,11 +38,8 @@ static int query_row(void *ctx, const ledger_entry *le) {
   memcpy(p.kind, le->kind, sizeof p.kind);
   memcpy(p.backend, le->backend, sizeof p.backend);
   memcpy(p.source, le->source, sizeof p.source);
-  const rekor_log_key *k = rekor_key_by_hex(q->r, le->log_id);
-  if (k && k->name)
-    snprintf(p.key_name, sizeof p.key_name, "%s", k->name);
-  p.outside_validity = le->outside_validity ||
-                       rekor_outside_validity(k, le->integrated_time);
+  p.outside_validity = le->outside_validity;
+  rekor_entry_labels(q->r, &p);
   return q->fn(q->ctx, &p);
 }
 
@@ -75,11 +72,11 @@ static stella_err query_resolve(stella_rekor *r, const char *id,
 /* Integrated time of entry i (fetched and verified from backend bi). */
 static stella_err query_time_at(stella_rekor *r, size_t bi, int64_t i,
                                 int64_t *t) {
-  rekor_entry e;
-  memset(&e, 0, sizeof e);
-  stella_err err = rekor_get_entry(r, NULL, i, (long)bi, &e, NULL, NULL);
-  *t = e.integrated_time;
-  rekor_entry_clear(&e);
+  rekor_checked c;
+  memset(&c, 0, sizeof c);
+  stella_err err = rekor_get_entry(r, NULL, i, (long)bi, &c);
+  *t = c.e.integrated_time;
+  rekor_checked_clear(&c);
   return err;
 }
 
@@ -104,7 +101,7 @@ static stella_err query_search(stella_rekor *r, size_t bi, uint64_t size,
 }
 
 /* A /retrieve reply must hold exactly the n entries first..first+n-1,
- * each verifying; they are kept in v (any order). */
+ * each passing rekor_entry_check; they are kept in v (any order). */
 typedef struct retrieve_ctx {
   stella_rekor *r;
   uint64_t first;
@@ -112,10 +109,11 @@ typedef struct retrieve_ctx {
   rekor_entry *v;
 } retrieve_ctx;
 
-static stella_err retrieve_check(retrieve_ctx *c, const rekor_entry *v,
-                                 size_t n, char *why, size_t whylen) {
+static stella_err retrieve_check(retrieve_ctx *c, size_t bi,
+                                 const rekor_entry *v, size_t n, char *why,
+                                 size_t whylen) {
   unsigned seen = 0; /* REKOR_RETRIEVE_BATCH bits */
-  rekor_verify_opts o = {0};
+  const rekor_entry_rules rules = {0};
   if (n != c->n)
     return errbuf_fail(STELLA_E_FORMAT, why, whylen, "asked for %zu "
                        "entries, the reply holds %zu", c->n, n);
@@ -125,17 +123,10 @@ static stella_err retrieve_check(retrieve_ctx *c, const rekor_entry *v,
       return errbuf_fail(STELLA_E_FORMAT, why, whylen, "the reply holds "
                          "entry %lld, not asked for", (long long)v[i].log_index);
     seen |= 1u << k;
-    if (!rekor_entry_key_ok(&v[i]))
-      return errbuf_fail(STELLA_E_FORMAT, why, whylen, "the reply files "
-                         "entry %lld under %.16s..., which is not its UUID",
-                         (long long)v[i].log_index, v[i].uuid);
     rekor_verify_result vr = {0};
-    stella_err e = rekor_entry_verify(&v[i], &c->r->kr, &o, &vr);
-    if (e == STELLA_E_NOT_FOUND) /* no trusted key: not a missing entry */
-      e = STELLA_E_SIGNATURE;
-    if (e)
-      errbuf_fail(e, why, whylen, "entry %lld does not verify: %s",
-                  (long long)v[i].log_index, vr.reason);
+    rekor_reconciled rec;
+    stella_err e = rekor_entry_check(c->r, bi, &v[i], &rules, &vr, &rec, why,
+                                     whylen);
     rekor_verify_result_clear(&vr);
     if (e)
       return e;
@@ -143,22 +134,20 @@ static stella_err retrieve_check(retrieve_ctx *c, const rekor_entry *v,
   return STELLA_OK;
 }
 
-static stella_err retrieve_parse(void *ctx, const char *backend,
-                                 const sbuf *reply, char *why,
-                                 size_t whylen) {
+static stella_err retrieve_parse(void *ctx, size_t bi, rekor_request *q,
+                                 char *why, size_t whylen) {
   retrieve_ctx *c = ctx;
   rekor_entry *v = NULL;
   size_t n = 0;
   char detail[256] = "";
-  (void)backend;
   rekor_entries_free(c->v, c->n);
   c->v = NULL;
-  stella_err e = rekor_entries_from_api(reply->data, reply->len, &v, &n,
+  stella_err e = rekor_entries_from_api(q->reply.data, q->reply.len, &v, &n,
                                         detail, sizeof detail);
   if (e)
     return errbuf_fail(e, why, whylen, "retrieve reply unreadable: %s",
                        detail);
-  if ((e = retrieve_check(c, v, n, why, whylen)))
+  if ((e = retrieve_check(c, bi, v, n, why, whylen)))
     rekor_entries_free(v, n);
   else
     c->v = v;
@@ -202,13 +191,12 @@ static stella_err query_retrieve(stella_rekor *r, size_t bi, uint64_t first,
 static stella_err query_fetch_each(stella_rekor *r, size_t bi,
                                    uint64_t first, uint64_t end) {
   for (uint64_t i = first; i < end; i++) {
-    rekor_entry e;
-    memset(&e, 0, sizeof e);
-    stella_err err = rekor_get_entry(r, NULL, (int64_t)i, (long)bi, &e, NULL,
-                                     NULL);
+    rekor_checked c;
+    memset(&c, 0, sizeof c);
+    stella_err err = rekor_get_entry(r, NULL, (int64_t)i, (long)bi, &c);
     if (!err)
-      err = rekor_ledger_put(r, &e, r->backends[bi].url, "remote", NULL);
-    rekor_entry_clear(&e);
+      err = rekor_ledger_put(r, &c.e, r->backends[bi].url, "remote", NULL);
+    rekor_checked_clear(&c);
     if (err)
       return err;
   }
@@ -239,7 +227,7 @@ static stella_err query_remote(stella_rekor *r, int64_t after,
   uint64_t first = 0, end = 0;
   rekor_request q = {.path = "/api/v1/log", .parse = rekor_view_parse,
                      .ctx = &v};
-  stella_err e = rekor_route(r, &q, &bi, NULL, 0);
+  stella_err e = rekor_route(r, &q, 0, &bi, NULL, 0);
   sbuf_free(&q.reply);
   uint64_t size = v.cp.size;
   rekor_view_clear(&v);

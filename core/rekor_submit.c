@@ -1,9 +1,12 @@
 /* rekor_submit.c - `rekor submit`: a hashedrekord v0.0.1 entry (SHA-256 of
  * the artifact, its signature, the signer's PEM public key), checked
  * locally first, POSTed through the breakers with failover; the reply must
- * be our entry (same hash, signature and key) with a valid SET, and goes
- * into the ledger. A 409 (already logged) fetches the existing entry from
- * the same backend and verifies it the same way. */
+ * be our entry (same hash, signature and key) with a valid SET, logged in
+ * the log the backend is listed for, inside its key's validity window and
+ * consistent with the stored checkpoint of that log, and goes into the
+ * ledger. A 409 (already logged) fetches the existing entry from the same
+ * backend and checks it the same way. The rule for sending the entry to a
+ * second backend: only while none has shown it holds it (docs/cli.md). */
 #include <ctype.h>
 #include <errno.h>
 #include <openssl/evp.h>
@@ -166,23 +169,30 @@ static int submit_same_body(const rekor_entry *e, const submit_input *in) {
 typedef struct submit_ctx {
   stella_rekor *r;
   const submit_input *in;
-  rekor_entry e;
-  rekor_verify_result vr;
+  rekor_checked chk;
 } submit_ctx;
 
-/* A 201 reply: exactly our entry, with a SET that verifies. */
 static int submit_is_ours(const void *ctx, const rekor_entry *e) {
   return submit_same_body(e, ctx);
 }
 
-static stella_err submit_parse(void *ctx, const char *backend,
-                               const sbuf *reply, char *why, size_t whylen) {
+/* A 201 reply, or the entry a 409 names: exactly our entry, with a SET,
+ * logged in the log this backend is listed for, inside its key's window
+ * (a fresh entry under a key not valid now is the log's lie), consistent
+ * with the stored checkpoint. Failing any of that, the backend did not
+ * show it holds the entry: the next backend may take it. Once it has, an
+ * unproven consistency ends the route: the log holds the entry. */
+static stella_err submit_parse(void *ctx, size_t bi, rekor_request *q,
+                               char *why, size_t whylen) {
   submit_ctx *c = ctx;
-  rekor_verify_opts o = {.require_set = 1};
-  (void)backend;
-  return rekor_take_one_entry(c->r, reply, submit_is_ours, c->in,
-                              "the log answered with an entry that is not "
-                              "ours", &o, &c->e, &c->vr, why, whylen);
+  rekor_entry_rules rules = {
+      .wanted = submit_is_ours, .wctx = c->in,
+      .mismatch = "the log answered with an entry that is not ours",
+      .verify = {.require_set = 1, .check_validity = 1}, .own_log = 1};
+  stella_err e = rekor_take_one_entry(c->r, bi, &q->reply, &rules, &c->chk,
+                                      why, whylen);
+  q->final = c->chk.rec.unproven;
+  return e;
 }
 
 /* The UUID a 409 names: the Location header's last segment, else a 64 or
@@ -208,41 +218,37 @@ static int submit_conflict_uuid(const rekor_request *q, char *uuid,
   return 0;
 }
 
+/* A 409: the existing entry from the same backend, checked as a 201 reply
+ * would be. *next: 1 when the backend failed that (it does not hold our
+ * entry as it says): the next backend may take it. */
 static stella_err submit_existing(stella_rekor *r, size_t bi,
-                                  const rekor_request *q, submit_ctx *c) {
-  char uuid[81];
-  char why[768] = "";
+                                  const rekor_request *q, submit_ctx *c,
+                                  int *next) {
+  char uuid[81], path[128], why[768] = "";
+  int failed = 0;
+  *next = 0;
   if (!submit_conflict_uuid(q, uuid, sizeof uuid))
     return rekor_errf(r, STELLA_E_FORMAT, "%s says the entry is already in "
                       "the log (409) without naming it (Rekor names it in Location: "
                       "check the backend)", r->backends[bi].url);
-  char path[128];
-  int failed = 0;
   snprintf(path, sizeof path, "/api/v1/log/entries/%s", uuid);
   rekor_request g = {.path = path, .parse = submit_parse, .ctx = c,
                      .absent_ok = 1};
   stella_err e = rekor_call(r, bi, &g, &failed, why, sizeof why);
   sbuf_free(&g.reply);
+  *next = failed && !g.final && bi + 1 < r->n_backends;
   if (e)
     rekor_errf(r, e, "the entry is already in the log (409) but fetching "
                "%s from %s failed: %s", uuid, r->backends[bi].url, why);
   return e;
 }
 
-/* The verified reply: its validity window, then the ledger. */
+/* The checked entry into the ledger. */
 static stella_err submit_record(stella_rekor *r, size_t bi, submit_ctx *c,
                                 stella_submit_result *res) {
-  const char *url = r->backends[bi].url;
-  rekor_verify_opts o = {.require_set = 1, .check_validity = 1};
-  rekor_verify_result_clear(&c->vr);
-  stella_err e = rekor_entry_verify(&c->e, &r->kr, &o, &c->vr);
-  if (e)
-    return rekor_errf(r, e, "entry %lld from %s: %s (not recorded: the log "
-                      "signed it with a key not trusted then; see `stella "
-                      "trust status --show-keys`)",
-                      (long long)c->e.log_index, url, c->vr.reason);
   res->failed_over = bi != 0;
-  return rekor_ledger_put(r, &c->e, url, "submitted", &res->entry);
+  return rekor_ledger_put(r, &c->chk.e, r->backends[bi].url, "submitted",
+                          &res->entry);
 }
 
 /* "URL refused the entry: HTTP 400: <why>", why from Rekor's error shape
@@ -267,20 +273,32 @@ static void submit_refused(stella_rekor *r, const char *url,
   json_doc_free(doc);
 }
 
+/* POST through the breakers from backend `from` on. A 4xx stops the
+ * route: that backend answered (a 5xx, a 404 here or a redirect failed
+ * every backend, and the route said so). A 409 whose entry the backend
+ * cannot show goes on from the next backend. */
 static stella_err submit_send(stella_rekor *r, const sbuf *body,
                               submit_ctx *c, stella_submit_result *res,
                               size_t *bi) {
   rekor_request q = {.path = "/api/v1/log/entries", .post_body = body->data,
                      .post_len = body->len, .parse = submit_parse, .ctx = c};
-  stella_err e = rekor_route(r, &q, bi, res->route, sizeof res->route);
-  /* A 4xx stops the route: that backend answered (a 5xx, a 404 here or a
-   * redirect failed every backend, and the route said so). */
-  if (e == STELLA_E_EXISTS)
-    e = submit_existing(r, *bi, &q, c);
-  else if ((e == STELLA_E_HTTP || e == STELLA_E_UNSUPPORTED) &&
-           q.status >= 400 && q.status < 500 && q.status != 408 &&
-           q.status != 429)
-    submit_refused(r, r->backends[*bi].url, &q);
+  stella_err e;
+  int next = 0;
+  size_t from = 0;
+  do {
+    next = 0;
+    e = rekor_route(r, &q, from, bi, res->route, sizeof res->route);
+    if (e == STELLA_E_EXISTS && (e = submit_existing(r, *bi, &q, c, &next)))
+      snprintf(res->route + strlen(res->route),
+               sizeof res->route - strlen(res->route), "%s%s failed (409, "
+               "its entry: %.200s)", *res->route ? "; " : "",
+               r->backends[*bi].url, r->errmsg);
+    else if ((e == STELLA_E_HTTP || e == STELLA_E_UNSUPPORTED) &&
+             q.status >= 400 && q.status < 500 && q.status != 408 &&
+             q.status != 429)
+      submit_refused(r, r->backends[*bi].url, &q);
+    from = *bi + 1;
+  } while (e && next);
   if (!e)
     e = submit_record(r, *bi, c, res);
   sbuf_free(&q.reply);
@@ -313,8 +331,7 @@ stella_err stella_rekor_submit(stella_rekor *r, const char *artifact_file,
                    e ? r->errmsg : res->route);
   ledger_prune_ops(r->s, rekor_now(r), REKOR_OPS_KEEP_S);
 done:
-  rekor_entry_clear(&c.e);
-  rekor_verify_result_clear(&c.vr);
+  rekor_checked_clear(&c.chk);
   submit_input_clear(&in);
   sbuf_free(&body);
   return e;

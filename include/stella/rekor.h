@@ -125,6 +125,10 @@ typedef struct stella_rekor_entry {
   char backend[1024];        /* where it came from, "" for files */
   char source[16];           /* ledger: "submitted", "verified", "remote" */
   int outside_validity;      /* integrated time outside its key's window */
+  char log_url[512];         /* base URL of the log whose key signed it
+                                (trusted_root), "" when none is known */
+  int other_log;             /* 1: backend is listed for another log: served
+                                by backend, logged in log_url */
 } stella_rekor_entry;
 
 typedef struct stella_submit_result {
@@ -136,10 +140,15 @@ typedef struct stella_submit_result {
 /* `rekor submit`: builds a hashedrekord v0.0.1 entry (SHA-256 of
  * artifact_file, the signature in sig_file: raw DER or base64, the PEM
  * public key in pubkey_file), checks the signature locally, POSTs it to
- * the first backend whose breaker admits it (failing over), verifies the
- * returned entry (SET and, when present, inclusion proof) and records it
- * in the ledger. A 409 (already in the log) fetches and verifies the
- * existing entry. BLOCKS. */
+ * the first backend whose breaker admits it, verifies the returned entry
+ * (ours, SET and, when present, inclusion proof and checkpoint, logged in
+ * the log that backend is listed for, inside its key's validity window,
+ * its checkpoint consistent with the stored one of that log) and records
+ * it in the ledger. A 409 (already in the log) fetches and checks the
+ * existing entry. A reply that fails a check is the backend's failure and
+ * the entry goes to the next backend; a checked entry whose consistency
+ * cannot be proven ends the submission (the log holds it: it is not sent
+ * to a second log). BLOCKS. */
 STELLA_API stella_err stella_rekor_submit(stella_rekor *r,
                                           const char *artifact_file,
                                           const char *sig_file,
@@ -162,17 +171,26 @@ typedef struct stella_verify_result {
   size_t n_entries;          /* entries checked (0 for a checkpoint) */
   stella_rekor_entry entry;  /* the first (or failing) entry */
   char set[8], proof[8], checkpoint[8]; /* "ok", "FAILED", "absent" */
+  char consistency[16];      /* the checkpoint against the one stored for
+                                its log: "ok" (same root, or a proof),
+                                "stored" (the first: trust on first use),
+                                "FAILED" (split view), "unproven" (no proof
+                                to be had), "absent" (no checkpoint, or a
+                                file: offline) */
   char failed_check[32];     /* "" or "key", "set", "inclusion_proof",
-                                "checkpoint", "missing_proof", "validity" */
+                                "checkpoint", "missing_proof", "validity",
+                                "consistency" */
   uint64_t tree_size;        /* of the checkpoint checked, 0 if none */
   char origin[256];
 } stella_verify_result;
 
 /* `rekor verify`: STELLA_OK only when it verifies; otherwise the error
  * (STELLA_E_SIGNATURE, STELLA_E_HASH, STELLA_E_FORMAT, STELLA_E_NOT_FOUND,
- * STELLA_E_EXPIRED ...) with res->failed_check and the handle's message
- * saying which check failed. Verified entries go into the ledger. Files:
- * no network. */
+ * STELLA_E_EXPIRED, STELLA_E_INCONSISTENT ...) with res->failed_check and
+ * the handle's message saying which check failed. An entry fetched by
+ * UUID or index must also be consistent with the checkpoint stored for
+ * its log (a newer one is stored). Verified entries go into the ledger.
+ * Files: no network, stored checkpoints untouched. BLOCKS. */
 STELLA_API stella_err stella_rekor_verify(stella_rekor *r,
                                           const stella_verify_request *req,
                                           stella_verify_result *res);

@@ -199,7 +199,7 @@ v = {x["backend"]: x for x in d["backends"]}
 assert v[E["P_URL"]]["tree_size"] == 5 and v[E["M_URL"]]["tree_size"] == 7, v
 assert v[E["P_URL"]]["log_id"] == E["P_ID"] and v[E["M_URL"]]["log_id"] == E["M_ID"], v' \
   "P has 5 entries, M 7, each signed by its own key"
-submit 13
+post_direct "$P_URL" 13 # not through the client: loginfo must prove 5 -> 6
 must 0 "loginfo (again: consistency proofs)" -- "$S" rekor loginfo --json
 json '
 p = [x for x in d["backends"] if x["backend"] == E["P_URL"]][0]

@@ -167,7 +167,8 @@ for v in v0.3 v0.2; do
     --trusted-root "$TR" --json
   json '
 assert d["verified"] and d["failed_check"] == "", d
-assert d["checks"] == {"set": "ok", "inclusion_proof": "ok", "checkpoint": "ok"}, d
+assert d["checks"] == {"set": "ok", "inclusion_proof": "ok", "checkpoint": "ok",
+                       "consistency": "absent"}, d # offline: no stored checkpoint
 assert d["entry"]["log_id"] == E["L_ID"], d' "$v: SET, inclusion proof, checkpoint ok"
 done
 

@@ -217,6 +217,14 @@ void fake_serve(stella_fetcher *f, const char *base, const fake_log *fl,
     snprintf(url, sizeof url, "%s/api/v1/log/entries/%s", base, uuid);
     mem_fetcher_add_bytes(f, url, b.data, b.len);
   }
+  sbuf_free(&b);
+  fake_serve_proofs(f, base, fl, size);
+}
+
+void fake_serve_proofs(stella_fetcher *f, const char *base,
+                       const fake_log *fl, size_t size) {
+  char url[512];
+  sbuf b = SBUF_INIT;
   for (size_t a = 1; a < size; a++) {
     sbuf_reset(&b);
     fake_proof(fl, a, size, &b);

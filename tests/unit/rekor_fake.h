@@ -59,5 +59,8 @@ void fake_proof(const fake_log *fl, size_t size1, size_t size2, sbuf *out);
  * to size. */
 void fake_serve(stella_fetcher *f, const char *base, const fake_log *fl,
                 size_t size);
+/* Only the consistency proofs (every first size) to size, at base. */
+void fake_serve_proofs(stella_fetcher *f, const char *base,
+                       const fake_log *fl, size_t size);
 
 #endif

@@ -201,6 +201,15 @@ static void backend_clear(stella_backend *b) {
   free(b->last_cause);
 }
 
+/* Backend bi's breaker counted a failure whose error says what. */
+static void expect_last_error(fx *x, size_t bi, const char *what) {
+  stella_backend b;
+  backend_state(x, bi, &b);
+  assert_non_null(strstr(b.last_error, what));
+  assert_true(b.failure_rate > 0);
+  backend_clear(&b);
+}
+
 static stella_err verify_index(fx *x, const char *index,
                                stella_verify_result *res) {
   stella_verify_request req = {STELLA_VERIFY_LOG_INDEX, index};
@@ -506,6 +515,7 @@ static void test_split_view(void **state) {
   assert_non_null(strstr(msg, PRIMARY));
   assert_non_null(strstr(msg, "same size"));
   stella_loginfo_free(v, n);
+  expect_last_error(x, 1, "SPLIT VIEW"); /* the mirror's breaker failure */
   /* The fork grows: its own proof 3 -> 5 cannot start from our root. */
   fake_serve(x->f, MIRROR, &fork, 5);
   assert_int_equal(stella_rekor_loginfo(x->r, MIRROR, &v, &n),
@@ -513,6 +523,7 @@ static void test_split_view(void **state) {
   assert_int_equal(v[0].split_view, 1);
   assert_non_null(strstr(v[0].error, "consistency proof fails"));
   stella_loginfo_free(v, n);
+  expect_last_error(x, 1, "consistency proof fails");
   /* A proof the primary cannot give (timeout) is not proven, no alarm,
    * and nothing is stored. */
   for (int i = 3; i < 6; i++)
@@ -570,12 +581,21 @@ static void make_signed(fx *x, crypto_signer *s, int n, signed_file *out) {
   sbuf_free(&pem);
 }
 
-/* Logs the proposal in log A now and returns the 201 reply. */
-static size_t log_it(fx *x, const signed_file *sf, sbuf *reply) {
-  size_t i = fake_log_add(&x->a, sf->proposal.data, sf->proposal.len,
-                          x->now);
-  fake_entry(&x->a, i, i + 1, (int64_t)i, reply);
+/* Logs the proposal in fl now and returns the 201 reply; every backend
+ * can prove the new tree an extension of the older ones. */
+static size_t log_in(fx *x, fake_log *fl, const signed_file *sf,
+                     sbuf *reply) {
+  size_t i = fake_log_add(fl, sf->proposal.data, sf->proposal.len, x->now);
+  sbuf_reset(reply);
+  fake_entry(fl, i, i + 1, (int64_t)i, reply);
+  fake_serve_proofs(x->f, PRIMARY, fl, i + 1);
+  fake_serve_proofs(x->f, MIRROR, fl, i + 1);
+  fake_serve_proofs(x->f, LOCAL, fl, i + 1);
   return i;
+}
+
+static size_t log_it(fx *x, const signed_file *sf, sbuf *reply) {
+  return log_in(x, &x->a, sf, reply);
 }
 
 static stella_err submit(fx *x, const signed_file *sf, int b64,
@@ -716,6 +736,154 @@ static void test_submit(void **state) {
   crypto_signer_free(s);
 }
 
+static void post_reply(fx *x, const char *base, const sbuf *reply) {
+  char url[256];
+  snprintf(url, sizeof url, "%s/api/v1/log/entries", base);
+  mem_fetcher_add_post(x->f, url, 201, reply->data, reply->len, NULL);
+}
+
+/* What a submission's reply must be beyond "our entry with a SET", and
+ * when the entry may go to the next backend: only while no backend has
+ * shown it holds it. */
+static void test_submit_checks(void **state) {
+  fx *x = *state;
+  crypto_signer *s = NULL;
+  signed_file sf[5];
+  stella_submit_result res;
+  sbuf reply = SBUF_INIT, foreign = SBUF_INIT;
+  int64_t rows = 0;
+  char url[256];
+  assert_int_equal(crypto_signer_generate("ecdsa-p256", &s), STELLA_OK);
+  for (int i = 0; i < 5; i++)
+    make_signed(x, s, i, &sf[i]);
+  log_it(x, &sf[0], &reply);
+  post_reply(x, PRIMARY, &reply);
+  assert_int_equal(submit(x, &sf[0], 0, &res), STELLA_OK);
+  /* The primary logs entry 1 but cannot prove its tree extends the stored
+   * one: the log holds the entry, so no other log is asked; nothing is
+   * recorded. */
+  log_it(x, &sf[1], &reply);
+  post_reply(x, PRIMARY, &reply);
+  mem_fetcher_add_error(
+      x->f, PRIMARY "/api/v1/log/proof?firstSize=1&lastSize=2&treeID=1234",
+      STELLA_E_TIMEOUT);
+  assert_int_not_equal(submit(x, &sf[1], 0, &res), STELLA_OK);
+  assert_non_null(strstr(stella_rekor_errmsg(x->r), "not proven"));
+  assert_int_equal(requests_to(x->f, MIRROR "/api/v1/log/entries"), 0);
+  assert_int_equal(ledger_count(trust_store(x->t), &rows), STELLA_OK);
+  assert_int_equal(rows, 1);
+  fake_serve_proofs(x->f, PRIMARY, &x->a, 2);
+  assert_int_equal(submit(x, &sf[1], 0, &res), STELLA_OK);
+  assert_string_equal(res.entry.backend, PRIMARY);
+  /* The primary (listed for log A) answers with our entry logged in log
+   * B: not where it was sent, its failure; the mirror takes it. */
+  size_t in_b = log_in(x, &x->b, &sf[2], &foreign);
+  post_reply(x, PRIMARY, &foreign);
+  log_it(x, &sf[2], &reply);
+  post_reply(x, MIRROR, &reply);
+  assert_int_equal(submit(x, &sf[2], 0, &res), STELLA_OK);
+  assert_string_equal(res.entry.backend, MIRROR);
+  assert_non_null(strstr(res.route, "another log"));
+  expect_last_error(x, 0, "another log");
+  /* Verifying that entry of B served by the primary is fine: served by
+   * one, logged in the other, and said so. */
+  char uuid[65];
+  fake_uuid(&x->b, in_b, uuid);
+  snprintf(url, sizeof url, PRIMARY "/api/v1/log/entries/%s", uuid);
+  mem_fetcher_add_bytes(x->f, url, foreign.data, foreign.len);
+  stella_verify_result vres;
+  stella_verify_request req = {STELLA_VERIFY_UUID, uuid};
+  assert_int_equal(stella_rekor_verify(x->r, &req, &vres), STELLA_OK);
+  assert_string_equal(vres.entry.backend, PRIMARY);
+  assert_int_equal(vres.entry.other_log, 1);
+  assert_string_equal(vres.entry.log_url, "http://other.test");
+  assert_string_equal(vres.entry.key_name, "rekor-key-b");
+  /* A 409 whose entry the primary cannot show (not ours): it does not
+   * hold our entry as it says; the mirror takes it. */
+  assert_int_equal(stella_rekor_reset_circuits(x->r, NULL, NULL), STELLA_OK);
+  sbuf_reset(&foreign);
+  fake_entry(&x->a, 0, 1, 0, &foreign);
+  fake_uuid(&x->a, 0, uuid);
+  snprintf(url, sizeof url, PRIMARY "/api/v1/log/entries/%s", uuid);
+  mem_fetcher_add_post(x->f, PRIMARY "/api/v1/log/entries", 409,
+                       "{\"code\":409}", 12, url + strlen(PRIMARY));
+  mem_fetcher_add_bytes(x->f, url, foreign.data, foreign.len);
+  log_it(x, &sf[3], &reply);
+  post_reply(x, MIRROR, &reply);
+  assert_int_equal(submit(x, &sf[3], 0, &res), STELLA_OK);
+  assert_string_equal(res.entry.backend, MIRROR);
+  assert_non_null(strstr(res.route, PRIMARY " failed (409"));
+  expect_last_error(x, 0, "not ours");
+  /* In July log B's key has ended: a fresh entry under it is the log's
+   * lie, the mirror's failure; the local mirror takes it. */
+  x->now = at("2026-07-01T00:00:00Z");
+  mem_fetcher_add_error(x->f, PRIMARY "/api/v1/log/entries",
+                        STELLA_E_NETWORK);
+  in_b = log_in(x, &x->b, &sf[4], &foreign);
+  post_reply(x, MIRROR, &foreign);
+  log_it(x, &sf[4], &reply);
+  post_reply(x, LOCAL, &reply);
+  assert_int_equal(submit(x, &sf[4], 0, &res), STELLA_OK);
+  assert_string_equal(res.entry.backend, LOCAL);
+  assert_non_null(strstr(res.route, MIRROR " failed"));
+  expect_last_error(x, 1, "validity");
+  /* Verifying that entry is another matter: the entry fails (validity),
+   * not the backend that serves it (a log keeps what a key later found
+   * compromised signed). */
+  assert_int_equal(stella_rekor_reset_circuits(x->r, NULL, NULL), STELLA_OK);
+  fake_uuid(&x->b, in_b, uuid);
+  snprintf(url, sizeof url, PRIMARY "/api/v1/log/entries/%s", uuid);
+  mem_fetcher_add_bytes(x->f, url, foreign.data, foreign.len);
+  assert_int_equal(stella_rekor_verify(x->r, &req, &vres), STELLA_E_EXPIRED);
+  assert_string_equal(vres.failed_check, "validity");
+  stella_backend b;
+  backend_state(x, 0, &b);
+  assert_int_equal(b.calls_in_window, 1);
+  assert_true(b.failure_rate == 0);
+  backend_clear(&b);
+  assert_int_equal(ledger_count(trust_store(x->t), &rows), STELLA_OK);
+  assert_int_equal(rows, 6); /* 5 submitted, 1 verified */
+  for (int i = 0; i < 5; i++)
+    sbuf_free(&sf[i].proposal);
+  sbuf_free(&reply);
+  sbuf_free(&foreign);
+  crypto_signer_free(s);
+}
+
+/* An entry of log B served by the primary (listed for log A): when B's
+ * own base URL is a backend too, B's newer tree is proven by it, not by
+ * the primary (which would answer for its own log). */
+static void test_other_log_proof(void **state) {
+  fx *x = *state;
+  stella_loginfo *v = NULL;
+  size_t n = 0;
+  stella_verify_result res;
+  char uuid[65], url[256];
+  const char *other = "http://other.test";
+  write_file(x->home, "config.json", "{\"rekor\": {\"mirrors\": "
+             "[\"http://other.test\"]}}");
+  stella_rekor_free(x->r);
+  x->r = open_client(x, NULL);
+  for (int i = 0; i < 3; i++)
+    fake_log_add_seed(&x->b, i, x->now - 100);
+  fake_serve(x->f, other, &x->b, 2);
+  assert_int_equal(stella_rekor_loginfo(x->r, other, &v, &n), STELLA_OK);
+  stella_loginfo_free(v, n);
+  fake_serve(x->f, PRIMARY, &x->b, 3);
+  fake_serve_proofs(x->f, other, &x->b, 3);
+  fake_uuid(&x->b, 2, uuid);
+  stella_verify_request req = {STELLA_VERIFY_UUID, uuid};
+  mem_fetcher_clear_log(x->f);
+  assert_int_equal(stella_rekor_verify(x->r, &req, &res), STELLA_OK);
+  assert_string_equal(res.entry.backend, PRIMARY);
+  assert_int_equal(res.entry.other_log, 1);
+  assert_string_equal(res.consistency, "ok");
+  snprintf(url, sizeof url, "%s/api/v1/log/proof?firstSize=2&lastSize=3&"
+           "treeID=%s", other, x->b.tree_id);
+  assert_int_equal(mem_fetcher_count_url(x->f, url), 1);
+  assert_int_equal(requests_to(x->f, PRIMARY "/api/v1/log/proof"), 0);
+}
+
 /* ---- verify ------------------------------------------------------------------------ */
 
 static void test_verify_remote(void **state) {
@@ -812,6 +980,125 @@ static void test_verify_remote(void **state) {
   assert_int_equal(ledger_count(trust_store(x->t), &after), STELLA_OK);
   assert_int_equal(after, before);
   sbuf_free(&other);
+}
+
+/* Serves fl (size entries) at every backend. */
+static void serve_everywhere(fx *x, const fake_log *fl, size_t size) {
+  fake_serve(x->f, PRIMARY, fl, size);
+  fake_serve(x->f, MIRROR, fl, size);
+  fake_serve(x->f, LOCAL, fl, size);
+}
+
+static uint64_t stored_size(fx *x, size_t bi) {
+  stella_backend b;
+  backend_state(x, bi, &b);
+  uint64_t size = b.has_checkpoint ? b.checkpoint_size : 0;
+  backend_clear(&b);
+  return size;
+}
+
+/* An entry verified by UUID or index also holds its checkpoint against
+ * the one stored for its log: the first is stored, a bigger one must be
+ * proven by the backend that served it, a smaller one by the backend that
+ * showed the stored tree; a fork signed by the log's own key is a split
+ * view, the backend's breaker failure, and never reaches the ledger. */
+static void test_verify_consistency(void **state) {
+  fx *x = *state;
+  stella_verify_result res;
+  fake_log fork, same;
+  int64_t before = 0, after = 0;
+  for (int i = 0; i < 5; i++)
+    fake_log_add_seed(&x->a, i, x->now - 100);
+  fake_serve(x->f, PRIMARY, &x->a, 3);
+  assert_int_equal(verify_index(x, "0", &res), STELLA_OK);
+  assert_string_equal(res.consistency, "stored"); /* trust on first use */
+  assert_int_equal(stored_size(x, 0), 3);
+  /* A fork of the log (its key, its tree ID, other entries), bigger: its
+   * own proof cannot start from our root. Every backend shows it. */
+  fake_log_fork(&fork, &x->a);
+  for (int i = 0; i < 4; i++)
+    fake_log_add_seed(&fork, 100 + i, x->now - 100);
+  serve_everywhere(x, &fork, 4);
+  assert_int_equal(ledger_count(trust_store(x->t), &before), STELLA_OK);
+  assert_int_equal(verify_index(x, "3", &res), STELLA_E_INCONSISTENT);
+  assert_string_equal(res.failed_check, "consistency");
+  assert_string_equal(res.consistency, "FAILED");
+  assert_string_equal(res.set, "ok"); /* signed by the log's own key */
+  const char *msg = stella_rekor_errmsg(x->r);
+  assert_non_null(strstr(msg, "SPLIT VIEW of log primary.test - 1234"));
+  assert_non_null(strstr(msg, "consistency proof fails"));
+  assert_int_equal(ledger_count(trust_store(x->t), &after), STELLA_OK);
+  assert_int_equal(after, before);
+  stella_backend b;
+  backend_state(x, 0, &b); /* the first call a success, this one not */
+  assert_int_equal(b.calls_in_window, 2);
+  assert_true(b.failure_rate == 0.5);
+  assert_non_null(strstr(b.last_error, "SPLIT VIEW"));
+  backend_clear(&b);
+  assert_int_equal(stored_size(x, 0), 3); /* nothing stored */
+  stella_metrics m;
+  assert_int_equal(stella_rekor_metrics(x->r, &m), STELLA_OK);
+  assert_true(m.verify_failure.value == 0.5); /* 1 of 2: seen as failed */
+  /* A fork of the same size: two roots for one size. */
+  assert_int_equal(stella_rekor_reset_circuits(x->r, NULL, NULL), STELLA_OK);
+  fake_log_fork(&same, &x->a);
+  for (int i = 0; i < 3; i++)
+    fake_log_add_seed(&same, 200 + i, x->now - 100);
+  serve_everywhere(x, &same, 3);
+  char uuid[65];
+  fake_uuid(&same, 1, uuid);
+  stella_verify_request req = {STELLA_VERIFY_UUID, uuid};
+  assert_int_equal(stella_rekor_verify(x->r, &req, &res),
+                   STELLA_E_INCONSISTENT);
+  assert_non_null(strstr(stella_rekor_errmsg(x->r), "same size, different "
+                                                    "roots"));
+  /* The honest log grew: proven 3 -> 5 by the backend that served it,
+   * and the newer checkpoint stored. */
+  assert_int_equal(stella_rekor_reset_circuits(x->r, NULL, NULL), STELLA_OK);
+  fake_serve(x->f, PRIMARY, &x->a, 5);
+  mem_fetcher_clear_log(x->f);
+  assert_int_equal(verify_index(x, "4", &res), STELLA_OK);
+  assert_string_equal(res.consistency, "ok");
+  assert_int_equal(mem_fetcher_count_url(
+      x->f, PRIMARY "/api/v1/log/proof?firstSize=3&lastSize=5&treeID=1234"),
+      1);
+  assert_int_equal(stored_size(x, 0), 5);
+  /* A lagging mirror (size 4, the primary down): the primary, which
+   * showed 5, proves 4 a prefix; the stored 5 stays the baseline. */
+  fake_serve(x->f, MIRROR, &x->a, 4);
+  fake_serve_proofs(x->f, PRIMARY, &x->a, 5);
+  mem_fetcher_add_error(x->f, PRIMARY "/api/v1/log/entries?logIndex=2",
+                        STELLA_E_TIMEOUT);
+  mem_fetcher_clear_log(x->f);
+  assert_int_equal(verify_index(x, "2", &res), STELLA_OK);
+  assert_string_equal(res.entry.backend, MIRROR);
+  assert_string_equal(res.consistency, "ok");
+  assert_int_equal(mem_fetcher_count_url(
+      x->f, PRIMARY "/api/v1/log/proof?firstSize=4&lastSize=5&treeID=1234"),
+      1);
+  assert_int_equal(stored_size(x, 0), 5);
+  assert_int_equal(stored_size(x, 1), 4);
+  /* That proof not to be had (the primary's trouble, not the mirror's):
+   * unproven, no failure for the mirror, nothing recorded. */
+  mem_fetcher_add_error(
+      x->f, PRIMARY "/api/v1/log/proof?firstSize=3&lastSize=5&treeID=1234",
+      STELLA_E_TIMEOUT);
+  fake_serve(x->f, MIRROR, &x->a, 3);
+  mem_fetcher_add_error(x->f, PRIMARY "/api/v1/log/entries?logIndex=1",
+                        STELLA_E_TIMEOUT);
+  assert_int_equal(stella_rekor_reset_circuits(x->r, NULL, NULL), STELLA_OK);
+  assert_int_equal(ledger_count(trust_store(x->t), &before), STELLA_OK);
+  assert_int_not_equal(verify_index(x, "1", &res), STELLA_OK);
+  assert_non_null(strstr(stella_rekor_errmsg(x->r), "not proven"));
+  assert_string_equal(res.consistency, "unproven");
+  assert_string_equal(res.failed_check, "");
+  backend_state(x, 1, &b);
+  assert_int_equal(b.calls_in_window, 0);
+  backend_clear(&b);
+  assert_int_equal(ledger_count(trust_store(x->t), &after), STELLA_OK);
+  assert_int_equal(after, before);
+  fake_log_free(&fork);
+  fake_log_free(&same);
 }
 
 /* An uninitialized home: the keys come from a trusted root file. */
@@ -1093,6 +1380,33 @@ static void test_query_retrieve(void **state) {
                    gets + 3);
 }
 
+/* query --remote holds the view it scans, and every entry, against the
+ * stored checkpoint: a forked log records nothing. */
+static void test_query_remote_fork(void **state) {
+  fx *x = *state;
+  rows got = {0};
+  fake_log fork;
+  stella_loginfo *v = NULL;
+  size_t n = 0;
+  int64_t t0 = x->now - 1000, count = 0;
+  for (int i = 0; i < 3; i++)
+    fake_log_add_seed(&x->a, i, t0 + 100 * i);
+  fake_serve(x->f, PRIMARY, &x->a, 3);
+  assert_int_equal(stella_rekor_loginfo(x->r, PRIMARY, &v, &n), STELLA_OK);
+  stella_loginfo_free(v, n);
+  fake_log_fork(&fork, &x->a);
+  for (int i = 0; i < 6; i++)
+    fake_log_add_seed(&fork, 300 + i, t0 + 100 * i);
+  fake_serve(x->f, PRIMARY, &fork, 6); /* the others: 404, failures */
+  assert_int_not_equal(stella_rekor_query(x->r, t0, x->now, NULL, 1,
+                                          collect, &got), STELLA_OK);
+  assert_non_null(strstr(stella_rekor_errmsg(x->r), "SPLIT VIEW"));
+  assert_int_equal(got.n, 0);
+  assert_int_equal(ledger_count(trust_store(x->t), &count), STELLA_OK);
+  assert_int_equal(count, 0);
+  fake_log_free(&fork);
+}
+
 /* A backend that shows a smaller tree than it showed before is refused
  * (rollback), even when the old tree is a prefix of the new one; a mirror
  * that lags behind another backend is not. */
@@ -1116,6 +1430,7 @@ static void test_loginfo_rollback(void **state) {
   assert_non_null(strstr(v[0].error, "ROLLBACK"));
   assert_non_null(strstr(stella_rekor_errmsg(x->r), "smaller than the size 5"));
   stella_loginfo_free(v, n);
+  expect_last_error(x, 0, "ROLLBACK"); /* the backend's breaker failure */
   stella_backend b;
   backend_state(x, 0, &b);
   assert_int_equal(b.checkpoint_size, 5); /* nothing stored */
@@ -1197,13 +1512,18 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_split_view, setup, teardown),
     cmocka_unit_test_setup_teardown(test_loginfo_rollback, setup, teardown),
     cmocka_unit_test_setup_teardown(test_submit, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_submit_checks, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_other_log_proof, setup, teardown),
     cmocka_unit_test_setup_teardown(test_verify_remote, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_verify_consistency, setup,
+                                    teardown),
     cmocka_unit_test_setup_teardown(test_verify_files_offline, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(test_verify_api_entry_offline, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(test_query, setup, teardown),
     cmocka_unit_test_setup_teardown(test_query_retrieve, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_query_remote_fork, setup, teardown),
     cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
