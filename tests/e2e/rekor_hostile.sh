@@ -11,10 +11,14 @@
 # no sanitizer report, and the breaker counting it right (a failure, or
 # neutral for an expected 404). Then tampered answers (py: rules, and other
 # logs behind H: C whose key ended before its entries, X not trusted at
-# all, F a fork of P) are refused for the right reason and never reach the
-# ledger; with M as a local mirror, H's failures fail over; a slow log
-# trips the breaker and a killed half-open probe expires; concurrent and
-# SIGKILLed clients leave the store readable and consistent.
+# all, F a fork of P, M another trusted log) are refused for the right
+# reason, never reach the ledger, and count against H's breaker when H
+# lied: F's tree is a split view for loginfo, verify --uuid and submit
+# alike; M's entry is refused for a submission and shown as "served by H,
+# logged in M" for a verification. With M as a local mirror, H's failures
+# fail over, an entry H holds but cannot prove consistent is not sent to
+# M; a slow log trips the breaker and a killed half-open probe expires;
+# concurrent and SIGKILLed clients leave the store readable and consistent.
 # Env (tests/meson.build): STELLA_BIN, STELLA_SOURCE_ROOT.
 set -uo pipefail
 : "${STELLA_BIN:?}"
@@ -66,13 +70,36 @@ except (ValueError, LookupError, TypeError):
 }
 uuid_in() { "$py" -c 'import json, sys; print(json.load(open(sys.argv[1]))["uuid"])' "$1"; }
 
+# ledger_rows: how many entries the ledger holds (rekor query --json).
+ledger_rows() {
+  "$S" rekor query --after 2000-01-01T00:00:00Z --before 2100-01-01T00:00:00Z --json |
+    "$py" -c 'import json, sys; print(json.load(sys.stdin)["count"])'
+}
+submit_args() { # N: a new signed artifact N, its submit arguments in $args
+  sign_artifact "$1"
+  args=(rekor submit --artifact "$work/artifact.$1" --signature "$work/artifact.$1.sig"
+        --public-key "$work/signer.pub")
+}
+h_breaker() { # CHECK WHAT: python over b = H's breaker in the status
+  breaker
+  json "b = [x for x in d[\"backends\"] if x[\"url\"] == E[\"H_URL\"]][0]
+$1" "$2"
+}
+first_key() { "$py" -c 'import json, sys; print(next(iter(json.load(open(sys.argv[1])))))' "$1"; }
+log_size() { # URL: the tree size a log shows (straight, not through the client)
+  curl -sf "$1/api/v1/log" | "$py" -c 'import json, sys; print(json.load(sys.stdin)["treeSize"])'
+}
+
 # ---- the proxy -------------------------------------------------------------------
 # set_rule PATTERN BEHAVIOUR: H answers requests matching PATTERN so (the file
 # is replaced at once: H reads it for every request).
 jstr() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "$s"; }
-set_rule() {
-  printf '{%s: %s}\n' "$(jstr "$1")" "$(jstr "$2")" >"$rules.new" && mv "$rules.new" "$rules"
+set_rules() { # PATTERN BEHAVIOUR ...: several rules at once, first match wins
+  local body="" sep=""
+  while (($# >= 2)); do body+="$sep$(jstr "$1"): $(jstr "$2")"; sep=", "; shift 2; done
+  printf '{%s}\n' "$body" >"$rules.new" && mv "$rules.new" "$rules"
 }
+set_rule() { set_rules "$1" "$2"; }
 clear_rules() { echo '{}' >"$rules.new" && mv "$rules.new" "$rules"; }
 proxy_start() { # UPSTREAM: H_URL, H_ADDR
   clear_rules
@@ -125,6 +152,7 @@ json 'assert d["backends"][0]["tree_size"] == 3, d' "P holds 3 entries, checkpoi
 
 step "split view: H answers with F's tree (P's key and tree ID, other entries)"
 for n in 1 2 3 4; do post_direct "$F_URL" f$n; done
+F4=$(first_key "$out") # the UUID of F's entry 4
 set_rule 'GET /api/v1/log*' "upstream:$F_URL"
 must 1 "loginfo against F's view" -- "$S" rekor loginfo --json
 json 'b = d["backends"][0]
@@ -133,7 +161,34 @@ assert "consistency proof fails" in b["error"], b' "F's 4 entries cannot extend 
 must 1 "loginfo, text" -- "$S" rekor loginfo
 has "$err" "^stella: rekor loginfo: SPLIT VIEW of log $H_ADDR - " "one line naming the split view"
 one_line_error "split view"
+h_breaker 'assert "SPLIT VIEW" in b["last_error"] and b["failure_rate"] > 0, b' \
+  "H's breaker counts the split view as a failure, its last error names it"
+
+step "split view through entries: verify and submit, H serving F"
+rows=$(ledger_rows)
+must 0 "reset-circuits" -- "$S" trust reset-circuits
+must 1 "verify --uuid of F's entry 4 (signed by P's key, in F's tree)" -- \
+  "$S" rekor verify --uuid "$F4" --json
+json 'assert not d["verified"] and d["failed_check"] == "consistency", d
+assert d["checks"]["set"] == "ok" and d["checks"]["checkpoint"] == "ok", d
+assert d["checks"]["consistency"] == "FAILED", d' "SET and checkpoint verify; consistency FAILED"
+must 1 "verify --uuid, text" -- "$S" rekor verify --uuid "$F4"
+has "$err" "SPLIT VIEW of log $H_ADDR - .*failed check: consistency" "one line naming the split view"
+one_line_error "verify: split view"
+h_breaker 'assert "SPLIT VIEW" in b["last_error"] and b["failure_rate"] > 0, b' \
+  "H's breaker counts it"
+must 0 "metrics --json" -- "$S" metrics --json
+json 'm = d["metrics"]["stella_rekor_verify_failure_ratio"]
+assert m["value"] > 0 and m["alert"] != "ok", m' "the verification failure rate sees it"
+set_rules 'POST /api/v1/log/entries' "upstream:$F_URL" 'GET /api/v1/log*' "upstream:$F_URL"
+submit_args 11
+must 1 "submit through H into F" -- "$S" "${args[@]}"
+has "$err" "SPLIT VIEW of log $H_ADDR - " "one line naming the split view"
+one_line_error "submit: split view"
+[[ $(ledger_rows) == "$rows" ]] && ok "nothing of F's reached the ledger" ||
+  die "an entry from F's view reached the ledger"
 clear_rules
+must 0 "reset-circuits" -- "$S" trust reset-circuits
 must 0 "P's own view is still consistent" -- "$S" rekor loginfo
 
 # ---- 2. every call, every bad behaviour ------------------------------------------
@@ -255,76 +310,82 @@ for spec in "${common[@]}" "status:404|HTTP 404|F" "redirect:$X_URL|HTTP 302|F" 
 done
 
 # ---- 3. tampered answers ------------------------------------------------------------
-# ledger_rows: how many entries the ledger holds (rekor query --json).
-ledger_rows() {
-  "$S" rekor query --after 2000-01-01T00:00:00Z --before 2100-01-01T00:00:00Z --json |
-    "$py" -c 'import json, sys; print(json.load(sys.stdin)["count"])'
-}
-# tamper REGEX PATTERN BEHAVIOUR -- ARGS...: refused (exit 1, one line matching
-# REGEX), and the ledger holds no new entry.
+# tamper BREAKER REGEX PATTERN BEHAVIOUR -- ARGS...: refused (exit 1, one line
+# matching REGEX), the ledger holds no new entry, and H's breaker holds a
+# failure (F: the backend lied) or none (N: the entry's own verdict).
 tamper() {
-  local before
+  local brk=$1 before
+  shift
   before=$(ledger_rows)
-  hostile 1 - "$@"
+  hostile 1 "$brk" "$@"
   [[ $(ledger_rows) == "$before" ]] && pass "$3: nothing new in the ledger" ||
     fail "$3 on $2: the ledger grew"
-}
-submit_args() { # N: a new signed artifact N, its submit arguments in $args
-  sign_artifact "$1"
-  args=(rekor submit --artifact "$work/artifact.$1" --signature "$work/artifact.$1.sig"
-        --public-key "$work/signer.pub")
 }
 ENTRY='k = list(d)[0]; e = d[k]; v = e["verification"]; '
 FLIP='import base64; b = bytearray(base64.b64decode(v["signedEntryTimestamp"])); b[-1] ^= 1; v["signedEntryTimestamp"] = base64.b64encode(b).decode()'
 
 step "tampered log info, entries and checkpoints are refused for the right reason"
-tamper "rootHash does not match its signed tree head" 'GET /api/v1/log' 'py:d["rootHash"] = "00" * 32' -- rekor loginfo
-tamper "no signature from a trusted key \(signed by $X_ADDR" 'GET /api/v1/log' "upstream:$X_URL" -- rekor loginfo
-tamper "inclusion proof: the root computed .* differs.*failed check: inclusion_proof" \
+tamper F "rootHash does not match its signed tree head" 'GET /api/v1/log' 'py:d["rootHash"] = "00" * 32' -- rekor loginfo
+tamper F "no signature from a trusted key \(signed by $X_ADDR" 'GET /api/v1/log' "upstream:$X_URL" -- rekor loginfo
+tamper F "inclusion proof: the root computed .* differs.*failed check: inclusion_proof" \
   'GET /api/v1/log/entries/*' "py:${ENTRY}v['inclusionProof']['rootHash'] = '00' * 32" -- \
   rekor verify --uuid "$(uuid_of 1)"
-tamper "SET: the signed entry timestamp does not verify.*failed check: set" \
+tamper F "SET: the signed entry timestamp does not verify.*failed check: set" \
   'GET /api/v1/log/entries[?]logIndex=*' "py:${ENTRY}${FLIP}" -- rekor verify --log-index 2
-tamper "SET: .*failed check: set" 'GET /api/v1/log/entries/*' \
+tamper F "SET: .*failed check: set" 'GET /api/v1/log/entries/*' \
   "py:${ENTRY}e['integratedTime'] -= 3600" -- rekor verify --uuid "$(uuid_of 2)"
-tamper "not the entry asked for" 'GET /api/v1/log/entries[?]logIndex=*' \
+tamper F "not the entry asked for" 'GET /api/v1/log/entries[?]logIndex=*' \
   "py:${ENTRY}e['logIndex'] += 1" -- rekor verify --log-index 1
 set_rule 'GET /api/v1/log/entries[?]logIndex=*' \
   "py:${ENTRY}v['inclusionProof'] = mem.setdefault('proof0', v['inclusionProof'])"
 must 0 "verify --log-index 0 (H keeps its inclusion proof)" -- "$S" rekor verify --log-index 0
-tamper "inclusion proof: the root computed from leaf 0 .*failed check: inclusion_proof" \
+tamper F "inclusion proof: the root computed from leaf 0 .*failed check: inclusion_proof" \
   'GET /api/v1/log/entries[?]logIndex=*' \
   "py:${ENTRY}v['inclusionProof'] = mem.setdefault('proof0', v['inclusionProof'])" -- \
   rekor verify --log-index 1
 post_direct "$X_URL" x1
-tamper "no trusted log key has log ID $X_ID.*failed check: key" \
+tamper F "no trusted log key has log ID $X_ID.*failed check: key" \
   'GET /api/v1/log/entries[?]logIndex=*' "upstream:$X_URL" -- rekor verify --log-index 0
 post_direct "$C_URL" c1
-tamper "validity: integrated time .* is outside log key ${C_ID:0:16}.*failed check: validity" \
+tamper N "validity: integrated time .* is outside log key ${C_ID:0:16}.*failed check: validity" \
   'GET /api/v1/log/entries[?]logIndex=*' "upstream:$C_URL" -- rekor verify --log-index 0
 
 step "tampered submissions are refused and never recorded"
 submit_args 201
-tamper "SET: the signed entry timestamp does not verify" 'POST /api/v1/log/entries' \
+tamper F "SET: the signed entry timestamp does not verify" 'POST /api/v1/log/entries' \
   "py:${ENTRY}e['logIndex'] += 1" -- "${args[@]}"
 submit_args 202
-tamper "SET: the signed entry timestamp does not verify" 'POST /api/v1/log/entries' \
+tamper F "SET: the signed entry timestamp does not verify" 'POST /api/v1/log/entries' \
   "py:${ENTRY}${FLIP}" -- "${args[@]}"
 submit_args 203
-tamper "no trusted log key has log ID $X_ID" 'POST /api/v1/log/entries' "upstream:$X_URL" -- "${args[@]}"
+tamper F "no trusted log key has log ID $X_ID" 'POST /api/v1/log/entries' "upstream:$X_URL" -- "${args[@]}"
 submit_args 204
-tamper "validity: integrated time .* outside log key ${C_ID:0:16}" 'POST /api/v1/log/entries' \
+tamper F "validity: integrated time .* outside log key ${C_ID:0:16}" 'POST /api/v1/log/entries' \
   "upstream:$C_URL" -- "${args[@]}"
 set_rule 'POST /api/v1/log/entries' 'py:mem["reply"] = raw'
 submit 205 # its reply is kept ...
 submit_args 206
-tamper "an entry that is not ours" 'POST /api/v1/log/entries' 'py:raw = mem["reply"]' -- "${args[@]}"
+tamper F "an entry that is not ours" 'POST /api/v1/log/entries' 'py:raw = mem["reply"]' -- "${args[@]}"
 submit_args 208
-tamper "409.*$(uuid_of 1).*not ours" 'POST /api/v1/log/entries' \
+tamper F "409.*$(uuid_of 1).*not ours" 'POST /api/v1/log/entries' \
   "body:409:{\"message\": \"an equivalent entry already exists with UUID $(uuid_of 1)\"}" -- "${args[@]}"
 submit_args 209
-tamper "files entry [0-9]* under abababab.*not its UUID" 'POST /api/v1/log/entries' \
+tamper F "files entry [0-9]* under abababab.*not its UUID" 'POST /api/v1/log/entries' \
   "py:k = list(d)[0]; d = {'ab' * 32: d[k]}" -- "${args[@]}"
+
+step "another trusted log behind H: refused for a submission, said for a verification"
+submit_args 210
+tamper F "answered with entry 0 of another log \(key rekor-mirror.*not logged where it was sent" \
+  'POST /api/v1/log/entries' "upstream:$M_URL" -- "${args[@]}"
+set_rule 'GET /api/v1/log/entries[?]logIndex=*' "upstream:$M_URL"
+must 0 "verify --log-index 0: H serves M's entry 0 (the one above)" -- "$S" rekor verify --log-index 0
+has "$out" "served by $H_URL, logged in $M_URL \(key rekor-mirror\)" "says where it was logged"
+must 0 "the same, --json" -- "$S" rekor verify --log-index 0 --json
+json 'e = d["entry"]
+assert d["verified"] and e["other_log"] and e["backend"] == E["H_URL"], d
+assert e["log_url"] == E["M_URL"] and e["key_name"] == "rekor-mirror", d' \
+  "entry: backend H, other_log, log_url M"
+clear_rules
 
 step "rollback: H replays an old signed tree head"
 set_rule 'GET /api/v1/log' 'py:mem["log"] = raw'
@@ -333,7 +394,7 @@ clear_rules
 submit 207
 must 0 "loginfo: the log grew, proven" -- "$S" rekor loginfo --json
 json 'assert d["backends"][0]["consistency_proven"], d' "consistency proven"
-tamper "ROLLBACK of log $H_ADDR - .* smaller than the size" 'GET /api/v1/log' 'py:raw = mem["log"]' -- \
+tamper F "ROLLBACK of log $H_ADDR - .* smaller than the size" 'GET /api/v1/log' 'py:raw = mem["log"]' -- \
   rekor loginfo
 
 # ---- 4. failover: with a mirror, H's failures are not the command's --------------
@@ -355,14 +416,30 @@ ok "H takes no entries (405, a read replica): entry 303 went to M"
 clear_rules
 must 0 "verify --uuid of M's entry 301 (H: 404, then M)" -- "$S" rekor verify --uuid "$(uuid_of 301)" --json
 json 'assert d["entry"]["backend"] == E["M_URL"], d' "found in M after H's 404"
+m0=$(log_size "$M_URL")
+set_rule 'POST /api/v1/log/entries' "upstream:$M_URL"
+submit 304
+[[ $(backend_of 304) == "$M_URL" ]] || die "entry 304 did not fail over to M"
+json 'assert "another log" in d["route"], d' "H put entry 304 into M's log: refused, M took it"
+[[ $(log_size "$M_URL") == $((m0 + 1)) ]] || die "M holds entry 304 twice"
+ok "M holds it once (its 409 named the entry H had put there)"
+
+step "a submission H holds but cannot prove consistent ends there: no second log"
+set_rule 'GET /api/v1/log/proof*' status:503
+submit_args 305
+m0=$(log_size "$M_URL") rows=$(ledger_rows)
+must 1 "submit 305: H logs it, its proof fails" -- "$S" "${args[@]}"
+has "$err" "consistency with the stored size [0-9]* not proven" "says not proven"
+one_line_error "not proven"
+[[ $(log_size "$M_URL") == "$m0" && $(ledger_rows) == "$rows" ]] ||
+  die "the entry went to M, or reached the ledger unproven"
+ok "not sent to M, nothing recorded"
+clear_rules
+must 0 "submit 305 again: H's 409, its entry checked and proven" -- "$S" "${args[@]}" --json
+json 'assert d["backend"] == E["H_URL"] and not d["failed_over"], d' "recorded from H"
 rekor_config "$policy"
 
 # ---- 5. the breaker: what counts, hung probes -------------------------------------------
-h_breaker() { # JSON CHECK WHAT: python over b = H's breaker in the status
-  breaker
-  json "b = [x for x in d[\"backends\"] if x[\"url\"] == E[\"H_URL\"]][0]
-$1" "$2"
-}
 requests() { grep -c "$1" "$work/proxy.log"; }
 step "breaker: expected 404s are neutral; slow calls open it; a killed probe expires"
 rekor_config '{"rekor": {"timeout_ms": 600, "connect_timeout_ms": 500,
