@@ -25,9 +25,12 @@ static int rk_tree_id_ok(const char *s) {
   return n > 0 && n <= RK_MAX_TREE_ID && strspn(s, "0123456789") == n;
 }
 
+static void rk_log_info_clear(void *ctx) { rekor_log_info_clear(ctx); }
+
 /* The members of a log info object into li; *why names a bad one. */
-static stella_err rk_log_info_fill(const json_val *o, rekor_log_info *li,
+static stella_err rk_log_info_fill(const json_val *o, void *ctx,
                                    const char **why) {
+  rekor_log_info *li = ctx;
   int64_t size;
   size_t sth_len;
   const char *sth = json_str(json_get(o, "signedTreeHead"), &sth_len);
@@ -59,20 +62,9 @@ static stella_err rk_log_info_fill(const json_val *o, rekor_log_info *li,
 stella_err rekor_log_info_parse(const char *buf, size_t len,
                                 rekor_log_info *out, char *errbuf,
                                 size_t errlen) {
-  json_doc *doc;
-  const char *why = "";
   memset(out, 0, sizeof *out);
-  stella_err e = rekor_parse_doc(buf, len, REKOR_MAX_RESPONSE, JV_OBJECT,
-                                 "log info", &doc, errbuf, errlen);
-  if (e)
-    return e;
-  e = rk_log_info_fill(json_root(doc), out, &why);
-  json_doc_free(doc);
-  if (e) {
-    rekor_log_info_clear(out);
-    errbuf_fail(e, errbuf, errlen, "log info: %s", why);
-  }
-  return e;
+  return rekor_parse_object(buf, len, "log info", rk_log_info_fill, out,
+                            rk_log_info_clear, errbuf, errlen);
 }
 
 void rekor_consistency_clear(rekor_consistency *c) {
@@ -82,28 +74,27 @@ void rekor_consistency_clear(rekor_consistency *c) {
   memset(c, 0, sizeof *c);
 }
 
+static void rk_consistency_clear(void *ctx) { rekor_consistency_clear(ctx); }
+
+static stella_err rk_consistency_fill(const json_val *o, void *ctx,
+                                      const char **why) {
+  rekor_consistency *c = ctx;
+  const json_val *hashes = rekor_opt(o, "hashes");
+  *why = "rootHash is not 64 hex digits";
+  if (rekor_hash_decode(json_get(o, "rootHash"), 1, c->root_hash))
+    return STELLA_E_FORMAT;
+  if (!hashes) /* absent: equal sizes, nothing to prove */
+    return STELLA_OK;
+  return rekor_hash_list(hashes, 1, &c->hashes, &c->n_hashes, why);
+}
+
 stella_err rekor_consistency_parse(const char *buf, size_t len,
                                    rekor_consistency *out, char *errbuf,
                                    size_t errlen) {
-  json_doc *doc;
-  const char *why = "rootHash is not 64 hex digits";
   memset(out, 0, sizeof *out);
-  stella_err e = rekor_parse_doc(buf, len, REKOR_MAX_RESPONSE, JV_OBJECT,
-                                 "consistency proof", &doc, errbuf, errlen);
-  if (e)
-    return e;
-  const json_val *root = json_root(doc);
-  const json_val *hashes = rekor_opt(root, "hashes");
-  if (rekor_hash_decode(json_get(root, "rootHash"), 1, out->root_hash))
-    e = STELLA_E_FORMAT;
-  else if (hashes) /* absent: equal sizes, nothing to prove */
-    e = rekor_hash_list(hashes, 1, &out->hashes, &out->n_hashes, &why);
-  json_doc_free(doc);
-  if (e) {
-    rekor_consistency_clear(out);
-    errbuf_fail(e, errbuf, errlen, "consistency proof: %s", why);
-  }
-  return e;
+  return rekor_parse_object(buf, len, "consistency proof",
+                            rk_consistency_fill, out, rk_consistency_clear,
+                            errbuf, errlen);
 }
 
 stella_err rekor_hashedrekord_proposal(const uint8_t digest[32],

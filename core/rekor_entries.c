@@ -313,6 +313,14 @@ static stella_err verify_remote(stella_rekor *r,
   return err;
 }
 
+/* A file to verify, at most max bytes: "reading FILE: why" otherwise. */
+static stella_err verify_read(stella_rekor *r, const char *file, size_t max,
+                              sbuf *b) {
+  stella_err e = fs_read_file(file, max, b);
+  return e ? rekor_errf(r, e, "reading %s: %s", file, stella_strerror(e))
+           : STELLA_OK;
+}
+
 static stella_err verify_bundle(stella_rekor *r, const char *file,
                                 stella_verify_result *res) {
   sbuf b = SBUF_INIT;
@@ -321,12 +329,10 @@ static stella_err verify_bundle(stella_rekor *r, const char *file,
   char why[256] = "";
   size_t failed_at = 0;
   memset(&vr, 0, sizeof vr);
-  stella_err e = fs_read_file(file, REKOR_BUNDLE_MAX, &b);
-  if (e)
-    rekor_errf(r, e, "reading %s: %s", file, stella_strerror(e));
-  else if ((e = rekor_bundle_parse(b.data, b.len, &bd, why, sizeof why)))
+  stella_err e = verify_read(r, file, REKOR_BUNDLE_MAX, &b);
+  if (!e && (e = rekor_bundle_parse(b.data, b.len, &bd, why, sizeof why)))
     rekor_errf(r, e, "%s is not a Sigstore bundle: %s", file, why);
-  else if (!bd.n)
+  else if (!e && !bd.n)
     e = rekor_errf(r, STELLA_E_FORMAT, "%s has no transparency-log entry",
                    file);
   if (e)
@@ -355,13 +361,13 @@ static stella_err verify_checkpoint(stella_rekor *r, const char *file,
   checkpoint cp = {0};
   const rekor_log_key *key = NULL;
   char why[256] = "";
-  stella_err e = fs_read_file(file, CHECKPOINT_MAX_BYTES, &b);
+  stella_err e = verify_read(r, file, CHECKPOINT_MAX_BYTES, &b);
   snprintf(res->set, sizeof res->set, "absent");
   snprintf(res->proof, sizeof res->proof, "absent");
   snprintf(res->consistency, sizeof res->consistency, "absent");
   if (e) {
     sbuf_free(&b);
-    return rekor_errf(r, e, "reading %s: %s", file, stella_strerror(e));
+    return e;
   }
   e = rekor_checkpoint_verify(b.data, b.len, &r->kr, &cp, &key, why,
                               sizeof why);

@@ -45,6 +45,25 @@ stella_err rekor_parse_doc(const char *buf, size_t len, size_t max,
                                        : "an object or an array");
 }
 
+stella_err rekor_parse_object(const char *buf, size_t len, const char *what,
+                              rekor_fill_fn fill, void *ctx,
+                              void (*clear)(void *ctx), char *errbuf,
+                              size_t errlen) {
+  json_doc *doc;
+  const char *why = "";
+  stella_err e = rekor_parse_doc(buf, len, REKOR_MAX_RESPONSE, JV_OBJECT,
+                                 what, &doc, errbuf, errlen);
+  if (e)
+    return e;
+  e = fill(json_root(doc), ctx, &why);
+  json_doc_free(doc);
+  if (e) {
+    clear(ctx);
+    errbuf_fail(e, errbuf, errlen, "%s: %s", what, why);
+  }
+  return e;
+}
+
 const json_val *rekor_opt(const json_val *obj, const char *key) {
   const json_val *v = json_get(obj, key);
   return json_type_of(v) == JV_NULL ? NULL : v;
@@ -331,23 +350,29 @@ static stella_err rk_from_bundle_val(const json_val *o, rekor_entry *e,
   return rk_read_proof(e, rekor_opt(o, "inclusionProof"), 0, why);
 }
 
+/* rekor_parse_object's view of one entry under a given UUID. */
+typedef struct rk_api_object {
+  rekor_entry *out;
+  const char *uuid;
+} rk_api_object;
+
+static stella_err rk_api_object_fill(const json_val *o, void *ctx,
+                                     const char **why) {
+  rk_api_object *a = ctx;
+  return rk_from_api_val(o, a->uuid, a->out, why);
+}
+
+static void rk_api_object_clear(void *ctx) {
+  rekor_entry_clear(((rk_api_object *)ctx)->out);
+}
+
 stella_err rekor_entry_from_api_object(const char *buf, size_t len,
                                        const char *uuid, rekor_entry *out,
                                        char *errbuf, size_t errlen) {
-  json_doc *doc;
-  const char *why = "";
+  rk_api_object a = {out, uuid};
   memset(out, 0, sizeof *out);
-  stella_err e = rekor_parse_doc(buf, len, REKOR_MAX_RESPONSE, JV_OBJECT,
-                                 "log entry", &doc, errbuf, errlen);
-  if (e)
-    return e;
-  e = rk_from_api_val(json_root(doc), uuid, out, &why);
-  json_doc_free(doc);
-  if (e) {
-    rekor_entry_clear(out);
-    errbuf_fail(e, errbuf, errlen, "log entry: %s", why);
-  }
-  return e;
+  return rekor_parse_object(buf, len, "log entry", rk_api_object_fill, &a,
+                            rk_api_object_clear, errbuf, errlen);
 }
 
 /* Rekor UUIDs (entry IDs) are hex. */

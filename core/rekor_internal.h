@@ -17,6 +17,19 @@ stella_err rekor_parse_doc(const char *buf, size_t len, size_t max,
                            jv_type top, const char *what, json_doc **doc,
                            char *errbuf, size_t errlen);
 
+/* Reads the members of a parsed JSON object into ctx; *why names a bad
+ * one. */
+typedef stella_err (*rekor_fill_fn)(const json_val *obj, void *ctx,
+                                    const char **why);
+
+/* One API reply that must be a JSON object (at most REKOR_MAX_RESPONSE),
+ * named what: parsed, fill(root, ctx) run, the document freed. On failure
+ * clear(ctx) runs and errbuf says "what: why". */
+stella_err rekor_parse_object(const char *buf, size_t len, const char *what,
+                              rekor_fill_fn fill, void *ctx,
+                              void (*clear)(void *ctx), char *errbuf,
+                              size_t errlen);
+
 /* Member key of obj, or NULL when absent or JSON null (optional parts of
  * protobuf JSON and of the Rekor API may be either). */
 const json_val *rekor_opt(const json_val *obj, const char *key);

@@ -211,6 +211,15 @@ static void test_api_caps(void **state) {
   free(blob);
 }
 
+/* A keyring with Rekor's production key under log ID HASH_B64. */
+static void prod_keyring(rekor_keyring *kr) {
+  const char *tr = "{\"tlogs\":[{\"baseUrl\":\"https://rekor.sigstore.dev\","
+                   "\"logId\":{\"keyId\":\"" HASH_B64 "\"},\"publicKey\":{"
+                   "\"rawBytes\":\"" REKOR_SPKI "\"}}]}";
+  assert_int_equal(rekor_keyring_add_trusted_root(kr, tr, strlen(tr), NULL,
+                                                  0), STELLA_OK);
+}
+
 /* A proof that cannot be right is refused by the verifier as malformed,
  * not trusted, not crashed on. */
 static void test_api_impossible_proof(void **state) {
@@ -224,11 +233,7 @@ static void test_api_impossible_proof(void **state) {
     "\"rootHash\":\"" HASH_HEX "\",\"hashes\":[\"" HASH_HEX "\"]}}",
   };
   rekor_keyring kr = {0};
-  const char *tr = "{\"tlogs\":[{\"baseUrl\":\"https://rekor.sigstore.dev\","
-                   "\"logId\":{\"keyId\":\"" HASH_B64 "\"},\"publicKey\":{"
-                   "\"rawBytes\":\"" REKOR_SPKI "\"}}]}";
-  assert_int_equal(rekor_keyring_add_trusted_root(&kr, tr, strlen(tr), NULL,
-                                                  0), STELLA_OK);
+  prod_keyring(&kr);
   for (size_t i = 0; i < sizeof proofs / sizeof proofs[0]; i++) {
     api_parts p = good_api;
     p.verification = proofs[i];
@@ -255,11 +260,7 @@ static void test_api_impossible_proof(void **state) {
 static void test_proof_alone_proves_nothing(void **state) {
   (void)state;
   rekor_keyring kr = {0};
-  const char *tr = "{\"tlogs\":[{\"baseUrl\":\"https://rekor.sigstore.dev\","
-                   "\"logId\":{\"keyId\":\"" HASH_B64 "\"},\"publicKey\":{"
-                   "\"rawBytes\":\"" REKOR_SPKI "\"}}]}";
-  assert_int_equal(rekor_keyring_add_trusted_root(&kr, tr, strlen(tr), NULL,
-                                                  0), STELLA_OK);
+  prod_keyring(&kr);
   merkle_hash leaf;
   char hex[65], proof[256];
   merkle_leaf_hash((const uint8_t *)"{}", 2, leaf);

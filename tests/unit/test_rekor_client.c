@@ -3,10 +3,15 @@
  * fixed clock with an injected duration source: backends and config,
  * failover and the breakers (open after the configured failures, skipped
  * without a request, half-open probe closing or re-opening, neutral 404),
- * loginfo (baseline, consistency proofs, lagging view, split views),
- * submit (local check, POST body, failover, foreign reply, 409), verify
- * (uuid, index, tampered SET, real bundles, checkpoints and an API entry
- * offline), query (--key-id forms, validity flags, --remote) and metrics. */
+ * loginfo (baseline, consistency proofs, lagging view, split views and
+ * rollbacks as breaker failures), submit (local check, POST body, failover,
+ * foreign reply, 409, an entry of another log, a fresh entry outside its
+ * key's window, an unproven consistency that ends the route, a 409 whose
+ * entry fails), verify (uuid, index, tampered SET, each entry's checkpoint
+ * against the stored one: split views, proofs from whom, unproven; served
+ * by one backend and logged in another log; real bundles, checkpoints and
+ * an API entry offline), query (--key-id forms, validity flags, --remote,
+ * a forked log) and metrics. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -201,6 +206,20 @@ static void backend_clear(stella_backend *b) {
   free(b->last_cause);
 }
 
+/* Entries first.. first+n-1 (seeds) in fl, integrated at t, t+step ... */
+static void seed(fake_log *fl, int first, int n, int64_t t, int64_t step) {
+  for (int i = 0; i < n; i++)
+    fake_log_add_seed(fl, first + i, t + step * i);
+}
+
+/* loginfo of one backend (NULL: all) checks out. */
+static void loginfo_ok(fx *x, const char *backend) {
+  stella_loginfo *v = NULL;
+  size_t n = 0;
+  assert_int_equal(stella_rekor_loginfo(x->r, backend, &v, &n), STELLA_OK);
+  stella_loginfo_free(v, n);
+}
+
 /* Backend bi's breaker counted a failure whose error says what. */
 static void expect_last_error(fx *x, size_t bi, const char *what) {
   stella_backend b;
@@ -308,8 +327,7 @@ static void test_failover_and_breaker(void **state) {
   fx *x = *state;
   stella_verify_result res;
   stella_backend b;
-  for (int i = 0; i < 3; i++)
-    fake_log_add_seed(&x->a, i, x->now - 100);
+  seed(&x->a, 0, 3, x->now - 100, 0);
   fake_serve(x->f, MIRROR, &x->a, 3);
   mem_fetcher_add_error(x->f, PRIMARY "/api/v1/log/entries?logIndex=0",
                         STELLA_E_TIMEOUT);
@@ -432,8 +450,7 @@ static void test_loginfo_consistency(void **state) {
   fx *x = *state;
   stella_loginfo *v = NULL;
   size_t n = 0;
-  for (int i = 0; i < 3; i++)
-    fake_log_add_seed(&x->a, i, x->now - 100);
+  seed(&x->a, 0, 3, x->now - 100, 0);
   fake_serve(x->f, PRIMARY, &x->a, 3);
   fake_serve(x->f, MIRROR, &x->a, 3);
   /* First call: the primary's checkpoint becomes the baseline, the mirror
@@ -456,8 +473,7 @@ static void test_loginfo_consistency(void **state) {
   assert_string_equal(v[2].backend, LOCAL);
   stella_loginfo_free(v, n);
   /* The primary grows to 5: proven from 3 with its proof. */
-  for (int i = 3; i < 5; i++)
-    fake_log_add_seed(&x->a, i, x->now - 50);
+  seed(&x->a, 3, 2, x->now - 50, 0);
   fake_serve(x->f, PRIMARY, &x->a, 5);
   mem_fetcher_clear_log(x->f);
   assert_int_equal(stella_rekor_loginfo(x->r, "primary", &v, &n), STELLA_OK);
@@ -495,15 +511,12 @@ static void test_split_view(void **state) {
   stella_loginfo *v = NULL;
   size_t n = 0;
   fake_log fork;
-  for (int i = 0; i < 3; i++)
-    fake_log_add_seed(&x->a, i, x->now - 100);
+  seed(&x->a, 0, 3, x->now - 100, 0);
   fake_serve(x->f, PRIMARY, &x->a, 3);
-  assert_int_equal(stella_rekor_loginfo(x->r, PRIMARY, &v, &n), STELLA_OK);
-  stella_loginfo_free(v, n);
+  loginfo_ok(x, PRIMARY);
   /* Same key, same size, other entries: two roots for one tree size. */
   fake_log_fork(&fork, &x->a);
-  for (int i = 0; i < 5; i++)
-    fake_log_add_seed(&fork, 100 + i, x->now - 100);
+  seed(&fork, 100, 5, x->now - 100, 0);
   fake_serve(x->f, MIRROR, &fork, 3);
   assert_int_equal(stella_rekor_loginfo(x->r, MIRROR, &v, &n),
                    STELLA_E_INCONSISTENT);
@@ -526,8 +539,7 @@ static void test_split_view(void **state) {
   expect_last_error(x, 1, "consistency proof fails");
   /* A proof the primary cannot give (timeout) is not proven, no alarm,
    * and nothing is stored. */
-  for (int i = 3; i < 6; i++)
-    fake_log_add_seed(&x->a, i, x->now - 50);
+  seed(&x->a, 3, 3, x->now - 50, 0);
   fake_serve(x->f, PRIMARY, &x->a, 6);
   mem_fetcher_add_error(
       x->f, PRIMARY "/api/v1/log/proof?firstSize=3&lastSize=6&treeID=1234",
@@ -855,8 +867,6 @@ static void test_submit_checks(void **state) {
  * the primary (which would answer for its own log). */
 static void test_other_log_proof(void **state) {
   fx *x = *state;
-  stella_loginfo *v = NULL;
-  size_t n = 0;
   stella_verify_result res;
   char uuid[65], url[256];
   const char *other = "http://other.test";
@@ -864,11 +874,9 @@ static void test_other_log_proof(void **state) {
              "[\"http://other.test\"]}}");
   stella_rekor_free(x->r);
   x->r = open_client(x, NULL);
-  for (int i = 0; i < 3; i++)
-    fake_log_add_seed(&x->b, i, x->now - 100);
+  seed(&x->b, 0, 3, x->now - 100, 0);
   fake_serve(x->f, other, &x->b, 2);
-  assert_int_equal(stella_rekor_loginfo(x->r, other, &v, &n), STELLA_OK);
-  stella_loginfo_free(v, n);
+  loginfo_ok(x, other);
   fake_serve(x->f, PRIMARY, &x->b, 3);
   fake_serve_proofs(x->f, other, &x->b, 3);
   fake_uuid(&x->b, 2, uuid);
@@ -890,8 +898,7 @@ static void test_verify_remote(void **state) {
   fx *x = *state;
   stella_verify_result res;
   char uuid[65];
-  for (int i = 0; i < 4; i++)
-    fake_log_add_seed(&x->a, i, x->now - 100 + i);
+  seed(&x->a, 0, 4, x->now - 100, 1);
   fake_serve(x->f, PRIMARY, &x->a, 4);
   fake_uuid(&x->a, 2, uuid);
   stella_verify_request req = {STELLA_VERIFY_UUID, uuid};
@@ -1007,8 +1014,7 @@ static void test_verify_consistency(void **state) {
   stella_verify_result res;
   fake_log fork, same;
   int64_t before = 0, after = 0;
-  for (int i = 0; i < 5; i++)
-    fake_log_add_seed(&x->a, i, x->now - 100);
+  seed(&x->a, 0, 5, x->now - 100, 0);
   fake_serve(x->f, PRIMARY, &x->a, 3);
   assert_int_equal(verify_index(x, "0", &res), STELLA_OK);
   assert_string_equal(res.consistency, "stored"); /* trust on first use */
@@ -1016,8 +1022,7 @@ static void test_verify_consistency(void **state) {
   /* A fork of the log (its key, its tree ID, other entries), bigger: its
    * own proof cannot start from our root. Every backend shows it. */
   fake_log_fork(&fork, &x->a);
-  for (int i = 0; i < 4; i++)
-    fake_log_add_seed(&fork, 100 + i, x->now - 100);
+  seed(&fork, 100, 4, x->now - 100, 0);
   serve_everywhere(x, &fork, 4);
   assert_int_equal(ledger_count(trust_store(x->t), &before), STELLA_OK);
   assert_int_equal(verify_index(x, "3", &res), STELLA_E_INCONSISTENT);
@@ -1042,8 +1047,7 @@ static void test_verify_consistency(void **state) {
   /* A fork of the same size: two roots for one size. */
   assert_int_equal(stella_rekor_reset_circuits(x->r, NULL, NULL), STELLA_OK);
   fake_log_fork(&same, &x->a);
-  for (int i = 0; i < 3; i++)
-    fake_log_add_seed(&same, 200 + i, x->now - 100);
+  seed(&same, 200, 3, x->now - 100, 0);
   serve_everywhere(x, &same, 3);
   char uuid[65];
   fake_uuid(&same, 1, uuid);
@@ -1260,8 +1264,7 @@ static void test_query(void **state) {
   fx *x = *state;
   rows got = {0};
   int64_t t0 = x->now - 1000;
-  for (int i = 0; i < 6; i++)
-    fake_log_add_seed(&x->a, i, t0 + 100 * i);
+  seed(&x->a, 0, 6, t0, 100);
   fake_serve(x->f, PRIMARY, &x->a, 6);
   put_b(x, 10, "2026-05-01T00:00:00Z");
   put_b(x, 11, "2026-07-01T00:00:00Z"); /* after B's key ended */
@@ -1341,8 +1344,7 @@ static void test_query_retrieve(void **state) {
   fx *x = *state;
   rows got = {0};
   int64_t t0 = x->now - 1000;
-  for (int i = 0; i < 6; i++)
-    fake_log_add_seed(&x->a, i, t0 + 100 * i);
+  seed(&x->a, 0, 6, t0, 100);
   fake_serve(x->f, PRIMARY, &x->a, 6);
   retrieve_reply(x, (const int[]){2, 3, 5}, 3);
   assert_int_not_equal(stella_rekor_query(x->r, t0 + 150, t0 + 450, NULL, 1,
@@ -1386,17 +1388,12 @@ static void test_query_remote_fork(void **state) {
   fx *x = *state;
   rows got = {0};
   fake_log fork;
-  stella_loginfo *v = NULL;
-  size_t n = 0;
   int64_t t0 = x->now - 1000, count = 0;
-  for (int i = 0; i < 3; i++)
-    fake_log_add_seed(&x->a, i, t0 + 100 * i);
+  seed(&x->a, 0, 3, t0, 100);
   fake_serve(x->f, PRIMARY, &x->a, 3);
-  assert_int_equal(stella_rekor_loginfo(x->r, PRIMARY, &v, &n), STELLA_OK);
-  stella_loginfo_free(v, n);
+  loginfo_ok(x, PRIMARY);
   fake_log_fork(&fork, &x->a);
-  for (int i = 0; i < 6; i++)
-    fake_log_add_seed(&fork, 300 + i, t0 + 100 * i);
+  seed(&fork, 300, 6, t0, 100);
   fake_serve(x->f, PRIMARY, &fork, 6); /* the others: 404, failures */
   assert_int_not_equal(stella_rekor_query(x->r, t0, x->now, NULL, 1,
                                           collect, &got), STELLA_OK);
@@ -1414,14 +1411,11 @@ static void test_loginfo_rollback(void **state) {
   fx *x = *state;
   stella_loginfo *v = NULL;
   size_t n = 0;
-  for (int i = 0; i < 5; i++)
-    fake_log_add_seed(&x->a, i, x->now - 100);
+  seed(&x->a, 0, 5, x->now - 100, 0);
   fake_serve(x->f, PRIMARY, &x->a, 3);
-  assert_int_equal(stella_rekor_loginfo(x->r, PRIMARY, &v, &n), STELLA_OK);
-  stella_loginfo_free(v, n);
+  loginfo_ok(x, PRIMARY);
   fake_serve(x->f, PRIMARY, &x->a, 5);
-  assert_int_equal(stella_rekor_loginfo(x->r, PRIMARY, &v, &n), STELLA_OK);
-  stella_loginfo_free(v, n);
+  loginfo_ok(x, PRIMARY);
   fake_serve(x->f, PRIMARY, &x->a, 3); /* replays its old answer */
   assert_int_equal(stella_rekor_loginfo(x->r, PRIMARY, &v, &n),
                    STELLA_E_ROLLBACK);
