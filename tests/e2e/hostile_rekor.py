@@ -33,24 +33,16 @@ Hung and stalled replies wait at most 600 s (threads are daemons).
 import fnmatch
 import http.client
 import json
-import socket
-import struct
 import sys
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from hostile_http import HANG_SECS, HTML_PAGE, load_rules, reset, send_big, serve
 
 UPSTREAM, RULES = sys.argv[1], sys.argv[2]
-HANG_SECS = 600
 MEM = {}
-
-
-def rules():
-    try:
-        with open(RULES) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return {}
+BIG = {"big": "length", "bigchunked": "chunked", "bigclose": "close"}
 
 
 def forward(base, method, path, body, ctype):
@@ -84,39 +76,9 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def rst(self):
-        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                   struct.pack("ii", 1, 0))
-        self.connection.close()
-        self.close_connection = True
-
     def upstream(self, base=UPSTREAM):
         return forward(base, self.command, self.path, self.req_body,
                        self.headers.get("Content-Type", "application/json"))
-
-    def send_big(self, n, framing):
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        if framing == "close":
-            self.send_header("Connection", "close")
-            self.close_connection = True
-        elif framing == "chunked":
-            self.send_header("Transfer-Encoding", "chunked")
-        else:
-            self.send_header("Content-Length", str(n))
-        self.end_headers()
-        block = b"A" * 65536
-        try:
-            while n > 0:
-                part = block[: min(n, len(block))]
-                if framing == "chunked":
-                    part = b"%x\r\n%s\r\n" % (len(part), part)
-                self.wfile.write(part)
-                n -= len(block)
-            if framing == "chunked":
-                self.wfile.write(b"0\r\n\r\n")
-        except OSError:
-            pass  # the client hung up at its cap, as it should
 
     def half(self, then):
         status, hdrs, data = self.upstream()
@@ -158,26 +120,20 @@ class Handler(BaseHTTPRequestHandler):
             status, hdrs, data = self.upstream(arg)
             self.reply(data, status, hdrs)
         elif kind == "html":
-            self.reply(b"<!doctype html><html><body><h1>502 Bad Gateway"
-                       b"</h1></body></html>\n",
-                       headers={"Content-Type": "text/html"})
+            self.reply(HTML_PAGE, headers={"Content-Type": "text/html"})
         elif kind == "truncate":
             status, hdrs, data = self.upstream()
             self.reply(data[: len(data) // 2], status, hdrs)
-        elif kind == "big":
-            self.send_big(int(arg), "length")
-        elif kind == "bigchunked":
-            self.send_big(int(arg), "chunked")
-        elif kind == "bigclose":
-            self.send_big(int(arg), "close")
+        elif kind in BIG:
+            send_big(self, int(arg), BIG[kind], "application/json")
         elif kind == "hang":
             time.sleep(HANG_SECS)
         elif kind == "stall":
             self.half(lambda: time.sleep(HANG_SECS))
         elif kind == "reset":
-            self.rst()
+            reset(self)
         elif kind == "resetmid":
-            self.half(self.rst)
+            self.half(lambda: reset(self))
         elif kind == "redirect":
             self.send_response(302)
             self.send_header("Location", arg + self.path)
@@ -200,8 +156,8 @@ class Handler(BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         self.req_body = self.rfile.read(n) if n else None
         key = "%s %s" % (self.command, self.path)
-        how = next((v for k, v in rules().items() if fnmatch.fnmatch(key, k)),
-                   "pass")
+        how = next((v for k, v in load_rules(RULES).items()
+                    if fnmatch.fnmatch(key, k)), "pass")
         print("%s -> %s" % (key, how[:60]), file=sys.stderr, flush=True)
         try:
             self.behave(how)
@@ -215,14 +171,4 @@ class Handler(BaseHTTPRequestHandler):
     do_POST = handle_any
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-srv = Server(("127.0.0.1", 0), Handler)
-print("port %d" % srv.server_address[1], flush=True)
-try:
-    srv.serve_forever()
-except KeyboardInterrupt:
-    pass
+serve(Handler)

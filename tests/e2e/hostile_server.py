@@ -32,22 +32,13 @@ import fnmatch
 import gzip
 import json
 import os
-import socket
-import struct
 import sys
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from hostile_http import HANG_SECS, HTML_PAGE, load_rules, reset, send_big, serve
 
 ROOT, RULES = sys.argv[1], sys.argv[2]
-HANG_SECS = 600
-
-
-def rules():
-    try:
-        with open(RULES) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return {}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -82,14 +73,13 @@ class Handler(BaseHTTPRequestHandler):
     def behave(self, how, data):
         kind, _, arg = how.partition(":")
         if kind == "html":
-            self.reply(b"<!doctype html><html><body><h1>502 Bad Gateway"
-                       b"</h1></body></html>\n", ctype="text/html")
+            self.reply(HTML_PAGE, ctype="text/html")
         elif kind == "truncate":
             self.reply(data[: len(data) // 2])
         elif kind == "big":
-            self.send_big(int(arg), chunked=False)
-        elif kind == "bigchunked":
-            self.send_big(int(arg), chunked=True)
+            send_big(self, int(arg), "length")
+        elif kind == "bigchunked":  # no length: ends when closed
+            send_big(self, int(arg), "close")
         elif kind == "hang":
             time.sleep(HANG_SECS)
         elif kind == "stall":
@@ -100,10 +90,7 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             time.sleep(HANG_SECS)
         elif kind == "reset":
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                       struct.pack("ii", 1, 0))
-            self.connection.close()
-            self.close_connection = True
+            reset(self)
         elif kind == "redirect":
             self.send_response(302)
             self.send_header("Location", arg + self.path)
@@ -140,27 +127,11 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self.reply(b"unknown behaviour " + how.encode(), status=500)
 
-    def send_big(self, n, chunked):
-        self.send_response(200)
-        if chunked:
-            self.send_header("Connection", "close")
-            self.close_connection = True
-        else:
-            self.send_header("Content-Length", str(n))
-        self.end_headers()
-        block = b"A" * 65536
-        try:
-            while n > 0:
-                self.wfile.write(block[: min(n, len(block))])
-                n -= len(block)
-        except OSError:
-            pass  # the client hung up at its cap, as it should
-
     def do_GET(self):
         data = self.file_bytes()
         how = None
         if not self.path.startswith("/mirror/"):
-            how = next((v for k, v in rules().items()
+            how = next((v for k, v in load_rules(RULES).items()
                         if fnmatch.fnmatch(self.path, k)), None)
         print("GET %s -> %s" % (self.path, how or "file"), file=sys.stderr,
               flush=True)
@@ -177,14 +148,4 @@ class Handler(BaseHTTPRequestHandler):
             pass
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-srv = Server(("127.0.0.1", 0), Handler)
-print("port %d" % srv.server_address[1], flush=True)
-try:
-    srv.serve_forever()
-except KeyboardInterrupt:
-    pass
+serve(Handler)
