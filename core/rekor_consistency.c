@@ -217,6 +217,12 @@ static stella_err rc_store(stella_rekor *r, size_t bi, const rekor_shown *s,
   return STELLA_OK;
 }
 
+static int rc_same_root(const ledger_checkpoint *c, const rekor_shown *s) {
+  char root[2 * MERKLE_HASH_LEN + 1];
+  hex_encode(s->cp->root, MERKLE_HASH_LEN, root);
+  return strcmp(c->root_hash, root) == 0;
+}
+
 stella_err rekor_reconcile(stella_rekor *r, size_t bi, const rekor_shown *s,
                            rekor_reconciled *out) {
   ledger_checkpoint own, base;
@@ -237,8 +243,12 @@ stella_err rekor_reconcile(stella_rekor *r, size_t bi, const rekor_shown *s,
     return rc_fail(out, e, "%s", store_errmsg(r->s));
   else if ((e = rc_against(r, bi, s, &base, out)))
     return e;
-  /* An older tree an entry was proven in: the backend's bigger one stays. */
-  if (has_own && own.size > s->cp->size)
+  /* An older tree an entry was proven in: the backend's bigger one stays;
+   * the same tree stored this second already (a scan's entries) is not
+   * written again. */
+  if (has_own && (own.size > s->cp->size ||
+                  (own.size == s->cp->size && own.verified_at == rekor_now(r) &&
+                   rc_same_root(&own, s))))
     return STELLA_OK;
   return rc_store(r, bi, s, out);
 }
