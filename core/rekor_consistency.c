@@ -7,7 +7,6 @@
  * bigger; a proof that fails is a split view. A backend's current tree
  * head smaller than one it showed before is a rollback. Consistent
  * checkpoints are stored; the first of a log is trusted on first use. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,20 +17,6 @@
 
 /* Trillian tree IDs are int64 in decimal. */
 #define RC_MAX_TREE_ID 20
-
-/* Sets out's message (printf-style) and returns e. */
-static stella_err rc_fail(rekor_reconciled *out, stella_err e,
-                          const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static stella_err rc_fail(rekor_reconciled *out, stella_err e,
-                          const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(out->msg, sizeof out->msg, fmt, ap);
-  va_end(ap);
-  return e;
-}
 
 /* ---- Consistency proofs ------------------------------------------------------- */
 
@@ -61,7 +46,8 @@ static stella_err rc_proof_parse(void *ctx, size_t bi, rekor_request *q,
   return e;
 }
 
-/* The tree ID of an origin "NAME - TREEID", or "" (then not asked for). */
+/* The tree ID to ask a proof for: the one given, else that of an origin
+ * "NAME - TREEID"; "" (none asked for) when it is not decimal. */
 static void rc_tree_id(const rekor_shown *s, char *out, size_t len) {
   const char *dash = s->cp->origin ? strstr(s->cp->origin, " - ") : NULL;
   const char *id = s->tree_id;
@@ -120,24 +106,25 @@ static stella_err rc_split(stella_rekor *r, size_t bi, const rekor_shown *s,
   char root[2 * MERKLE_HASH_LEN + 1];
   hex_encode(s->cp->root, MERKLE_HASH_LEN, root);
   out->split_view = 1;
-  return rc_fail(out, STELLA_E_INCONSISTENT, "SPLIT VIEW of log %.200s: "
-                 "%.300s shows tree size %llu (root %.16s...), %.300s showed "
-                 "size %llu (root %.16s...): %s (treat the log as "
-                 "compromised, alert its operator)", s->cp->origin,
-                 r->backends[bi].url, (unsigned long long)s->cp->size, root,
-                 base->backend, (unsigned long long)base->size,
-                 base->root_hash, how);
+  return errbuf_fail(STELLA_E_INCONSISTENT, out->msg, sizeof out->msg,
+                     "SPLIT VIEW of log %.200s: %.300s shows tree size %llu "
+                     "(root %.16s...), %.300s showed size %llu (root "
+                     "%.16s...): %s (treat the log as compromised, alert "
+                     "its operator)", s->cp->origin, r->backends[bi].url,
+                     (unsigned long long)s->cp->size, root, base->backend,
+                     (unsigned long long)base->size, base->root_hash, how);
 }
 
 static stella_err rc_unproven(stella_rekor *r, size_t bi, stella_err e,
                               uint64_t size, const char *why,
                               rekor_reconciled *out) {
   out->unproven = 1;
-  return rc_fail(out, e, "consistency with the stored size %llu not "
-                 "proven: %.700s (nothing stored; try again when %.200s "
-                 "answers)", (unsigned long long)size, why,
-                 e == STELLA_E_UNAVAILABLE ? "the backend that showed it"
-                                           : r->backends[bi].url);
+  return errbuf_fail(e, out->msg, sizeof out->msg, "consistency with the "
+                     "stored size %llu not proven: %.700s (nothing stored; "
+                     "try again when %.200s answers)",
+                     (unsigned long long)size, why,
+                     e == STELLA_E_UNAVAILABLE ? "the backend that showed it"
+                                               : r->backends[bi].url);
 }
 
 /* A backend's tree head smaller than one it showed before: a log never
@@ -150,12 +137,14 @@ static stella_err rc_rollback(const rekor_shown *s,
   stella_time_format(own->verified_at, when, sizeof when);
   out->rollback = 1;
   out->previous_size = own->size;
-  return rc_fail(out, STELLA_E_ROLLBACK, "ROLLBACK of log %.200s: %.300s "
-                 "shows tree size %llu, smaller than the size %llu it showed "
-                 "at %s (a log never shrinks: the backend is stale or "
-                 "replays old answers; nothing stored, check the backend)",
-                 s->cp->origin, own->backend, (unsigned long long)s->cp->size,
-                 (unsigned long long)own->size, when);
+  return errbuf_fail(STELLA_E_ROLLBACK, out->msg, sizeof out->msg,
+                     "ROLLBACK of log %.200s: %.300s shows tree size %llu, "
+                     "smaller than the size %llu it showed at %s (a log "
+                     "never shrinks: the backend is stale or replays old "
+                     "answers; nothing stored, check the backend)",
+                     s->cp->origin, own->backend,
+                     (unsigned long long)s->cp->size,
+                     (unsigned long long)own->size, when);
 }
 
 /* Holds s against the stored baseline base (the log's largest tree). */
@@ -171,8 +160,9 @@ static stella_err rc_against(stella_rekor *r, size_t bi, const rekor_shown *s,
   if (hex_decode(base->root_hash, strlen(base->root_hash), &raw, &rawlen) ||
       rawlen != MERKLE_HASH_LEN) {
     free(raw);
-    return rc_fail(out, STELLA_E_IO, "the stored checkpoint of %.300s is "
-                   "damaged (its root hash is not hex)", base->backend);
+    return errbuf_fail(STELLA_E_IO, out->msg, sizeof out->msg, "the stored "
+                       "checkpoint of %.300s is damaged (its root hash is "
+                       "not hex)", base->backend);
   }
   memcpy(broot, raw, MERKLE_HASH_LEN);
   free(raw);
@@ -199,6 +189,11 @@ static stella_err rc_against(stella_rekor *r, size_t bi, const rekor_shown *s,
   return STELLA_OK;
 }
 
+static stella_err rc_store_error(stella_rekor *r, stella_err e,
+                                 rekor_reconciled *out) {
+  return errbuf_fail(e, out->msg, sizeof out->msg, "%s", store_errmsg(r->s));
+}
+
 static stella_err rc_store(stella_rekor *r, size_t bi, const rekor_shown *s,
                            rekor_reconciled *out) {
   ledger_checkpoint c;
@@ -212,7 +207,7 @@ static stella_err rc_store(stella_rekor *r, size_t bi, const rekor_shown *s,
   stella_err e = ledger_put_checkpoint(r->s, &c, s->note);
   if (e) {
     out->baseline_stored = 0;
-    return rc_fail(out, e, "%s", store_errmsg(r->s));
+    return rc_store_error(r, e, out);
   }
   return STELLA_OK;
 }
@@ -233,14 +228,14 @@ stella_err rekor_reconcile(stella_rekor *r, size_t bi, const rekor_shown *s,
                                       r->backends[bi].url, &own);
   int has_own = e == STELLA_OK;
   if (e && e != STELLA_E_NOT_FOUND)
-    return rc_fail(out, e, "%s", store_errmsg(r->s));
+    return rc_store_error(r, e, out);
   if (has_own && s->current && own.size > s->cp->size)
     return rc_rollback(s, &own, out);
   e = ledger_latest_checkpoint(r->s, log_id, origin, &base);
   if (e == STELLA_E_NOT_FOUND)
     out->baseline_stored = 1;
   else if (e)
-    return rc_fail(out, e, "%s", store_errmsg(r->s));
+    return rc_store_error(r, e, out);
   else if ((e = rc_against(r, bi, s, &base, out)))
     return e;
   /* An older tree an entry was proven in: the backend's bigger one stays;
