@@ -414,12 +414,28 @@ stella_trust *cli_open_trust(const cli_ctx *ctx, const cli_args *args) {
 
 /* ---- Help, generated from the table ------------------------------------------ */
 
+/* The option column is as wide as this command's longest "--name ARG", up
+ * to CLI_HELP_COLUMN; a longer one has its description on the next line. */
+enum { CLI_HELP_COLUMN = 26 };
+
+static int cli_opt_left(const cli_opt *o, char *buf, size_t len) {
+  return snprintf(buf, len, "%s%s%s", o->name, o->arg ? " " : "",
+                  o->arg ? o->arg : "");
+}
+
 static void cli_print_opts(FILE *out, const cli_opt *const *opts) {
+  char left[64];
+  int width = 0;
   for (size_t i = 0; opts[i]; i++) {
-    char left[64];
-    snprintf(left, sizeof left, "%s%s%s", opts[i]->name,
-             opts[i]->arg ? " " : "", opts[i]->arg ? opts[i]->arg : "");
-    fprintf(out, "  %-18s %s\n", left, opts[i]->help);
+    int n = cli_opt_left(opts[i], left, sizeof left);
+    if (n > width && n <= CLI_HELP_COLUMN)
+      width = n;
+  }
+  for (size_t i = 0; opts[i]; i++) {
+    if (cli_opt_left(opts[i], left, sizeof left) > width)
+      fprintf(out, "  %s\n  %-*s %s\n", left, width, "", opts[i]->help);
+    else
+      fprintf(out, "  %-*s %s\n", width, left, opts[i]->help);
   }
 }
 
