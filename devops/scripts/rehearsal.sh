@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # rehearsal.sh [--console] [STELLA_BIN] - a practice stack for scenarios 1
 # and 2 on loopback, nothing of it reaching production:
-#   two drill logs (primary and mirror, each a log with its own key), a TUF
+#   two drill logs (primary and mirror, each a log with its own key), a
+#   third one on standby (a new log with a new key, for scenario 2), a TUF
 #   repository made with `stella tuf` listing both, served on 127.0.0.1, and
 #   a practice client (its own --home) synced to it, with short timeouts and
 #   a quick breaker policy so an outage shows within seconds.
@@ -43,8 +44,10 @@ quiet() { "$@" >"$work/last.log" 2>&1 || { cat "$work/last.log" >&2; exit 1; }; 
 log "rehearsal: starting the drill logs"
 drill_start PRIMARY "$work/primary"
 drill_start MIRROR "$work/mirror"
+drill_start STANDBY "$work/standby"
 "$S" drill-log pubkey --state "$work/primary" >"$work/rekor-primary.pub"
 "$S" drill-log pubkey --state "$work/mirror" >"$work/rekor-mirror.pub"
+"$S" drill-log pubkey --state "$work/standby" >"$work/rekor-standby.pub"
 
 log "rehearsal: building and publishing the practice TUF repository"
 quiet "$S" tuf repo init --repo "$work/tuf" --rekor-url "$PRIMARY_URL" \
@@ -74,8 +77,13 @@ cat >"$work/env" <<EOF
 # source this file in another terminal to practise on the rehearsal stack
 export STELLA_BIN='$S' STELLA_HOME='$STELLA_HOME'
 export PRIMARY_ADDR='$PRIMARY_ADDR' MIRROR_ADDR='$MIRROR_ADDR'
-export TUF_REPO='$work/tuf'
+export STANDBY_URL='$STANDBY_URL' REHEARSAL='$work' TUF_REPO='$work/tuf'
 stella() { "\$STELLA_BIN" "\$@"; }
+# practice_publish: signs and publishes the practice repository, syncs
+practice_publish() {
+  stella tuf sign --repo "\$TUF_REPO" >/dev/null &&
+    stella tuf publish --repo "\$TUF_REPO" >/dev/null && stella trust sync --force
+}
 # practice_submit: signs a new artifact and submits it through the breakers
 practice_submit() {
   local a; a=\$(mktemp '$work/artifact.XXXXXX')
@@ -89,7 +97,7 @@ cat <<EOF
 rehearsal stack up (Ctrl-C stops it; state in $work)
   primary log  $PRIMARY_URL   mirror log  $MIRROR_URL
   TUF repo     $work/tuf served at $SERVE_URL
-In another terminal:
+Scenario 1 (Rekor outage), in another terminal:
   . $work/env
   practice_submit                                   # an entry through the breakers
   stella drill-log fault --addr \$PRIMARY_ADDR hang  # the outage (also: down, error 503, slow 3000)
@@ -98,8 +106,13 @@ In another terminal:
   stella drill-log fault --addr \$PRIMARY_ADDR none  # the recovery; after 10 s a probe closes it
   stella trust reset-circuits
   stella rekor query --after 2000-01-01T00:00:00Z --before 2100-01-01T00:00:00Z
-  stella tuf endpoint swap --repo \$TUF_REPO --new-rekor-url $MIRROR_URL --note practice
-  stella tuf sign --repo \$TUF_REPO && stella tuf publish --repo \$TUF_REPO && stella trust sync --force
+Scenario 2 (the primary's key leaked; the standby log $STANDBY_URL has a new key):
+  stella tuf rekor-key add --repo \$TUF_REPO --new-key \$REHEARSAL/rekor-standby.pub --rekor-url \$STANDBY_URL
+  stella tuf endpoint swap --repo \$TUF_REPO --new-rekor-url \$STANDBY_URL --note "practice: key leak"
+  practice_publish                                  # tuf sign + publish, trust sync --force
+  stella tuf rekor-key remove-old --repo \$TUF_REPO --old-key-name rekor-primary --compromised-since \$(date -u +%FT%TZ)
+  practice_publish; stella trust status --show-keys; practice_submit   # now logged by the standby
+  stella rekor query --after 2000-01-01T00:00:00Z --before 2100-01-01T00:00:00Z --key-id rekor-primary
 EOF
 if ((console)); then
   # The console takes the screen: give time to note the env file's path.

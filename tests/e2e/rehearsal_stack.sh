@@ -3,8 +3,8 @@
 # the stack comes up and prints its commands; in "another terminal" (this
 # script) the env file drives an outage: a submission through the primary,
 # the primary hangs, submissions fail over and its breaker opens, recovery,
-# reset; SIGTERM stops every process it started and removes nothing it was
-# told to keep. Env (tests/meson.build): STELLA_BIN, STELLA_SOURCE_ROOT.
+# reset; then scenario 2's key rotation to the standby log; SIGTERM stops
+# every process it started and removes nothing it was told to keep. Env (tests/meson.build): STELLA_BIN, STELLA_SOURCE_ROOT.
 set -uo pipefail
 : "${STELLA_BIN:?}"
 top=${STELLA_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -63,6 +63,30 @@ stella rekor query --after 2000-01-01T00:00:00Z --before 2100-01-01T00:00:00Z --
 python3 -c 'import json,sys; assert len(json.load(open(sys.argv[1]))["entries"]) == 4' \
   "$work/q.json" || fail "the ledger does not hold the 4 practice entries"
 ok "recovery, reset and the ledger's 4 entries"
+
+# Scenario 2 as printed: the standby log's key and URL in, the leaked key out.
+sleep 1.1 # the compromise comes after the entries above
+stella tuf rekor-key add --repo "$TUF_REPO" --new-key "$REHEARSAL/rekor-standby.pub" \
+  --rekor-url "$STANDBY_URL" >/dev/null || fail "rekor-key add"
+stella tuf endpoint swap --repo "$TUF_REPO" --new-rekor-url "$STANDBY_URL" \
+  --note "practice: key leak" >/dev/null || fail "endpoint swap"
+practice_publish >/dev/null || fail "practice_publish after the swap"
+stella tuf rekor-key remove-old --repo "$TUF_REPO" --old-key-name rekor-primary \
+  --compromised-since "$(date -u +%FT%TZ)" >/dev/null || fail "remove-old"
+practice_publish >/dev/null || fail "practice_publish after remove-old"
+practice_submit --json >"$work/s5.json" || fail "a submission after the rotation"
+python3 - "$work/s5.json" "$STANDBY_URL" <<'PY' || fail "not logged by the standby: $(cat "$work/s5.json")"
+import json, sys
+assert json.load(open(sys.argv[1]))["backend"] == sys.argv[2]
+PY
+stella rekor query --after 2000-01-01T00:00:00Z --before 2100-01-01T00:00:00Z \
+  --key-id rekor-primary --json >"$work/q2.json" || fail "query --key-id rekor-primary"
+python3 - "$work/q2.json" <<'PY' || fail "forensics: $(cat "$work/q2.json")"
+import json, sys
+e = json.load(open(sys.argv[1]))["entries"]
+assert len(e) == 1 and not e[0]["outside_validity"], e
+PY
+ok "scenario 2: the standby's key and URL published, the leaked key ended, new entries in the standby"
 
 pids=$(pgrep -f "$work/stack"; pgrep -P "$stack_pid")
 pids=$(echo $pids)
