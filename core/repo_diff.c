@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto.h"
 #include "fsutil.h"
 
 typedef struct rd {
@@ -81,15 +82,28 @@ static const char *rd_log_name(json_t *sk, const json_t *tlog) {
   return "(unnamed)";
 }
 
+/* The first 16 hex digits of a base64 log ID, as `trust status`, `rekor
+ * query` and --key-id show it; "?" when it does not decode. */
+static void rd_log_id_hex(const char *b64, char out[17]) {
+  uint8_t *raw = NULL;
+  size_t n = 0;
+  if (b64 && !base64_decode(b64, strlen(b64), &raw, &n) && n == 32)
+    hex_encode(raw, 8, out);
+  else
+    snprintf(out, 17, "?");
+  free(raw);
+}
+
 static void rd_log_keys(rd *d, json_t *st, json_t *pub, json_t *sk) {
   size_t i;
   json_t *it;
   json_array_foreach(json_object_get(st, "tlogs"), i, it) {
     json_t *old = rd_match(json_object_get(pub, "tlogs"), it, "logId");
     json_t *pk = json_object_get(it, "publicKey");
-    const char *kid = rd_str(json_object_get(it, "logId"), "keyId");
+    char kid[17];
+    rd_log_id_hex(rd_str(json_object_get(it, "logId"), "keyId"), kid);
     if (!old)
-      rd_say(d, "new Rekor log key %s (log ID %.12s..., %s), valid from %s",
+      rd_say(d, "new Rekor log key %s (log ID %s..., %s), valid from %s",
              rd_log_name(sk, it), kid, rd_str(pk, "keyDetails"),
              rd_vf(pk, "start"));
     else if (strcmp(rd_vf(pk, "end"),

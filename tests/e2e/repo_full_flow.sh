@@ -233,6 +233,9 @@ must 0 "rotate-rekor-key.sh add-key" -- "$scripts/rotate-rekor-key.sh" add-key \
   --repo "$repo" --new-key "$keys/rekor-key-v2.pub"
 export T_ADD1=$(now)
 has "$out" "rekor-key-v2" "the key is named from its file"
+must 0 "tuf diff" -- "$S" tuf diff --repo "$repo"
+has "$out" "new Rekor log key rekor-key-v2 .log ID ${V2_SHA:0:16}" \
+  "diff shows the log ID in hex, as status and --key-id do"
 sign_and_publish "add-key"
 must 0 "trust sync" -- "$S" trust sync
 
