@@ -268,9 +268,17 @@ static int verify_run(cli_ctx *ctx, const cli_args *args, stella_rekor *r,
     rekor_json_print(verify_json(req, &res, e, stella_rekor_errmsg(r)));
   else if (e != STELLA_E_INVALID_ARG)
     verify_text(req, &res, e);
+  /* A file from another log instance (staging, a private log) fails on
+   * the key: say how to verify it against that log's own trusted root. */
+  int offline_key = !args->trusted_root &&
+                    (req->kind == STELLA_VERIFY_BUNDLE ||
+                     req->kind == STELLA_VERIFY_CHECKPOINT) &&
+                    strcmp(res.failed_check, "key") == 0;
   if (e && *res.failed_check)
-    cli_error(ctx, rc, "%s (failed check: %s)", stella_rekor_errmsg(r),
-              res.failed_check);
+    cli_error(ctx, rc, "%s (failed check: %s)%s", stella_rekor_errmsg(r),
+              res.failed_check, offline_key ? "; if it comes from another "
+              "log instance, give that log's trusted root with --trusted-root "
+              "FILE" : "");
   else if (e)
     cli_error(ctx, rc, "%s", stella_rekor_errmsg(r));
   return rc;

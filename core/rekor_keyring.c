@@ -271,7 +271,8 @@ stella_err rekor_keyring_find(const rekor_keyring *kr, const char *id,
   }
   if (n == 0)
     return errbuf_fail(STELLA_E_NOT_FOUND, errbuf, errlen,
-                      "no trusted log key matches '%s'", id);
+                      "no trusted log key matches '%s' (`stella trust "
+                      "status --show-keys` lists names and log IDs)", id);
   if (n > 1) {
     *out = NULL;
     return errbuf_fail(STELLA_E_INVALID_ARG, errbuf, errlen,

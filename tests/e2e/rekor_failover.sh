@@ -175,6 +175,7 @@ one_line_error "query usage"
 must 1 "query with an unknown key" -- "$S" rekor query --after "$(rfc3339 "$T0")" \
   --before "$(rfc3339 "$T2")" --key-id no-such-key
 one_line_error "unknown key"
+has "$err" "trust status --show-keys" "the unknown key error says where the keys are listed"
 
 step "rekor query --remote: a client with an empty ledger scans the log itself"
 mkdir -p "$work/client2"
@@ -238,6 +239,10 @@ must 0 "verify --uuid (entry 1, in P)" -- "$S" rekor verify --uuid "$(cat "$work
 must 0 "verify --log-index 0 (P's first entry)" -- "$S" rekor verify --log-index 0 --json
 must 1 "verify an unknown uuid" -- "$S" rekor verify --uuid "$(printf '0%.0s' $(seq 64))"
 one_line_error "unknown uuid"
+must 1 "verify a public-good bundle against the drill logs' keys" -- "$S" rekor verify \
+  --bundle "$top/tests/data/rekor-bundles/valid/prod-v1-79571823-hashedrekord.bundle-v0.3.json"
+one_line_error "bundle from another log instance"
+has "$err" "failed check: key.*--trusted-root FILE" "the key refusal points at --trusted-root"
 must 0 "metrics --prometheus" -- "$S" metrics --prometheus
 has "$out" '^# TYPE stella_breaker_opens_last_hour gauge' "Prometheus TYPE lines"
 has "$out" '^stella_breaker_opens_last_hour 2$' "two opens in the last hour"
