@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "json.h"
 #include "rekor_internal.h"
 #include "servicemap.h"
@@ -82,18 +83,6 @@ static int rk_details_match(const char *details, const crypto_key *key) {
   return 0;
 }
 
-static stella_err rk_grow(rekor_keyring *kr) {
-  if (kr->n < kr->cap)
-    return STELLA_OK;
-  size_t ncap = kr->cap ? kr->cap * 2 : 4;
-  rekor_log_key *p = realloc(kr->keys, ncap * sizeof *p);
-  if (!p)
-    return STELLA_E_NOMEM;
-  kr->keys = p;
-  kr->cap = ncap;
-  return STELLA_OK;
-}
-
 /* The verification key of a tlog: *key NULL (and OK) when it is one we
  * cannot use. */
 static stella_err rk_tlog_key(const json_val *pk, crypto_key **key,
@@ -163,7 +152,8 @@ static stella_err rk_add_tlog(rekor_keyring *kr, const json_val *log,
   stella_err e = rk_tlog_key(json_get(log, "publicKey"), &key, why);
   if (e || !key)
     return e;
-  if ((e = rk_grow(kr))) {
+  if ((e = array_grow((void **)&kr->keys, kr->n, &kr->cap, sizeof *kr->keys,
+                      4))) {
     crypto_key_free(key);
     return e;
   }
