@@ -31,24 +31,16 @@ done
 # shellcheck source=/dev/null
 . "$top/devops/scripts/lib-drill.sh"
 
-work=$(mktemp -d)
+# shellcheck source=/dev/null
+. "$top/tests/e2e/lib.sh"
 HELPERS=()
-cleanup() { # KEEP_WORK=1 keeps the folders and every output for a look
-  drill_stop_all
+e2e_cleanup() {
   local pid
   for pid in "${HELPERS[@]}"; do kill "$pid" 2>/dev/null; done
   chmod -R u+w "$work" 2>/dev/null
-  if [[ -n ${KEEP_WORK:-} ]]; then echo "kept $work" >&2; else rm -rf "$work"; fi
+  return 0
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-out=$work/out err=$work/err
-: >"$out"; : >"$err"
-failures=0
-STEP_TIMEOUT=60
-# shellcheck source=/dev/null
-. "$top/tests/e2e/lib.sh"
+e2e_begin 60
 # shellcheck source=/dev/null
 . "$top/tests/e2e/lib-drill-checks.sh"
 HOSTILE=$top/tests/e2e/drill_hostile.py

@@ -27,22 +27,14 @@ done
 # shellcheck source=/dev/null
 . "$top/devops/scripts/lib-drill.sh"
 
-work=$(mktemp -d)
-SIGINT_PID=""
-cleanup() { # KEEP_WORK=1 keeps the folders and every output for a look
-  drill_stop_all
-  [[ -n $SIGINT_PID ]] && kill "$SIGINT_PID" 2>/dev/null
-  if [[ -n ${KEEP_WORK:-} ]]; then echo "kept $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-out=$work/out err=$work/err
-: >"$out"; : >"$err"
-failures=0
-STEP_TIMEOUT=60
 # shellcheck source=/dev/null
 . "$top/tests/e2e/lib.sh"
+SIGINT_PID=""
+e2e_cleanup() {
+  [[ -n $SIGINT_PID ]] && kill "$SIGINT_PID" 2>/dev/null
+  return 0
+}
+e2e_begin 60
 
 # shellcheck source=/dev/null
 . "$top/tests/e2e/lib-drill-checks.sh"

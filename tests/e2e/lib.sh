@@ -1,7 +1,28 @@
-# lib.sh - the checks the e2e scripts share. Source it after setting
-# $out and $err (files that receive the output of the last command) and
-# failures=0; $all, if set, collects every output (e.g. to prove no private
+# lib.sh - the checks the e2e scripts share. Source it, then call
+# e2e_begin (or set $out and $err, the files that receive the output of the
+# last command, and failures=0 yourself); $all, if set, collects every output (e.g. to prove no private
 # key was ever printed). Needs $STELLA_BIN.
+
+# e2e_begin [STEP_TIMEOUT]: the start the step-by-step scripts share: a
+# work folder $work (kept with KEEP_WORK=1), $out and $err, failures=0,
+# STEP_TIMEOUT (default 60), and an exit trap that runs the script's
+# e2e_cleanup (if it defines one), then stops what lib-serve.sh and
+# lib-drill.sh started and removes $work.
+e2e_begin() {
+  work=$(mktemp -d)
+  out=$work/out err=$work/err
+  : >"$out"; : >"$err"
+  failures=0
+  STEP_TIMEOUT=${1:-60}
+  trap e2e_exit EXIT
+  trap 'exit 130' INT TERM
+}
+e2e_exit() {
+  if declare -F e2e_cleanup >/dev/null; then e2e_cleanup; fi
+  if declare -F serve_stop >/dev/null; then serve_stop; fi
+  if declare -F drill_stop_all >/dev/null; then drill_stop_all; fi
+  if [[ -n ${KEEP_WORK:-} ]]; then echo "kept $work" >&2; else rm -rf "$work"; fi
+}
 
 fail() {
   echo "FAIL: $*" >&2

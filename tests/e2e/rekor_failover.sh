@@ -35,22 +35,10 @@ unset STELLA_NOW STELLA_TUF_REPO # the real clock: integrated times are real
 # shellcheck source=/dev/null
 . "$top/devops/scripts/lib-drill.sh"
 
-work=$(mktemp -d)
-cleanup() { # KEEP_WORK=1 keeps the folders and every output for a look
-  serve_stop
-  drill_stop_all
-  if [[ -n ${KEEP_WORK:-} ]]; then echo "kept $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-web=$work/web
-out=$work/out err=$work/err
-: >"$out"; : >"$err"
-failures=0
-STEP_TIMEOUT=60
 # shellcheck source=/dev/null
 . "$top/tests/e2e/lib.sh"
+e2e_begin 60
+web=$work/web
 export STELLA_HOME=$work/client
 
 rfc3339() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }

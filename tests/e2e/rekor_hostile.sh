@@ -31,23 +31,15 @@ unset STELLA_NOW STELLA_TUF_REPO # the real clock: integrated times are real
 # shellcheck source=/dev/null
 . "$top/devops/scripts/lib-drill.sh"
 
-work=$(mktemp -d)
-proxy_pid=""
-cleanup() { # KEEP_WORK=1 keeps the folders and every output for a look
-  [[ -n $proxy_pid ]] && { kill "$proxy_pid" 2>/dev/null; wait "$proxy_pid" 2>/dev/null; }
-  serve_stop
-  drill_stop_all
-  if [[ -n ${KEEP_WORK:-} ]]; then echo "kept $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-out=$work/out err=$work/err rules=$work/rules
-: >"$out"; : >"$err"
-failures=0
-STEP_TIMEOUT=30
 # shellcheck source=/dev/null
 . "$top/tests/e2e/lib.sh"
+proxy_pid=""
+e2e_cleanup() {
+  [[ -n $proxy_pid ]] && { kill "$proxy_pid" 2>/dev/null; wait "$proxy_pid" 2>/dev/null; }
+  return 0
+}
+e2e_begin 30
+rules=$work/rules
 # shellcheck source=/dev/null
 . "$top/tests/e2e/lib-rekor.sh"
 export STELLA_HOME=$work/client

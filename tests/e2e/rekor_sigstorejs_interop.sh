@@ -47,21 +47,9 @@ npm_install_cached "$cache" "${SIGSTORE_PKGS[@]}"
 # shellcheck source=/dev/null
 . "$top/devops/scripts/lib-drill.sh"
 
-work=$(mktemp -d)
-cleanup() { # KEEP_WORK=1 keeps the folders and every output for a look
-  serve_stop
-  drill_stop_all
-  if [[ -n ${KEEP_WORK:-} ]]; then echo "kept $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-out=$work/out err=$work/err
-: >"$out"; : >"$err"
-failures=0
-STEP_TIMEOUT=60
 # shellcheck source=/dev/null
 . "$top/tests/e2e/lib.sh"
+e2e_begin 60
 export STELLA_HOME=$work/client
 # shellcheck source=/dev/null
 . "$top/tests/e2e/lib-rekor.sh"
