@@ -24,3 +24,19 @@ void store_fixture_close(store_fixture *f) {
   free(f->path);
   f->path = NULL;
 }
+
+int store_fixture_setup(void **state) {
+  store_fixture *f = calloc(1, sizeof *f);
+  if (!f || store_fixture_open(f, "unit")) {
+    free(f);
+    return -1;
+  }
+  *state = f;
+  return 0;
+}
+
+int store_fixture_teardown(void **state) {
+  store_fixture_close(*state);
+  free(*state);
+  return 0;
+}

@@ -18,4 +18,9 @@ int store_fixture_open(store_fixture *f, const char *name);
 /* Closes the store and removes the folder. */
 void store_fixture_close(store_fixture *f);
 
+/* cmocka setup/teardown for tests whose whole fixture is a store_fixture
+ * (*state): a fresh store per test. */
+int store_fixture_setup(void **state);
+int store_fixture_teardown(void **state);
+
 #endif

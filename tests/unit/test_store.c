@@ -18,20 +18,8 @@
 
 typedef store_fixture fixture;
 
-static int setup(void **state) {
-  fixture *f = calloc(1, sizeof *f);
-  if (!f || store_fixture_open(f, "store"))
-    return -1;
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fixture *f = *state;
-  store_fixture_close(f);
-  free(f);
-  return 0;
-}
+static int setup(void **state) { return store_fixture_setup(state); }
+static int teardown(void **state) { return store_fixture_teardown(state); }
 
 static void test_settings(void **state) {
   fixture *f = *state;
