@@ -20,6 +20,7 @@ typedef struct cli_args {
   const char *tuf_url;
   const char *root;
   const char *max_age;
+  const char *deadline; /* trust sync --deadline */
   const char *refresh;
   const char *out;      /* trust snapshot export --out */
   const char *operand;  /* the command's one positional argument (FILE) */

@@ -37,6 +37,12 @@ int cmd_trust_sync(cli_ctx *ctx, const cli_args *args) {
                         opts.max_stale_age <= 0))
     return cli_usage_error(ctx, "--max-age '%s' is not a duration like 7d, "
                            "36h or 90m", args->max_age);
+  if (args->deadline && (stella_duration_parse(args->deadline,
+                                               &opts.deadline_s) ||
+                         opts.deadline_s <= 0 ||
+                         opts.deadline_s > STELLA_SYNC_DEADLINE_MAX_S))
+    return cli_usage_error(ctx, "--deadline '%s' is not a duration from 1s "
+                           "to 24h, like 90s or 10m", args->deadline);
   stella_trust *t = cli_open_trust(ctx, args);
   if (!t)
     return CLI_EXIT_FAIL;

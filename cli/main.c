@@ -35,6 +35,8 @@ static const cli_opt opt_allow_stale = OPT_FLAG("--allow-stale", allow_stale,
     "accept metadata that expired at most --max-age ago (said loudly)");
 static const cli_opt opt_max_age = OPT_ARG("--max-age", "DUR", max_age,
     "how long ago metadata may have expired: 7d, 36h, 90m, 120d");
+static const cli_opt opt_deadline = OPT_ARG("--deadline", "DUR", deadline,
+    "give up when the whole sync takes longer (default 5m): 90s, 10m");
 static const cli_opt opt_show_endpoints = OPT_FLAG("--show-endpoints",
     show_endpoints, "list the service endpoints from signing_config");
 static const cli_opt opt_show_keys = OPT_FLAG("--show-keys", show_keys,
@@ -54,8 +56,8 @@ static const cli_opt *const opts_global[] = {&opt_home, &opt_help,
 static const cli_opt *const opts_init[] = {
   &opt_tuf_url, &opt_root, &opt_force_init, &opt_home, &opt_help, NULL};
 static const cli_opt *const opts_sync[] = {
-  &opt_force_sync, &opt_allow_stale, &opt_max_age, &opt_home, &opt_help,
-  NULL};
+  &opt_force_sync, &opt_allow_stale, &opt_max_age, &opt_deadline, &opt_home,
+  &opt_help, NULL};
 static const cli_opt opt_show_backends = OPT_FLAG("--show-backends",
     show_backends, "list the Rekor backends: primary/mirror, breaker, checkpoint");
 static const cli_opt opt_show_breaker = OPT_FLAG("--show-circuit-breaker",
@@ -237,7 +239,8 @@ static const cli_cmd cli_commands[] = {
   {.name = "trust init", .usage = "--tuf-url URL --root FILE [--force]",
    .help = "trust a TUF repository: check its root and store it (no network)",
    .opts = opts_init, .run = cmd_trust_init},
-  {.name = "trust sync", .usage = "[--force] [--allow-stale --max-age DUR]",
+  {.name = "trust sync", .usage = "[--force] [--allow-stale --max-age DUR]"
+           " [--deadline DUR]",
    .help = "full TUF update, then fetch and verify the service map",
    .opts = opts_sync, .run = cmd_trust_sync},
   {.name = "trust status",

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define FETCH_DEFAULT_CONNECT_MS 10000L
 #define FETCH_DEFAULT_TOTAL_MS 60000L
@@ -20,6 +21,7 @@
 typedef struct fetch_curl {
   CURL *easy;
   fetch_curl_opts opts;
+  int64_t deadline_ms; /* monotonic; 0 = no overall limit */
 } fetch_curl;
 
 /* State of one transfer, seen by the write callback. */
@@ -140,8 +142,34 @@ static stella_err fetch_map_curl_error(CURLcode rc, const fetch_sink *sink) {
   return STELLA_E_NETWORK;
 }
 
+static int64_t fetch_monotonic_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The time the next transfer may take: the per-transfer limit, cut to what
+ * is left of the overall one. 0 when the overall limit is spent (errbuf
+ * then says so; the transfer must not start). */
+static long fetch_budget_ms(const fetch_curl *fc, const char *method,
+                            const char *url, char *errbuf, size_t errlen) {
+  long total = fc->opts.total_timeout_ms;
+  if (!fc->deadline_ms)
+    return total;
+  int64_t left = fc->deadline_ms - fetch_monotonic_ms();
+  if (left <= 0) {
+    if (errbuf)
+      snprintf(errbuf, errlen, "%s %s not started: the overall time limit "
+               "of %ld s is spent (the server is slow; retry, or allow "
+               "more time)", method, url,
+               fc->opts.overall_timeout_ms / 1000);
+    return 0;
+  }
+  return left < total ? (long)left : total;
+}
+
 static void fetch_setup(fetch_curl *fc, const char *url, size_t max_bytes,
-                        fetch_sink *sink, char *curl_err) {
+                        long timeout_ms, fetch_sink *sink, char *curl_err) {
   CURL *h = fc->easy;
   curl_easy_reset(h);
   curl_easy_setopt(h, CURLOPT_URL, url);
@@ -151,7 +179,7 @@ static void fetch_setup(fetch_curl *fc, const char *url, size_t max_bytes,
   curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L); /* thread-safe timeouts */
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, fc->opts.connect_timeout_ms);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, fc->opts.total_timeout_ms);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, fc->opts.low_speed_secs);
   curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max_bytes);
@@ -236,7 +264,10 @@ static stella_err fetch_curl_get(stella_fetcher *f, const char *url,
     errbuf[0] = '\0';
   if (!url || !body)
     return STELLA_E_INVALID_ARG;
-  fetch_setup(fc, url, max_bytes, &sink, curl_err);
+  long budget = fetch_budget_ms(fc, "GET", url, errbuf, errlen);
+  if (!budget)
+    return STELLA_E_TIMEOUT;
+  fetch_setup(fc, url, max_bytes, budget, &sink, curl_err);
   CURLcode rc = curl_easy_perform(fc->easy);
   return fetch_finish(fc, "GET", url, rc, &sink, 0, http_status, errbuf,
                       errlen);
@@ -278,13 +309,16 @@ static stella_err fetch_curl_post(stella_fetcher *f, fetch_post *req,
   if (!req || !req->url || !reply || (!req->body && req->len))
     return STELLA_E_INVALID_ARG;
   req->location[0] = '\0';
+  long budget = fetch_budget_ms(fc, "POST", req->url, errbuf, errlen);
+  if (!budget)
+    return STELLA_E_TIMEOUT;
   snprintf(ctype, sizeof ctype, "Content-Type: %s",
            req->content_type ? req->content_type : "application/json");
   struct curl_slist *headers = curl_slist_append(NULL, ctype);
   if (!headers)
     return STELLA_E_NOMEM;
   CURL *h = fc->easy;
-  fetch_setup(fc, req->url, req->max_bytes, &sink, curl_err);
+  fetch_setup(fc, req->url, req->max_bytes, budget, &sink, curl_err);
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(h, CURLOPT_POST, 1L);
@@ -331,6 +365,8 @@ stella_fetcher *fetch_curl_new(const fetch_curl_opts *opts) {
     fc->opts.total_timeout_ms = FETCH_DEFAULT_TOTAL_MS;
   if (fc->opts.low_speed_secs <= 0)
     fc->opts.low_speed_secs = FETCH_DEFAULT_LOW_SPEED_SECS;
+  if (fc->opts.overall_timeout_ms > 0)
+    fc->deadline_ms = fetch_monotonic_ms() + fc->opts.overall_timeout_ms;
   f->get = fetch_curl_get;
   f->post = fetch_curl_post;
   f->free = fetch_curl_free;

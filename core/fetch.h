@@ -44,6 +44,10 @@ typedef struct fetch_curl_opts {
   long connect_timeout_ms; /* 0 = 10 000 */
   long total_timeout_ms;   /* 0 = 60 000 */
   long low_speed_secs;     /* abort if < 1 byte/s for this long; 0 = 15 */
+  long overall_timeout_ms; /* 0 = none: what all transfers of this fetcher
+                            * may take together, counted from its creation
+                            * (a slow-drip server must not stretch a
+                            * many-file sync without end) */
 } fetch_curl_opts;
 
 /* A libcurl fetcher (one reused easy handle: keep-alive where the server

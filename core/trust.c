@@ -694,7 +694,12 @@ static stella_err trust_sync_locked(stella_trust *t,
                                     const stella_sync_opts *opts) {
   const char *config_name = "";
   tuf_client *c = NULL;
-  stella_fetcher *fetcher = fetch_curl_new(NULL);
+  int64_t deadline_s = opts->deadline_s > 0 ? opts->deadline_s
+                                             : STELLA_SYNC_DEADLINE_S;
+  if (deadline_s > STELLA_SYNC_DEADLINE_MAX_S)
+    deadline_s = STELLA_SYNC_DEADLINE_MAX_S;
+  fetch_curl_opts fo = {.overall_timeout_ms = (long)deadline_s * 1000};
+  stella_fetcher *fetcher = fetch_curl_new(&fo);
   if (!fetcher)
     return trust_fail(t, STELLA_E_NOMEM, "starting libcurl failed (%s)",
                       trust_hint(STELLA_E_NOMEM));

@@ -122,7 +122,12 @@ typedef struct stella_sync_opts {
   int64_t max_stale_age;  /* ... that expired at most this many seconds ago */
   stella_note_fn note;    /* may be NULL; called for every tolerated item */
   void *note_ctx;
+  int64_t deadline_s;     /* the whole sync's time limit; 0 = the default,
+                           * STELLA_SYNC_DEADLINE_S */
 } stella_sync_opts;
+
+#define STELLA_SYNC_DEADLINE_S 300
+#define STELLA_SYNC_DEADLINE_MAX_S 86400
 
 /* `trust sync`: full TUF update (root chain, timestamp, snapshot, targets),
  * then fetches and verifies the service-map targets trusted_root.json and

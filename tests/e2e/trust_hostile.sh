@@ -160,6 +160,18 @@ done
 attack /timestamp.json hang "timed out" 30
 attack /165.snapshot.json stall "timed out" 30
 
+# A server that answers every request, but slowly: each root of the chain
+# (v2..v15) takes 1.5 s, so only the overall limit stops the sync early.
+home=$(fresh_home); set_rule '/*.root.json' delay:1500
+if run 1 8 "slow answers, --deadline 3s: the whole sync stops" -- --home "$home" trust sync --deadline 3s; then
+  one_line_stderr "--deadline"
+  expect_in "$err" "^stella: trust sync: .*(overall time limit of 3 s is spent|timed out)" "--deadline: says why"
+fi
+check_state "$home" "--deadline"
+run 2 2 "--deadline 0s is refused" -- --home "$home" trust sync --deadline 0s
+expect_in "$err" "--deadline '0s' is not a duration" "--deadline 0s: says why"
+clear_rules
+
 # ---- redirects ---------------------------------------------------------------
 home=$(fresh_home); set_rule '/*' "redirect:http://localhost:$port/mirror"
 run 0 10 "every file redirected to another host name (signed data: followed)" -- --home "$home" trust sync
