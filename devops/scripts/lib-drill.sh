@@ -7,7 +7,8 @@
 #                                          restart where clients expect it)
 #   drill_stop_all                         stops every log started here
 # Needs STELLA_BIN (default: stella on PATH).
-DRILL_PIDS=()
+# Sourcing twice must not forget the logs already started.
+declare -p DRILL_PIDS >/dev/null 2>&1 || DRILL_PIDS=()
 
 drill_start() {
   local var=$1 state=$2 log pid line="" i

@@ -22,17 +22,10 @@
 #   idle clients exits 0 at once -> no sanitizer report on any stderr.
 # Env (tests/meson.build): STELLA_BIN, STELLA_SOURCE_ROOT.
 set -uo pipefail
-: "${STELLA_BIN:?}"
 top=${STELLA_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-S=$STELLA_BIN
-for tool in curl openssl python3; do
-  command -v "$tool" >/dev/null || { echo "SKIP: no $tool"; exit 77; }
-done
-# shellcheck source=/dev/null
-. "$top/devops/scripts/lib-drill.sh"
-
 # shellcheck source=/dev/null
 . "$top/tests/e2e/lib.sh"
+e2e_need curl openssl python3
 HELPERS=()
 e2e_cleanup() {
   local pid

@@ -18,17 +18,10 @@
 # Every server's stderr is kept and must hold no sanitizer report.
 # Env (tests/meson.build): STELLA_BIN, STELLA_SOURCE_ROOT.
 set -uo pipefail
-: "${STELLA_BIN:?}"
 top=${STELLA_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-S=$STELLA_BIN
-for tool in curl openssl python3; do
-  command -v "$tool" >/dev/null || { echo "SKIP: no $tool"; exit 77; }
-done
-# shellcheck source=/dev/null
-. "$top/devops/scripts/lib-drill.sh"
-
 # shellcheck source=/dev/null
 . "$top/tests/e2e/lib.sh"
+e2e_need curl openssl python3
 SIGINT_PID=""
 e2e_cleanup() {
   [[ -n $SIGINT_PID ]] && kill "$SIGINT_PID" 2>/dev/null

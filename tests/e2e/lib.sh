@@ -1,7 +1,24 @@
 # lib.sh - the checks the e2e scripts share. Source it, then call
 # e2e_begin (or set $out and $err, the files that receive the output of the
 # last command, and failures=0 yourself); $all, if set, collects every output (e.g. to prove no private
-# key was ever printed). Needs $STELLA_BIN.
+# key was ever printed). Needs $STELLA_BIN; sets $S to it (exported) and
+# sources devops/scripts/lib-serve.sh and lib-drill.sh, so a script needs
+# only its own $top and this file.
+: "${STELLA_BIN:?}"
+S=$STELLA_BIN
+export STELLA_BIN
+# shellcheck source=/dev/null
+. "$(dirname "${BASH_SOURCE[0]}")/../../devops/scripts/lib-serve.sh"
+# shellcheck source=/dev/null
+. "$(dirname "${BASH_SOURCE[0]}")/../../devops/scripts/lib-drill.sh"
+
+# e2e_need TOOL...: exits 77 (meson's skip) when a tool is not installed.
+e2e_need() {
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || { echo "SKIP: no $tool"; exit 77; }
+  done
+}
 
 # e2e_begin [STEP_TIMEOUT]: the start the step-by-step scripts share: a
 # work folder $work (kept with KEEP_WORK=1), $out and $err, failures=0,

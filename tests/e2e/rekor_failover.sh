@@ -25,16 +25,8 @@
 # the run takes seconds. Env (tests/meson.build): STELLA_BIN,
 # STELLA_SOURCE_ROOT.
 set -uo pipefail
-: "${STELLA_BIN:?}"
 top=${STELLA_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-S=$STELLA_BIN
-export STELLA_BIN
 unset STELLA_NOW STELLA_TUF_REPO # the real clock: integrated times are real
-# shellcheck source=/dev/null
-. "$top/devops/scripts/lib-serve.sh"
-# shellcheck source=/dev/null
-. "$top/devops/scripts/lib-drill.sh"
-
 # shellcheck source=/dev/null
 . "$top/tests/e2e/lib.sh"
 e2e_begin 60

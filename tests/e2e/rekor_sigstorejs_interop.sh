@@ -28,27 +28,17 @@
 # Without node/npm or registry access it prints SKIP and exits 77.
 # Env (tests/meson.build): STELLA_BIN, STELLA_SOURCE_ROOT.
 set -uo pipefail
-: "${STELLA_BIN:?}"
 top=${STELLA_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-S=$STELLA_BIN
-export STELLA_BIN
 unset STELLA_NOW STELLA_TUF_REPO # the real clock: integrated times are real
-for tool in curl openssl python3; do
-  command -v "$tool" >/dev/null || { echo "SKIP: no $tool"; exit 77; }
-done
+# shellcheck source=/dev/null
+. "$top/tests/e2e/lib.sh"
+e2e_need curl openssl python3
 SIGSTORE_PKGS=(sigstore@5.0.1 @sigstore/sign@5.1.0 @sigstore/verify@4.1.3
   @sigstore/bundle@5.0.1)
 # shellcheck source=/dev/null
 . "$top/tests/e2e/lib-npm.sh"
 cache=${STELLA_SIGSTOREJS_CACHE:-$(npm_cache_dir sigstore-js-5.0.1)}
 npm_install_cached "$cache" "${SIGSTORE_PKGS[@]}"
-# shellcheck source=/dev/null
-. "$top/devops/scripts/lib-serve.sh"
-# shellcheck source=/dev/null
-. "$top/devops/scripts/lib-drill.sh"
-
-# shellcheck source=/dev/null
-. "$top/tests/e2e/lib.sh"
 e2e_begin 60
 export STELLA_HOME=$work/client
 # shellcheck source=/dev/null

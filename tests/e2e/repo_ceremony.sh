@@ -9,18 +9,12 @@
 # duplicate signature, a tampered root file, and no private key on any
 # output. Env (tests/meson.build): STELLA_BIN, STELLA_SOURCE_ROOT.
 set -uo pipefail
-: "${STELLA_BIN:?}"
 top=${STELLA_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-. "$top/devops/scripts/lib-serve.sh"
 ceremony=$top/devops/scripts/tuf-ceremony
-export STELLA_BIN
-
-work=$(mktemp -d)
-trap 'serve_stop; rm -rf "$work"' EXIT
-failures=0
-out=$work/out err=$work/err
-all=$work/all-output   # everything any command printed
+# shellcheck source=/dev/null
 . "$top/tests/e2e/lib.sh"
+e2e_begin
+all=$work/all-output   # everything any command printed
 
 
 repo=$work/repo web=$work/web home=$work/home

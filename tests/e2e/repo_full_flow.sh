@@ -22,29 +22,14 @@
 # failure stops the run and shows that step's output.
 # Env (tests/meson.build): STELLA_BIN, STELLA_SOURCE_ROOT.
 set -uo pipefail
-: "${STELLA_BIN:?}"
 top=${STELLA_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 scripts=$top/devops/scripts
-S=$STELLA_BIN
-export STELLA_BIN
 unset STELLA_NOW STELLA_TUF_REPO # the real clock: windows are checked
 # shellcheck source=/dev/null
-. "$scripts/lib-serve.sh"
-
-work=$(mktemp -d)
-cleanup() { # KEEP_WORK=1 keeps the folders and every output for a look
-  serve_stop
-  if [[ -n ${KEEP_WORK:-} ]]; then echo "kept $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM # the EXIT trap still cleans up
-
-repo=$work/repo web=$work/web keys=$work/logkeys
-out=$work/out err=$work/err all=$work/all-output # all: every byte printed
-: >"$out"; : >"$err"
-failures=0
-# shellcheck source=/dev/null
 . "$top/tests/e2e/lib.sh"
+e2e_begin 120 # KEEP_WORK=1 keeps the folders and every output for a look
+repo=$work/repo web=$work/web keys=$work/logkeys
+all=$work/all-output # every byte printed
 
 # The SHA-256 of a PEM public key's DER: the log ID and fingerprint status
 # shows for it.

@@ -6,17 +6,13 @@
 # Env (set by tests/meson.build): STELLA_BIN, STELLA_TEST_DATA,
 # STELLA_SOURCE_ROOT.
 set -uo pipefail
-: "${STELLA_BIN:?}" "${STELLA_TEST_DATA:?}"
+: "${STELLA_TEST_DATA:?}"
 top=${STELLA_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 data=$STELLA_TEST_DATA/tuf-sigstore-public-good
 root1=$data/metadata/root_history/1.root.json
-. "$top/devops/scripts/lib-serve.sh"
-
-work=$(mktemp -d)
-trap 'serve_stop; rm -rf "$work"' EXIT
-failures=0
-out=$work/out err=$work/err
+# shellcheck source=/dev/null
 . "$top/tests/e2e/lib.sh"
+e2e_begin
 
 meta_sums() { sha256sum "$1"/tuf/metadata/*.json "$1"/tuf/targets/*.json; }
 
