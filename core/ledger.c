@@ -157,11 +157,15 @@ stella_err ledger_count(store *s, int64_t *n) {
 
 static const char ledger_sql_put_checkpoint[] =
     "INSERT INTO checkpoints (log_id, origin, backend, size, root_hash, "
-    "verified_at, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+    "verified_at, note, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+    "(SELECT coalesce(max(seq), 0) + 1 FROM checkpoints)) "
     "ON CONFLICT(log_id, origin, backend) DO UPDATE SET size = ?4, "
-    "root_hash = ?5, verified_at = ?6, note = ?7";
+    "root_hash = ?5, verified_at = ?6, note = ?7, seq = excluded.seq "
+    "WHERE excluded.size >= checkpoints.size";
+static const char ledger_sql_checkpoint_seq[] =
+    "SELECT coalesce(max(seq), 0) FROM checkpoints";
 #define LEDGER_CP_COLS                                                        \
-  "SELECT log_id, origin, backend, size, root_hash, verified_at "            \
+  "SELECT log_id, origin, backend, size, root_hash, verified_at, seq "       \
   "FROM checkpoints "
 static const char ledger_sql_latest_checkpoint[] =
     LEDGER_CP_COLS "WHERE log_id = ?1 AND origin = ?2 "
@@ -190,6 +194,15 @@ stella_err ledger_put_checkpoint(store *s, const ledger_checkpoint *c,
   return store_stmt_done(s, st, "checkpoint write");
 }
 
+stella_err ledger_checkpoint_seq(store *s, int64_t *out) {
+  sqlite3_stmt *st;
+  if (!s || !out)
+    return STELLA_E_INVALID_ARG;
+  *out = 0;
+  stella_err e = store_stmt(s, ledger_sql_checkpoint_seq, &st);
+  return e ? e : ledger_int_row(s, st, out, NULL);
+}
+
 /* Steps a bound checkpoint SELECT: one row into out, or NOT_FOUND. */
 static stella_err ledger_read_checkpoint(store *s, sqlite3_stmt *st,
                                          ledger_checkpoint *out) {
@@ -203,6 +216,7 @@ static stella_err ledger_read_checkpoint(store *s, sqlite3_stmt *st,
     out->size = (uint64_t)sqlite3_column_int64(st, 3);
     store_col_text(st, 4, out->root_hash, sizeof out->root_hash);
     out->verified_at = sqlite3_column_int64(st, 5);
+    out->seq = sqlite3_column_int64(st, 6);
   } else {
     e = rc == SQLITE_DONE ? STELLA_E_NOT_FOUND
                           : store_set_error(s, STELLA_E_IO, "checkpoint read");

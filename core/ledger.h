@@ -60,10 +60,13 @@ typedef struct ledger_checkpoint {
   uint64_t size;
   char root_hash[65];       /* hex */
   int64_t verified_at;
+  int64_t seq;              /* write order over all checkpoints (out only) */
 } ledger_checkpoint;
 
 /* Stores (replacing) the checkpoint last verified for (log_id, origin,
- * backend); note is the full signed note, kept for the record. */
+ * backend), with the next write sequence number; note is the full signed
+ * note, kept for the record. A size smaller than the one stored is not
+ * written (a log never shrinks: another process stored a newer head). */
 stella_err ledger_put_checkpoint(struct store *s, const ledger_checkpoint *c,
                                  const char *note);
 
@@ -78,6 +81,10 @@ stella_err ledger_latest_checkpoint(struct store *s, const char *log_id,
 stella_err ledger_checkpoint_of(struct store *s, const char *log_id,
                                 const char *origin, const char *backend,
                                 ledger_checkpoint *out);
+
+/* The sequence number of the checkpoint written last (0 if none): taken
+ * before a request, it tells a stored head written since then. */
+stella_err ledger_checkpoint_seq(struct store *s, int64_t *out);
 
 /* The checkpoint last verified from backend (any log). STELLA_E_NOT_FOUND
  * if none. */

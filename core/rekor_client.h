@@ -175,6 +175,9 @@ typedef struct rekor_shown {
                                proof was made at, which may be older than
                                what another client stored since: it need
                                only be proven a prefix */
+  int64_t seq_at_send;      /* current: ledger_checkpoint_seq when the
+                               request was sent; a head another process
+                               stored after that is no rollback evidence */
 } rekor_shown;
 
 /* What rekor_reconcile found. */
@@ -217,8 +220,12 @@ typedef struct rekor_view {
   const rekor_log_key *key;
   rekor_reconciled rec;
   stella_rekor *r;
+  int64_t seq_at_send;      /* set by rekor_view_start */
 } rekor_view;
 
+/* Zeroes v for r and notes the stored checkpoints' sequence: call it right
+ * before the request. Fails (r's message set) when the store cannot be read. */
+stella_err rekor_view_start(rekor_view *v, stella_rekor *r);
 stella_err rekor_view_parse(void *ctx, size_t bi, rekor_request *q,
                             char *why, size_t whylen);
 void rekor_view_clear(rekor_view *v);

@@ -5,8 +5,10 @@
  * extension of the largest stored one, an equal one must have its root, a
  * smaller one must be proven its prefix by the backend that showed the
  * bigger; a proof that fails is a split view. A backend's current tree
- * head smaller than one it showed before is a rollback. Consistent
- * checkpoints are stored; the first of a log is trusted on first use. */
+ * head smaller than one it showed before the request was sent is a
+ * rollback (one another process stored meanwhile only makes this view
+ * older). Consistent checkpoints are stored; the first of a log is trusted
+ * on first use. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,7 +231,10 @@ stella_err rekor_reconcile(stella_rekor *r, size_t bi, const rekor_shown *s,
   int has_own = e == STELLA_OK;
   if (e && e != STELLA_E_NOT_FOUND)
     return rc_store_error(r, e, out);
-  if (has_own && s->current && own.size > s->cp->size)
+  /* Stored after this request was sent: another process's newer view, so
+   * this one only lags (it is still proven a prefix below). */
+  if (has_own && s->current && own.size > s->cp->size &&
+      own.seq <= s->seq_at_send)
     return rc_rollback(s, &own, out);
   e = ledger_latest_checkpoint(r->s, log_id, origin, &base);
   if (e == STELLA_E_NOT_FOUND)

@@ -46,6 +46,13 @@ static stella_err view_verify(rekor_view *v, const sbuf *reply, char *why,
   return STELLA_OK;
 }
 
+stella_err rekor_view_start(rekor_view *v, stella_rekor *r) {
+  memset(v, 0, sizeof *v);
+  v->r = r;
+  stella_err e = ledger_checkpoint_seq(r->s, &v->seq_at_send);
+  return e ? rekor_errf(r, e, "%s", store_errmsg(r->s)) : STELLA_OK;
+}
+
 /* GET /api/v1/log: verified, then reconciled with the stored checkpoints.
  * Anything else is the backend's failure. */
 stella_err rekor_view_parse(void *ctx, size_t bi, rekor_request *q,
@@ -57,7 +64,8 @@ stella_err rekor_view_parse(void *ctx, size_t bi, rekor_request *q,
     return e;
   rekor_shown s = {.key = v->key, .cp = &v->cp,
                    .note = v->info.signed_tree_head,
-                   .tree_id = v->info.tree_id, .current = 1};
+                   .tree_id = v->info.tree_id, .current = 1,
+                   .seq_at_send = v->seq_at_send};
   if ((e = rekor_reconcile(v->r, bi, &s, &v->rec)))
     snprintf(why, whylen, "%s", v->rec.msg);
   return e;
@@ -105,7 +113,10 @@ static stella_err loginfo_check(stella_rekor *r, size_t bi,
   int failed = 0;
   rekor_request q = {.path = "/api/v1/log", .parse = rekor_view_parse,
                      .ctx = v};
-  stella_err e = rekor_call(r, bi, &q, &failed, why, sizeof why);
+  stella_err e = rekor_view_start(v, r);
+  if (e)
+    return loginfo_set(out, e, r->errmsg);
+  e = rekor_call(r, bi, &q, &failed, why, sizeof why);
   sbuf_free(&q.reply);
   if (!v->rec.ran)
     return e ? loginfo_no_view(out, e, why) : STELLA_OK;

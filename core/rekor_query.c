@@ -222,12 +222,15 @@ static stella_err query_fetch_range(stella_rekor *r, size_t bi,
 
 static stella_err query_remote(stella_rekor *r, int64_t after,
                                int64_t before) {
-  rekor_view v = {.r = r};
+  rekor_view v;
   size_t bi = 0;
   uint64_t first = 0, end = 0;
   rekor_request q = {.path = "/api/v1/log", .parse = rekor_view_parse,
                      .ctx = &v};
-  stella_err e = rekor_route(r, &q, 0, &bi, NULL, 0);
+  stella_err e = rekor_view_start(&v, r);
+  if (e)
+    return e;
+  e = rekor_route(r, &q, 0, &bi, NULL, 0);
   sbuf_free(&q.reply);
   uint64_t size = v.cp.size;
   rekor_view_clear(&v);

@@ -69,6 +69,10 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
   "  op TEXT NOT NULL, backend TEXT NOT NULL, ok INTEGER NOT NULL,"
   "  detail TEXT NOT NULL);"
   "CREATE INDEX ops_op_time ON ops (op, time);",
+  /* v3: the order checkpoints were written in, over every process: a
+   * tree head fetched before another process stored a bigger one is not
+   * a rollback (rekor_consistency.c). */
+  "ALTER TABLE checkpoints ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;",
 };
 
 static stella_err store_fail(store *s, stella_err e, const char *what) {

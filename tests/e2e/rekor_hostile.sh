@@ -479,6 +479,20 @@ submit_args 402; a2=("${args[@]}")
 wait "$c1"; r1=$? ; wait "$c2"; r2=$?
 ((r1 == 0 && r2 == 0)) || { cat "$work"/c?.err >&2; die "concurrent submits: exit $r1, $r2"; }
 ok "two submits at once both succeeded"
+clear_rules
+# loginfo's answer (size n) waits in H while a submit stores H's head n+1:
+# the older answer only lags, it is no rollback.
+rekor_config "${policy/\"timeout_ms\": 600/\"timeout_ms\": 5000}"
+set_rule 'GET /api/v1/log' 'py:__import__("time").sleep(1.5)'
+"$S" rekor loginfo --json >"$work/l.out" 2>"$work/l.err" & lpid=$!
+sleep 0.5
+submit 403
+wait "$lpid"; rl=$?
+((rl == 0)) || { cat "$work/l.err" >&2; die "loginfo during a submit: exit $rl"; }
+ok "loginfo answered before a concurrent submit stored a bigger head: no rollback"
+clear_rules
+rekor_config "$policy"
+set_rule 'POST /api/v1/log/entries' delay:300
 for round in 1 2 3 4 5 6; do
   submit_args $((410 + round))
   "$S" "${args[@]}" >/dev/null 2>&1 & victim=$!

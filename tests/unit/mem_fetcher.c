@@ -24,6 +24,8 @@ typedef struct mem_state {
   char **bodies;    /* per logged request: NULL for GET */
   size_t *body_lens;
   size_t n_log;
+  void (*hook)(void *ctx, const char *url);
+  void *hook_ctx;
 } mem_state;
 
 static mem_state *state(const stella_fetcher *f) { return f->ctx; }
@@ -157,8 +159,17 @@ static void *grow(void *p, size_t n, size_t size) {
   return g;
 }
 
+void mem_fetcher_on_request(stella_fetcher *f,
+                            void (*hook)(void *ctx, const char *url),
+                            void *ctx) {
+  state(f)->hook = hook;
+  state(f)->hook_ctx = ctx;
+}
+
 static void log_request(mem_state *s, const char *url, const void *body,
                         size_t len) {
+  if (s->hook)
+    s->hook(s->hook_ctx, url);
   s->log = grow(s->log, s->n_log + 1, sizeof *s->log);
   s->bodies = grow(s->bodies, s->n_log + 1, sizeof *s->bodies);
   s->body_lens = grow(s->body_lens, s->n_log + 1, sizeof *s->body_lens);

@@ -34,6 +34,12 @@ void mem_fetcher_add_error(stella_fetcher *f, const char *url, stella_err e);
 void mem_fetcher_add_post(stella_fetcher *f, const char *url, long status,
                           const void *data, size_t len, const char *location);
 
+/* Calls hook(ctx, url) at every request, before it is answered (another
+ * process acting while the request is on its way); NULL removes it. */
+void mem_fetcher_on_request(stella_fetcher *f,
+                            void (*hook)(void *ctx, const char *url),
+                            void *ctx);
+
 /* Forgets the table entry for url (it becomes a 404 unless a dir maps it). */
 void mem_fetcher_remove(stella_fetcher *f, const char *url);
 

@@ -274,6 +274,16 @@ static void test_checkpoints(void **state) {
   assert_true(out.size == 15);
   assert_string_equal(out.root_hash, c.root_hash);
   assert_string_equal(out.log_id, LOG1);
+  /* Every write takes the next sequence number; a smaller head for the
+   * same backend (another process's older view) does not replace it. */
+  int64_t seq = 0;
+  assert_int_equal(ledger_checkpoint_seq(f->s, &seq), STELLA_OK);
+  assert_int_equal(seq, 3);
+  assert_int_equal(out.seq, 3);
+  c.size = 12;
+  assert_int_equal(ledger_put_checkpoint(f->s, &c, "note a12"), STELLA_OK);
+  assert_int_equal(ledger_backend_checkpoint(f->s, "https://a", &out), 0);
+  assert_true(out.size == 15 && out.seq == 3);
   assert_int_equal(ledger_backend_checkpoint(f->s, "https://z", &out),
                    STELLA_E_NOT_FOUND);
   assert_int_equal(ledger_latest_checkpoint(f->s, LOG1, "other", &out),

@@ -1435,6 +1435,56 @@ static void test_loginfo_rollback(void **state) {
   stella_loginfo_free(v, n);
 }
 
+/* Another process stores a bigger tree head of the same backend while this
+ * one's GET /api/v1/log is on its way: the smaller answer is older, not a
+ * rollback. It is proven a prefix and the bigger head stays stored. */
+typedef struct racer {
+  fx *x;
+  int fired;
+} racer;
+
+static void race_bigger_head(void *ctx, const char *url) {
+  racer *rc = ctx;
+  if (rc->fired || !strstr(url, "/api/v1/log") || strstr(url, "proof"))
+    return;
+  rc->fired = 1;
+  stella_trust *t2 = NULL;
+  stella_rekor *r2 = NULL;
+  stella_fetcher *f2 = mem_fetcher_new();
+  stella_err e;
+  stella_loginfo *v = NULL;
+  size_t n = 0;
+  assert_non_null(t2 = stella_trust_open(rc->x->home, &rc->x->clock, &e));
+  assert_non_null(r2 = stella_rekor_open(t2, NULL, &e));
+  rekor_set_fetcher(r2, f2);
+  rekor_set_duration_source(r2, fake_ms, rc->x);
+  fake_serve(f2, PRIMARY, &rc->x->a, 5);
+  assert_int_equal(stella_rekor_loginfo(r2, PRIMARY, &v, &n), STELLA_OK);
+  stella_loginfo_free(v, n);
+  stella_rekor_free(r2);
+  stella_trust_free(t2);
+  fetch_free(f2);
+}
+
+static void test_loginfo_concurrent_bigger_head(void **state) {
+  fx *x = *state;
+  racer rc = {x, 0};
+  stella_loginfo *v = NULL;
+  size_t n = 0;
+  seed(&x->a, 0, 5, x->now - 100, 0);
+  fake_serve(x->f, PRIMARY, &x->a, 3);
+  loginfo_ok(x, PRIMARY);
+  fake_serve_proofs(x->f, PRIMARY, &x->a, 5);
+  mem_fetcher_on_request(x->f, race_bigger_head, &rc);
+  assert_int_equal(stella_rekor_loginfo(x->r, PRIMARY, &v, &n), STELLA_OK);
+  mem_fetcher_on_request(x->f, NULL, NULL);
+  assert_int_equal(rc.fired, 1);
+  assert_int_equal(v[0].consistency_proven, 1);
+  assert_int_equal(v[0].previous_size, 5);
+  stella_loginfo_free(v, n);
+  assert_int_equal(stored_size(x, 0), 5);
+}
+
 /* ---- metrics ----------------------------------------------------------------------- */
 
 static void test_metrics(void **state) {
@@ -1505,6 +1555,8 @@ int main(void) {
                                     teardown),
     cmocka_unit_test_setup_teardown(test_split_view, setup, teardown),
     cmocka_unit_test_setup_teardown(test_loginfo_rollback, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_loginfo_concurrent_bigger_head,
+                                    setup, teardown),
     cmocka_unit_test_setup_teardown(test_submit, setup, teardown),
     cmocka_unit_test_setup_teardown(test_submit_checks, setup, teardown),
     cmocka_unit_test_setup_teardown(test_other_log_proof, setup, teardown),
