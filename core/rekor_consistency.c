@@ -23,7 +23,10 @@
 /* ---- Consistency proofs ------------------------------------------------------- */
 
 /* A GET /api/v1/log/proof reply must prove size1 (root1) a prefix of size2
- * (root2): a proof that does not verify is the prover's failure. */
+ * (root2): a proof that does not verify is the prover's failure. So is a
+ * JSON reply that is no proof (bad hashes, too many): only the server can
+ * have made it, and a forking log must not escape the alarm by sending
+ * one. A reply that is not JSON at all (a proxy's page) stays unproven. */
 typedef struct rc_proof {
   uint64_t size1, size2;
   const uint8_t *root1, *root2;
@@ -36,6 +39,8 @@ static stella_err rc_proof_parse(void *ctx, size_t bi, rekor_request *q,
   (void)bi;
   stella_err e = rekor_consistency_parse(q->reply.data, q->reply.len, &c,
                                          why, whylen);
+  if (e == STELLA_E_FORMAT)
+    e = STELLA_E_INCONSISTENT; /* why: what is wrong with it */
   if (!e && merkle_verify_consistency(p->size1, p->size2, p->root1,
                                       p->root2,
                                       (const merkle_hash *)c.hashes,
@@ -183,8 +188,11 @@ static stella_err rc_against(stella_rekor *r, size_t bi, const rekor_shown *s,
     e = rc_prove(r, bi, other >= 0 ? (size_t)other : bi, s, &p, why,
                  sizeof why);
   }
-  if (e == STELLA_E_INCONSISTENT)
-    return rc_split(r, bi, s, base, "the consistency proof fails", out);
+  if (e == STELLA_E_INCONSISTENT) {
+    char how[400];
+    snprintf(how, sizeof how, "the consistency proof fails (%.300s)", why);
+    return rc_split(r, bi, s, base, how, out);
+  }
   if (e)
     return rc_unproven(r, bi, e, base->size, why, out);
   out->proven = 1;

@@ -506,6 +506,8 @@ static void test_loginfo_consistency(void **state) {
   backend_clear(&b);
 }
 
+#define HASH64 "0000000000000000000000000000000000000000000000000000000000000000"
+
 static void test_split_view(void **state) {
   fx *x = *state;
   stella_loginfo *v = NULL;
@@ -537,6 +539,32 @@ static void test_split_view(void **state) {
   assert_non_null(strstr(v[0].error, "consistency proof fails"));
   stella_loginfo_free(v, n);
   expect_last_error(x, 1, "consistency proof fails");
+  /* A JSON reply that is no proof at all is the same alarm, whatever is
+   * wrong with it; a reply that is not JSON (a proxy's page) is not. */
+  static const struct { const char *body; const char *why; } bad[] = {
+    {"{\"rootHash\": \"" HASH64 "\", \"hashes\": \"x\"}", "not an array"},
+    {"{\"rootHash\": \"" HASH64 "\", \"hashes\": [\"00\"]}", "64 hex"},
+    {"{\"hashes\": []}", "rootHash"},
+    {"[]", "not an object"},
+  };
+  const char *proof = MIRROR "/api/v1/log/proof?firstSize=3&lastSize=5"
+                             "&treeID=1234";
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    mem_fetcher_add_bytes(x->f, proof, bad[i].body, strlen(bad[i].body));
+    assert_int_equal(stella_rekor_reset_circuits(x->r, NULL, NULL),
+                     STELLA_OK); /* each case on its own */
+    assert_int_equal(stella_rekor_loginfo(x->r, MIRROR, &v, &n),
+                     STELLA_E_INCONSISTENT);
+    assert_int_equal(v[0].split_view, 1);
+    assert_non_null(strstr(v[0].error, bad[i].why));
+    stella_loginfo_free(v, n);
+  }
+  mem_fetcher_add_bytes(x->f, proof, "<html>", 6);
+  assert_int_equal(stella_rekor_reset_circuits(x->r, NULL, NULL), STELLA_OK);
+  assert_int_not_equal(stella_rekor_loginfo(x->r, MIRROR, &v, &n), STELLA_OK);
+  assert_int_equal(v[0].split_view, 0);
+  assert_non_null(strstr(v[0].error, "not proven"));
+  stella_loginfo_free(v, n);
   /* A proof the primary cannot give (timeout) is not proven, no alarm,
    * and nothing is stored. */
   seed(&x->a, 3, 3, x->now - 50, 0);
