@@ -144,13 +144,18 @@ static stella_err ledger_int_row(store *s, sqlite3_stmt *st, int64_t *a,
   return e;
 }
 
-stella_err ledger_count(store *s, int64_t *n) {
+/* One integer from a query without parameters. */
+static stella_err ledger_scalar(store *s, const char *sql, int64_t *out) {
   sqlite3_stmt *st;
-  if (!s || !n)
+  if (!s || !out)
     return STELLA_E_INVALID_ARG;
-  *n = 0;
-  stella_err e = store_stmt(s, ledger_sql_count, &st);
-  return e ? e : ledger_int_row(s, st, n, NULL);
+  *out = 0;
+  stella_err e = store_stmt(s, sql, &st);
+  return e ? e : ledger_int_row(s, st, out, NULL);
+}
+
+stella_err ledger_count(store *s, int64_t *n) {
+  return ledger_scalar(s, ledger_sql_count, n);
 }
 
 /* ---- Stored checkpoints --------------------------------------------------- */
@@ -195,12 +200,7 @@ stella_err ledger_put_checkpoint(store *s, const ledger_checkpoint *c,
 }
 
 stella_err ledger_checkpoint_seq(store *s, int64_t *out) {
-  sqlite3_stmt *st;
-  if (!s || !out)
-    return STELLA_E_INVALID_ARG;
-  *out = 0;
-  stella_err e = store_stmt(s, ledger_sql_checkpoint_seq, &st);
-  return e ? e : ledger_int_row(s, st, out, NULL);
+  return ledger_scalar(s, ledger_sql_checkpoint_seq, out);
 }
 
 /* Steps a bound checkpoint SELECT: one row into out, or NOT_FOUND. */
