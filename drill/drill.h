@@ -17,7 +17,9 @@
  * serves its signed checkpoints; it refuses POST /entries.
  * Faults (changed while running): none, down (API connections are closed
  * without a reply), hang (never answers), garbage (200 with an HTML page),
- * truncate (announces more bytes than it sends), slow MS, error CODE. */
+ * truncate (announces more bytes than it sends), slow MS, error CODE. hang
+ * and slow hold at most half the connections (the rest get a 503), so the
+ * fault control finds room. */
 #ifndef STELLA_DRILL_DRILL_H
 #define STELLA_DRILL_DRILL_H
 

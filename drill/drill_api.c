@@ -382,10 +382,14 @@ static const char *drill_proposal_fields(const json_val *root,
     return "apiVersion must be 0.0.1 for hashedrekord";
   if (!alg || strcmp(alg, "sha256"))
     return "spec.data.hash.algorithm must be sha256";
+  /* Lowercase only, as the schema describes it: Rekor stores the value as
+   * sent, so "AB.." would be another body, a second entry of the same
+   * signature (what the 409 of a duplicate is there to prevent). */
   p->hash_hex = json_get_str(hash, "value");
   if (!p->hash_hex || strlen(p->hash_hex) != 64 ||
+      strspn(p->hash_hex, "0123456789abcdef") != 64 ||
       hex_decode(p->hash_hex, 64, &d, &dlen))
-    return "spec.data.hash.value must be 64 hex digits";
+    return "spec.data.hash.value must be 64 lowercase hex digits";
   memcpy(p->digest, d, 32);
   free(d);
   if (!content || base64_decode(content, strlen(content), &p->sig,
@@ -423,24 +427,69 @@ static const char *drill_canonical_body(const drill_proposal *p,
   return why;
 }
 
-static const char *drill_check_signature(const drill_proposal *p) {
+/* The key as Rekor stores it (its CanonicalValue): the PEM of its DER
+ * SubjectPublicKeyInfo in lines of 64, replacing p->pem, so the same key
+ * sent with CRLF, other line lengths or text around it is the same entry. */
+static stella_err drill_canonical_key(const crypto_key *k, drill_proposal *p) {
+  uint8_t *der = NULL;
+  size_t len = 0, n = 0;
+  char *b64 = NULL;
+  sbuf pem = SBUF_INIT;
+  stella_err e = crypto_key_spki_der(k, &der, &len);
+  if (!e)
+    e = base64_encode(der, len, &b64);
+  if (!e)
+    e = sbuf_append_str(&pem, "-----BEGIN PUBLIC KEY-----\n");
+  for (size_t i = 0, b64len = b64 ? strlen(b64) : 0; !e && i < b64len;
+       i += 64)
+    e = sbuf_printf(&pem, "%.*s\n", (int)(b64len - i < 64 ? b64len - i : 64),
+                    b64 + i);
+  if (!e)
+    e = sbuf_append_str(&pem, "-----END PUBLIC KEY-----\n");
+  if (!e) {
+    free(p->pem);
+    p->pem = (uint8_t *)sbuf_take(&pem, &n);
+    p->pemlen = n;
+  }
+  sbuf_free(&pem);
+  free(b64);
+  free(der);
+  return e;
+}
+
+static const char *drill_check_signature(drill_proposal *p) {
   crypto_key *k = NULL;
+  const char *why = NULL;
   if (crypto_key_from_pem((const char *)p->pem, p->pemlen, &k))
     return "spec.signature.publicKey.content is not a PEM public key "
            "(certificates are not supported by the drill log)";
-  int ok = crypto_verify_digest_sha256(k, p->digest, p->sig, p->siglen);
+  if (!crypto_verify_digest_sha256(k, p->digest, p->sig, p->siglen))
+    why = "error processing entry: verifying signature: the signature "
+          "does not verify over the digest with the public key";
+  else if (drill_canonical_key(k, p))
+    why = "internal error canonicalizing the entry";
   crypto_key_free(k);
-  return ok ? NULL : "error processing entry: verifying signature: the "
-                     "signature does not verify over the digest with the "
-                     "public key";
+  return why;
 }
 
+/* The 201 is built before the entry is committed: an answer that cannot
+ * be made (a 500) takes the entry back, so a client that fails over to
+ * another log does not get it logged twice. */
 static unsigned drill_created(drill_api *a, const drill_entry *x, int dup) {
-  drill_set_location(a->st, a->rs, x->uuid);
-  if (dup)
+  if (dup) {
+    drill_set_location(a->st, a->rs, x->uuid);
     return drill_fail(a, 409, "an equivalent entry already exists in the "
                       "transparency log with UUID %s", x->uuid);
-  return drill_api_json(a->rs, 201, drill_entry_obj(a->st, x));
+  }
+  unsigned st = drill_api_json(a->rs, 201, drill_entry_obj(a->st, x));
+  if (st == 201 && drill_state_commit(a->st))
+    st = drill_fail(a, 500, "cannot store the entry");
+  if (st != 201) {
+    drill_state_rollback(a->st);
+    return st;
+  }
+  drill_set_location(a->st, a->rs, x->uuid);
+  return st;
 }
 
 static unsigned drill_create(drill_api *a) {

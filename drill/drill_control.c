@@ -27,25 +27,38 @@ const char *drill_fault_name(drill_fault_mode m) {
 }
 
 
-/* The argument's allowed range: slow 0..DRILL_MAX_SLOW_MS, error 400..599;
- * other modes take none. */
+#define DRILL_XSTR(x) #x
+#define DRILL_STR(x) DRILL_XSTR(x)
+
+/* What slow and error take; other modes take no argument. */
+static const char *drill_fault_arg_help(drill_fault_mode m) {
+  if (m == DRILL_FAULT_SLOW)
+    return "a delay in ms, 0.." DRILL_STR(DRILL_MAX_SLOW_MS);
+  return m == DRILL_FAULT_ERROR ? "an HTTP status, 400..599" : NULL;
+}
+
+static int drill_fault_arg_ok(const drill_fault_spec *f) {
+  if (f->mode == DRILL_FAULT_SLOW)
+    return f->arg >= 0 && f->arg <= DRILL_MAX_SLOW_MS;
+  return f->mode != DRILL_FAULT_ERROR || (f->arg >= 400 && f->arg <= 599);
+}
+
+/* An argument where one belongs, none where none does, in range. got is
+ * the argument as given (text or a number), NULL when absent. */
 static stella_err drill_fault_check(const drill_fault_spec *f,
-                                    int has_arg, char *errbuf,
+                                    const char *got, char *errbuf,
                                     size_t errlen) {
-  int wants = f->mode == DRILL_FAULT_SLOW || f->mode == DRILL_FAULT_ERROR;
-  if (wants && !has_arg)
+  const char *mode = drill_fault_name(f->mode);
+  const char *help = drill_fault_arg_help(f->mode);
+  if (!help && got)
     return errbuf_fail(STELLA_E_INVALID_ARG, errbuf, errlen,
-                       "%s needs a number (slow MS, error CODE)",
-                       drill_fault_name(f->mode));
-  if (!wants && has_arg)
+                       "%s takes no argument (got '%s')", mode, got);
+  if (help && !got)
+    return errbuf_fail(STELLA_E_INVALID_ARG, errbuf, errlen, "%s needs %s",
+                       mode, help);
+  if (!drill_fault_arg_ok(f))
     return errbuf_fail(STELLA_E_INVALID_ARG, errbuf, errlen,
-                       "%s takes no argument", drill_fault_name(f->mode));
-  if (f->mode == DRILL_FAULT_SLOW && (f->arg < 0 || f->arg > DRILL_MAX_SLOW_MS))
-    return errbuf_fail(STELLA_E_INVALID_ARG, errbuf, errlen,
-                       "slow takes 0..%d ms", DRILL_MAX_SLOW_MS);
-  if (f->mode == DRILL_FAULT_ERROR && (f->arg < 400 || f->arg > 599))
-    return errbuf_fail(STELLA_E_INVALID_ARG, errbuf, errlen,
-                       "error takes an HTTP status 400..599");
+                       "%s needs %s, not '%s'", mode, help, got);
   return STELLA_OK;
 }
 
@@ -67,16 +80,15 @@ stella_err drill_fault_parse(const char *mode, const char *arg,
                        "unknown fault mode '%s' (none, down, "
                        "hang, garbage, truncate, slow MS, error CODE)",
                        mode ? mode : "");
-  if (arg) {
+  if (arg && drill_fault_arg_help(out->mode)) {
     char *end;
     errno = 0;
     long v = strtol(arg, &end, 10);
-    if (!*arg || *end || errno || v < 0)
-      return errbuf_fail(STELLA_E_INVALID_ARG, errbuf, errlen,
-                         "'%s' is not a number", arg);
-    out->arg = v;
+    /* digits only: "-5", " 5", "1e3" and "0x10" are refused as written */
+    int digits = *arg >= '0' && *arg <= '9';
+    out->arg = !digits || *end || errno ? -1 : v;
   }
-  return drill_fault_check(out, arg != NULL, errbuf, errlen);
+  return drill_fault_check(out, arg, errbuf, errlen);
 }
 
 stella_err drill_fault_from_json(const char *buf, size_t len,
@@ -91,6 +103,7 @@ stella_err drill_fault_from_json(const char *buf, size_t len,
   const char *mode = json_get_str(root, "mode");
   const json_val *argv = json_get(root, "arg");
   int64_t arg = 0;
+  char got[24];
   stella_err e = STELLA_OK;
   memset(out, 0, sizeof *out);
   if (argv && (json_int(argv, &arg) || arg < 0 || arg > 1000000))
@@ -100,8 +113,9 @@ stella_err drill_fault_from_json(const char *buf, size_t len,
     e = errbuf_fail(STELLA_E_INVALID_ARG, errbuf, errlen,
                     "unknown fault mode '%s'", mode ? mode : "");
   out->arg = (long)arg;
+  snprintf(got, sizeof got, "%ld", out->arg);
   if (!e)
-    e = drill_fault_check(out, argv != NULL, errbuf, errlen);
+    e = drill_fault_check(out, argv ? got : NULL, errbuf, errlen);
   json_doc_free(doc);
   return e;
 }
@@ -146,6 +160,40 @@ stella_err drill_addr_parse(const char *addr, struct sockaddr_in *out,
                        host);
   out->sin_port = htons((uint16_t)port);
   return STELLA_OK;
+}
+
+/* ---- the log's name ---- */
+
+/* What is wrong with c as a character of a log name, or NULL. */
+static const char *drill_name_flaw(unsigned char c) {
+  if (c == ' ')
+    return "a space";
+  if (c == '+')
+    return "a '+'";
+  if (c < 0x20 || c == 0x7f)
+    return "a control character";
+  return c > 0x7f ? "a non-ASCII byte" : NULL;
+}
+
+stella_err drill_name_check(const char *name, char *errbuf, size_t errlen) {
+  static const char rule[] = "--name must be 1..%d printable ASCII "
+      "characters without spaces or '+' (it is the checkpoint's origin "
+      "line and its key name), but it %s";
+  char what[64] = "";
+  size_t len = name ? strlen(name) : 0;
+  if (!len)
+    snprintf(what, sizeof what, "is empty");
+  else if (len > DRILL_MAX_NAME)
+    snprintf(what, sizeof what, "is %zu characters long", len);
+  for (size_t i = 0; !*what && i < len; i++) {
+    const char *flaw = drill_name_flaw((unsigned char)name[i]);
+    if (flaw)
+      snprintf(what, sizeof what, "has %s at position %zu", flaw, i + 1);
+  }
+  if (!*what)
+    return STELLA_OK;
+  return errbuf_fail(STELLA_E_INVALID_ARG, errbuf, errlen, rule,
+                     DRILL_MAX_NAME, what);
 }
 
 /* ---- stella drill-log fault (a POST through core/fetch.h) ---- */

@@ -25,6 +25,15 @@
 /* Idle and trickling clients must not lock the others out: they hold a
  * thread each until drill_watch cuts them, so there is room for many. */
 #define DRILL_MAX_CONNECTIONS 512
+/* hang and slow hold at most this many answers; the rest of the
+ * connections stay free for other clients and the operator's fault
+ * control, which a flood of held requests would otherwise lock out. */
+#define DRILL_MAX_HELD (DRILL_MAX_CONNECTIONS / 2)
+/* From this many connections on, a request must arrive within
+ * DRILL_BUSY_DEADLINE_MS: a flood of idle connections is cut in about a
+ * second instead of keeping everyone out for DRILL_RECV_DEADLINE_MS. */
+#define DRILL_BUSY_AT (DRILL_MAX_CONNECTIONS * 3 / 4)
+#define DRILL_BUSY_DEADLINE_MS 1000
 #define DRILL_WAIT_SLICE_MS 100   /* hang/slow re-check the peer this often */
 #define DRILL_REAP_PERIOD_MS 500  /* the main thread runs drill_watch_reap */
 #define DRILL_MAX_DISCARD (16 * DRILL_MAX_BODY) /* read past the cap, at most */
@@ -37,6 +46,7 @@ typedef struct drill_server {
   pthread_cond_t fault_cond;     /* signalled on a fault change or stop */
   drill_fault_spec fault;
   int stopping;
+  unsigned held;                 /* answers waiting in hang or slow */
   drill_watch *watch;            /* every connection's request deadline */
 } drill_server;
 
@@ -61,19 +71,33 @@ static drill_fault_spec drill_fault_now(drill_server *srv) {
 
 /* ---- responses ---- */
 
-static enum MHD_Result drill_queue(struct MHD_Connection *c, unsigned status,
-                                   const char *ctype, const char *body,
-                                   size_t len, const char *location) {
-  struct MHD_Response *r = MHD_create_response_from_buffer(
-      len, (void *)body, MHD_RESPMEM_MUST_COPY);
+/* Queues r (NULL: out of memory, the connection is closed) and drops our
+ * reference. */
+static enum MHD_Result drill_send(struct MHD_Connection *c, unsigned status,
+                                  struct MHD_Response *r) {
   if (!r)
     return MHD_NO;
-  MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-  if (location && *location)
-    MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, location);
   enum MHD_Result ret = MHD_queue_response(c, status, r);
   MHD_destroy_response(r);
   return ret;
+}
+
+static struct MHD_Response *drill_response(const char *ctype,
+                                           const char *body, size_t len) {
+  struct MHD_Response *r = MHD_create_response_from_buffer(
+      len, (void *)body, MHD_RESPMEM_MUST_COPY);
+  if (r)
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+  return r;
+}
+
+static enum MHD_Result drill_queue(struct MHD_Connection *c, unsigned status,
+                                   const char *ctype, const char *body,
+                                   size_t len, const char *location) {
+  struct MHD_Response *r = drill_response(ctype, body, len);
+  if (r && location && *location)
+    MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, location);
+  return drill_send(c, status, r);
 }
 
 static enum MHD_Result drill_queue_resp(struct MHD_Connection *c,
@@ -89,6 +113,20 @@ static enum MHD_Result drill_queue_error(struct MHD_Connection *c,
   enum MHD_Result ret = drill_queue_resp(c, &rs);
   sbuf_free(&rs.body);
   return ret;
+}
+
+/* 503 and the connection closed after it: a request hang or slow has no
+ * room to hold (DRILL_MAX_HELD). */
+static enum MHD_Result drill_queue_busy(struct MHD_Connection *c) {
+  drill_resp rs = {.body = SBUF_INIT};
+  drill_api_error(&rs, 503, "drill fault: %d answers are held already; "
+                  "try again later", DRILL_MAX_HELD);
+  struct MHD_Response *r = drill_response(rs.ctype, rs.body.data ?
+                                          rs.body.data : "", rs.body.len);
+  if (r)
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+  sbuf_free(&rs.body);
+  return drill_send(c, 503, r);
 }
 
 /* The real answer, computed under the state lock. */
@@ -129,6 +167,7 @@ static int drill_before(const struct timespec *a, const struct timespec *b) {
 }
 
 typedef enum drill_waited {
+  DRILL_WAIT_FULL,      /* DRILL_MAX_HELD answers wait already */
   DRILL_WAIT_ABORT,     /* the server stops or the client went away */
   DRILL_WAIT_DONE,      /* slow: the delay is over */
   DRILL_WAIT_CHANGED    /* the fault mode changed: answer under the new one */
@@ -143,6 +182,11 @@ static drill_waited drill_wait(drill_server *srv, struct MHD_Connection *c,
   if (ms >= 0)
     drill_deadline(&end, ms);
   pthread_mutex_lock(&srv->fault_lock);
+  if (srv->held >= DRILL_MAX_HELD) {
+    pthread_mutex_unlock(&srv->fault_lock);
+    return DRILL_WAIT_FULL;
+  }
+  srv->held++;
   for (;;) {
     clock_gettime(CLOCK_MONOTONIC, &now);
     if (srv->stopping || drill_peer_gone(c))
@@ -156,6 +200,7 @@ static drill_waited drill_wait(drill_server *srv, struct MHD_Connection *c,
       slice = end;
     pthread_cond_timedwait(&srv->fault_cond, &srv->fault_lock, &slice);
   }
+  srv->held--;
   pthread_mutex_unlock(&srv->fault_lock);
   return w;
 }
@@ -193,7 +238,10 @@ static enum MHD_Result drill_fault_hang(drill_server *srv,
                                         struct MHD_Connection *c,
                                         const drill_req *rq, long arg) {
   (void)arg;
-  if (drill_wait(srv, c, DRILL_FAULT_HANG, -1) == DRILL_WAIT_ABORT)
+  drill_waited w = drill_wait(srv, c, DRILL_FAULT_HANG, -1);
+  if (w == DRILL_WAIT_FULL)
+    return drill_queue_busy(c);
+  if (w == DRILL_WAIT_ABORT)
     return MHD_NO;
   return drill_answer(srv, c, rq); /* under the new mode */
 }
@@ -204,6 +252,8 @@ static enum MHD_Result drill_fault_slow(drill_server *srv,
                                         struct MHD_Connection *c,
                                         const drill_req *rq, long arg) {
   drill_waited w = drill_wait(srv, c, DRILL_FAULT_SLOW, arg);
+  if (w == DRILL_WAIT_FULL)
+    return drill_queue_busy(c);
   if (w == DRILL_WAIT_ABORT)
     return MHD_NO;
   if (w == DRILL_WAIT_CHANGED)
@@ -272,9 +322,7 @@ static enum MHD_Result drill_fault_truncate(drill_server *srv,
     return MHD_NO;
   }
   MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rs.ctype);
-  enum MHD_Result ret = MHD_queue_response(c, rs.status, r);
-  MHD_destroy_response(r);
-  return ret;
+  return drill_send(c, rs.status, r);
 }
 
 static const drill_fault_fn drill_fault_answers[] = {
@@ -461,7 +509,8 @@ static stella_err drill_server_init(drill_server *srv,
   pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
   int rc = pthread_cond_init(&srv->fault_cond, &ca);
   pthread_condattr_destroy(&ca);
-  srv->watch = drill_watch_new(DRILL_RECV_DEADLINE_MS);
+  srv->watch = drill_watch_new(DRILL_RECV_DEADLINE_MS, DRILL_BUSY_AT,
+                               DRILL_BUSY_DEADLINE_MS);
   return rc || !srv->watch ? STELLA_E_NOMEM : STELLA_OK;
 }
 
@@ -564,6 +613,8 @@ stella_err drill_serve(const drill_serve_opts *o, char *errbuf,
   stella_err e = drill_addr_parse(o->addr, &sa, errbuf, errlen);
   if (!e && o->replica_of)
     e = drill_addr_parse(o->replica_of, &up, errbuf, errlen);
+  if (!e && o->name)
+    e = drill_name_check(o->name, errbuf, errlen);
   if (e || (e = drill_server_init(&srv, o)))
     return e;
   sigemptyset(&sigs);

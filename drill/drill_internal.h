@@ -23,6 +23,7 @@
 #define DRILL_MAX_SLOW_MS 600000       /* slow MS: at most 10 minutes */
 #define DRILL_REPLICA_POLL_MS 500      /* replica: upstream poll period */
 #define DRILL_RECV_DEADLINE_MS 10000   /* a whole request must arrive in it */
+#define DRILL_MAX_NAME 255              /* --name: origin and key name */
 
 /* ---- Faults (drill_control.c) ---- */
 
@@ -64,6 +65,12 @@ stella_err drill_fault_to_json(const drill_fault_spec *f, sbuf *out);
 stella_err drill_addr_parse(const char *addr, struct sockaddr_in *out,
                             char *errbuf, size_t errlen);
 
+/* name as the log's checkpoint origin and note key name: 1..DRILL_MAX_NAME
+ * printable ASCII characters without spaces or '+' (the origin is one line
+ * of the note; '+' separates a key name from its hash in a key hint).
+ * STELLA_E_INVALID_ARG with what is wrong. */
+stella_err drill_name_check(const char *name, char *errbuf, size_t errlen);
+
 /* ---- State (drill_state.c) ---- */
 
 /* One log entry as stored. */
@@ -97,6 +104,8 @@ typedef struct drill_state {
   char *note;                   /* signed checkpoint at note_size */
   uint64_t note_size;
   int has_note;
+  int pending;                  /* an append is not committed yet */
+  uint64_t pending_from;        /* the size before it */
 } drill_state;
 
 /* Opens (creating on first start) the state folder dir as a primary
@@ -107,7 +116,8 @@ stella_err drill_state_open(const char *dir, const char *upstream,
                             drill_state **out, char *errbuf, size_t errlen);
 void drill_state_free(drill_state *st); /* NULL-safe */
 
-/* Sets the origin / note key name (primary); drops the cached note. */
+/* Sets the origin / note key name (primary); drops the cached note.
+ * STELLA_E_INVALID_ARG for a name drill_name_check refuses. */
 stella_err drill_state_set_name(drill_state *st, const char *name);
 
 /* Replica: records the upstream's tree ID and key (first start). */
@@ -132,11 +142,19 @@ stella_err drill_state_consistency(drill_state *st, uint64_t size1,
 stella_err drill_state_checkpoint(drill_state *st, const char **note);
 
 /* Primary: appends a canonical body (raw bytes) with its integrated time
- * and signs its SET. *dup is set (and nothing stored) when an entry with
- * the same leaf hash exists; out gets the new or the existing entry. */
+ * and signs its SET, in a transaction left open: the entry is in st (size,
+ * proofs, checkpoint) at once, but only drill_state_commit makes it
+ * durable, and drill_state_rollback takes it back, so an answer that cannot
+ * be built leaves no entry behind. *dup is set (and nothing appended) when
+ * an entry with the same leaf hash exists; out gets the new or the
+ * existing entry. */
 stella_err drill_state_append(drill_state *st, const uint8_t *body,
                               size_t len, int64_t integrated_time,
                               drill_entry *out, int *dup);
+/* Commits an append (no-op without one); on failure it is taken back. */
+stella_err drill_state_commit(drill_state *st);
+/* Takes back an append not committed yet (no-op without one). */
+void drill_state_rollback(drill_state *st);
 
 /* Replica: appends n verified entries (indexes st->size...) and the
  * upstream note that covers them, in one transaction. */

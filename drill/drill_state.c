@@ -425,6 +425,8 @@ void drill_state_free(drill_state *st) {
 }
 
 stella_err drill_state_set_name(drill_state *st, const char *name) {
+  if (drill_name_check(name, NULL, 0))
+    return STELLA_E_INVALID_ARG;
   char *n = strdup(name);
   if (!n)
     return STELLA_E_NOMEM;
@@ -584,13 +586,43 @@ stella_err drill_state_append(drill_state *st, const uint8_t *body,
   stella_err e = base64_encode(body, len, &out->body_b64);
   if (!e)
     e = drill_sign_set(st, out);
-  if (!e)
+  if (!e && sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+    e = STELLA_E_IO;
+  if (!e) {
+    st->pending = 1;
+    st->pending_from = st->size;
     e = drill_push_leaf(st, out->leaf);
-  if (!e && (e = drill_insert(st, out)))
-    st->size--;
-  if (e)
+  }
+  if (!e)
+    e = drill_insert(st, out);
+  if (e) {
+    drill_state_rollback(st);
     drill_entry_clear(out);
+  }
   return e;
+}
+
+stella_err drill_state_commit(drill_state *st) {
+  if (!st->pending)
+    return STELLA_OK;
+  if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    drill_state_rollback(st);
+    return STELLA_E_IO;
+  }
+  st->pending = 0;
+  return STELLA_OK;
+}
+
+/* The note signed over the entry taken back is dropped too: the next entry
+ * gets the same index and so a tree of the same size with another root. */
+void drill_state_rollback(drill_state *st) {
+  if (!st->pending)
+    return;
+  sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+  st->size = st->pending_from;
+  if (st->has_note && st->note_size > st->size)
+    st->has_note = 0;
+  st->pending = 0;
 }
 
 stella_err drill_state_replica_append(drill_state *st, const drill_entry *v,

@@ -6,7 +6,9 @@
  * DRILL_RECV_DEADLINE_MS of its start (or of its previous answer, on a
  * kept-alive connection) is shut down by drill_watch_reap, with a 408 on
  * its first request. Connections whose request is being
- * answered are left alone: hang and slow hold them on purpose. */
+ * answered are left alone: hang and slow hold them on purpose. Near the
+ * connection limit the deadline is much shorter, so a flood of idle
+ * connections cannot keep the operator's fault control out for long. */
 #include "drill_watch.h"
 
 #include <pthread.h>
@@ -28,8 +30,10 @@ typedef struct drill_sock {
 struct drill_watch {
   pthread_mutex_t lock;          /* the list and every drill_sock in it */
   drill_sock *head;
-  long deadline_ms;
-  char reply[256];               /* the 408, in Rekor's error shape */
+  unsigned open;                 /* connections in the list */
+  unsigned busy_at;              /* from this many on ... */
+  long deadline_ms, busy_deadline_ms; /* ... this deadline, not that one */
+  char reply[320];               /* the 408, in Rekor's error shape */
   size_t reply_len;
 };
 
@@ -40,14 +44,16 @@ static long drill_ms_since(const struct timespec *t) {
          (now.tv_nsec - t->tv_nsec) / 1000000L;
 }
 
-drill_watch *drill_watch_new(long deadline_ms) {
+drill_watch *drill_watch_new(long deadline_ms, unsigned busy_at,
+                             long busy_deadline_ms) {
   drill_watch *w = calloc(1, sizeof *w);
   if (!w)
     return NULL;
-  char body[96];
+  char body[160];
   int blen = snprintf(body, sizeof body, "{\"code\":408,\"message\":\"the "
-                      "request did not arrive within %ld s\"}",
-                      deadline_ms / 1000);
+                      "request did not arrive within %ld s (%ld ms when the "
+                      "log is near its connection limit)\"}",
+                      deadline_ms / 1000, busy_deadline_ms);
   int rlen = snprintf(w->reply, sizeof w->reply, "HTTP/1.1 408 Request "
                       "Timeout\r\nContent-Type: application/json\r\n"
                       "Connection: close\r\nContent-Length: %d\r\n\r\n%s",
@@ -55,6 +61,8 @@ drill_watch *drill_watch_new(long deadline_ms) {
   w->reply_len = (size_t)rlen;
   pthread_mutex_init(&w->lock, NULL);
   w->deadline_ms = deadline_ms;
+  w->busy_at = busy_at;
+  w->busy_deadline_ms = busy_deadline_ms;
   return w;
 }
 
@@ -72,6 +80,7 @@ void drill_watch_free(drill_watch *w) {
 }
 
 static void drill_watch_unlink(drill_watch *w, drill_sock *s) {
+  w->open--;
   if (s->prev)
     s->prev->next = s->next;
   else
@@ -99,6 +108,7 @@ void drill_watch_notify(void *cls, struct MHD_Connection *c,
     if (w->head)
       w->head->prev = s;
     w->head = s;
+    w->open++;
     pthread_mutex_unlock(&w->lock);
     *socket_context = s;
   } else if (s) {
@@ -140,9 +150,10 @@ void drill_watch_answered(drill_watch *w, struct MHD_Connection *c) {
  * quietly (a client may be sending its next request right now). */
 void drill_watch_reap(drill_watch *w) {
   pthread_mutex_lock(&w->lock);
+  long deadline = w->open >= w->busy_at ? w->busy_deadline_ms
+                                        : w->deadline_ms;
   for (drill_sock *s = w->head; s; s = s->next) {
-    if (s->answering || s->reaped || drill_ms_since(&s->since) <
-        w->deadline_ms)
+    if (s->answering || s->reaped || drill_ms_since(&s->since) < deadline)
       continue;
     if (!s->answered)
       (void)send(s->fd, w->reply, w->reply_len, MSG_DONTWAIT | MSG_NOSIGNAL);

@@ -9,8 +9,10 @@ typedef struct drill_watch drill_watch;
 
 /* Tracks connections (MHD_OPTION_NOTIFY_CONNECTION with
  * drill_watch_notify and the watch as its closure); deadline_ms for each
- * request. NULL on NOMEM. */
-drill_watch *drill_watch_new(long deadline_ms);
+ * request, busy_deadline_ms instead while busy_at or more connections are
+ * open. NULL on NOMEM. */
+drill_watch *drill_watch_new(long deadline_ms, unsigned busy_at,
+                             long busy_deadline_ms);
 void drill_watch_free(drill_watch *w); /* after MHD_stop_daemon; NULL-safe */
 void drill_watch_notify(void *cls, struct MHD_Connection *c,
                         void **socket_context,

@@ -23,6 +23,13 @@ checked with drill_checks.py (Python hashing, openssl signatures).
                                            consistent with today's tree
   drill_hostile.py faults URL STELLA ADDR  every fault mode switched with
                                            requests in flight
+  drill_hostile.py flood URL STELLA ADDR N MODE [ARG]
+                                           N requests held by hang or
+                                           slow: the operator's fault none
+                                           still gets through
+  drill_hostile.py idle_flood URL STELLA ADDR N
+                                           N idle connections: fault none
+                                           gets through within seconds
   drill_hostile.py proxy PORTFILE UP MODEFILE
                                            a hostile upstream for a
                                            replica: forwards to UP, tampered
@@ -633,6 +640,112 @@ def cmd_faults(url, stella, addr):
                                         sorted(seen.items())))
 
 
+def held_answer(s):
+    """What a flooding connection got, read to the server's close."""
+    data = b""
+    s.settimeout(10)
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except (socket.timeout, ConnectionResetError) as e:
+        return type(e).__name__, {}, data
+    finally:
+        s.close()
+    return parse_answer(data)
+
+
+def raise_fd_limit(want):
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(want, hard), hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0] >= want
+
+
+def cmd_flood(url, stella, addr, n, *mode):
+    """n connections, each with a request that `mode` (hang, slow MS)
+    holds, more than the server takes at once: `fault none` from the
+    operator still gets through at once, a normal request is answered, and
+    each flooding request got 200 (held, then released) or 503 (beyond
+    what the server holds)."""
+    n = int(n)
+    if not raise_fd_limit(n + 64):
+        ok("SKIP flood %s: cannot open %d sockets" % (" ".join(mode), n))
+        return
+    port = int(addr.rsplit(":", 1)[1])
+    fault(stella, addr, *mode)
+    socks = []
+    for _ in range(n):
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        s.sendall(b"GET /api/v1/log HTTP/1.1\r\nHost: x\r\n"
+                  b"Connection: close\r\n\r\n")
+        socks.append(s)
+    time.sleep(1)
+    t0 = time.time()
+    fault(stella, addr, "none")
+    took = time.time() - t0
+    check(took < 5, "fault none took %.1f s under the flood" % took)
+    status, got = timed_get(url + "/api/v1/log", 5)
+    check(status == 200, "GET /api/v1/log after the flood: %s" % status)
+    seen = {}
+    for s in socks:
+        status, headers, body = held_answer(s)
+        seen[status] = seen.get(status, 0) + 1
+        if status == 503:
+            api_error_ok(status, headers, body, "flood 503")
+            check(headers.get("connection", "").lower() == "close",
+                  "a 503 without Connection: close: %r" % headers)
+    # past the connection limit libmicrohttpd resets a connection; the
+    # 503s usually free room fast enough for none to get there
+    resets = seen.pop("ConnectionResetError", 0)
+    check(set(seen) == {200, 503}, "flood %s: answers %s" % (mode, seen))
+    ok("%d requests held by %s: fault none in %.2f s, a GET in %.2f s; "
+       "%d released with 200, %d refused at once with 503, %d reset" % (
+           n, " ".join(mode), took, got, seen[200], seen[503], resets))
+
+
+def cmd_idle_flood(url, stella, addr, n):
+    """n connections that never finish a request, more than the server
+    takes: near its limit it cuts them within about a second, so the
+    operator's `fault none` gets through within a few seconds (retried, as
+    an operator would, while the server is full)."""
+    n = int(n)
+    if not raise_fd_limit(n + 64):
+        ok("SKIP idle flood: cannot open %d sockets" % n)
+        return
+    port = int(addr.rsplit(":", 1)[1])
+    socks = []
+    for i in range(n):
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        if i % 3 == 1:
+            s.sendall(b"GET /api/v1/log HTTP/1.1\r\nHost: x\r\n")
+        elif i % 3 == 2:
+            s.sendall(b"POST /api/v1/log/entries HTTP/1.1\r\nHost: x\r\n"
+                      b"Content-Length: 100\r\n\r\n{")
+        socks.append(s)
+    t0, tries, r = time.time(), 0, None
+    while time.time() - t0 < 8:
+        tries += 1
+        r = subprocess.run([stella, "drill-log", "fault", "--addr", addr,
+                            "none"], capture_output=True, text=True,
+                           timeout=20)
+        if r.returncode == 0:
+            break
+        time.sleep(0.2)
+    took = time.time() - t0
+    check(r.returncode == 0 and took < 5, "fault none under %d idle "
+          "connections: %.1f s, %d tries: %r" % (n, took, tries, r.stderr))
+    status, got = timed_get(url + "/api/v1/log", 5)
+    check(status == 200, "GET /api/v1/log after the idle flood: %s" % status)
+    for s in socks:
+        s.close()
+    ok("%d idle and half-sent connections: fault none after %.2f s (%d "
+       "tries), then a GET in %.2f s" % (n, took, tries, got))
+
+
 # ---- a hostile upstream for a replica -----------------------------------------
 
 def tamper(mode, path, body):
@@ -741,6 +854,8 @@ COMMANDS = {
     "burst": lambda a: cmd_burst(a[0], int(a[1]), a[2], a[3]),
     "after_kill": lambda a: cmd_after_kill(*a),
     "faults": lambda a: cmd_faults(*a),
+    "flood": lambda a: cmd_flood(*a),
+    "idle_flood": lambda a: cmd_idle_flood(*a),
     "proxy": lambda a: cmd_proxy(*a),
     "never_answers": lambda a: cmd_never_answers(*a),
     "ok200": lambda a: cmd_ok200(*a),

@@ -12,6 +12,9 @@
 #   SET, checkpoint and proof checks out -> kill -9 in a burst: nothing
 #   that got a 201 is lost, every checkpoint handed out is consistent with
 #   the tree after the restart -> every fault mode switched under load;
+#   600 requests held by hang or slow: the excess gets a 503 at once and
+#   `fault none` still gets through; so it does within seconds past 600
+#   idle connections;
 #   `fault` at nothing, at a web server, at a silent port, with bad
 #   arguments -> a replica whose upstream is down, hangs, sends garbage or
 #   truncates, is tampered with (checkpoint, SET, body, size, cut JSON) or
@@ -125,16 +128,26 @@ must 1 "fault: a server that answers 200 to anything" -- \
 has "$err" 'not a drill log' "says it is not a drill log"
 one_line_error "fault: 200 from something else"
 for bad in "sideways" "slow" "slow -5" "slow 1e3" "slow 600001" "error 200" \
-  "error 600" "error 503x" "none 1" "hang 5"; do
+  "error 600" "error 503x" "none 1" "hang 5" "slow 5 6"; do
   # shellcheck disable=SC2086
   must 2 "fault $bad" -- "$S" drill-log fault --addr "$P_ADDR" $bad
   one_line_error "fault $bad"
 done
+must 2 "fault none extra" -- "$S" drill-log fault --addr "$P_ADDR" none extra
+has "$err" "none takes no argument \\(got 'extra'\\)" "fault none extra: says none takes no argument"
+must 2 "fault slow 1e3" -- "$S" drill-log fault --addr "$P_ADDR" slow 1e3
+has "$err" "slow needs a delay in ms, 0..600000, not '1e3'" "fault slow 1e3: says what slow takes"
 must 2 "fault: a non-loopback address" -- "$S" drill-log fault --addr 10.0.0.1:80 none
 must 2 "fault: no port" -- "$S" drill-log fault --addr 127.0.0.1 none
 must 2 "fault: no mode" -- "$S" drill-log fault --addr "$P_ADDR"
 http 200 "the fault after the refusals" -- "$P_URL/__drill/fault"
 py "still none" 'assert d == {"mode": "none"}, d'
+
+step "600 requests held by hang, by slow, 600 idle: the operator's fault none gets through"
+# (drill_hostile.py raises its own open-file limit for the 600 sockets)
+hostile "flood under hang" flood "$P_URL" "$S" "$P_ADDR" 600 hang
+hostile "flood under slow" flood "$P_URL" "$S" "$P_ADDR" 600 slow 600000
+hostile "idle flood" idle_flood "$P_URL" "$S" "$P_ADDR" 600
 
 # ---- 6. replicas -----------------------------------------------------------------------
 # replica_holds URL SIZE ROOT WHAT: the replica still serves that tree

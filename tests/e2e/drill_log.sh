@@ -8,12 +8,14 @@
 #   201 in Rekor's shape (entry ID key, Location, canonical body, UUID =
 #   leaf hash), SET and checkpoint signatures verified with openssl, the
 #   inclusion proof in Python; 409 + Location on a duplicate; 400 on a bad
-#   signature or shape; 413 over 1 MiB -> entries by index, UUID, entry ID,
+#   signature or shape; the key PEM with CRLF is the same entry (409), an
+#   upper-case hash a 400; 413 over 1 MiB -> entries by index, UUID, entry ID,
 #   /retrieve; 404/400 -> log info, consistency proof (checked in Python)
 #   -> every fault mode seen by curl, then none -> a read replica catches
 #   up, copies SETs, serves the upstream's verified checkpoint, refuses
 #   POST -> refusals: second server on a folder, non-loopback address,
-#   a folder that is not ours, role change -> restart on the same port
+#   a --name that cannot be a checkpoint origin, a folder that is not ours,
+#   role change -> restart on the same port
 #   keeps key, tree and entries -> SIGTERM and SIGINT stop with exit 0.
 # Every server's stderr is kept and must hold no sanitizer report.
 # Env (tests/meson.build): STELLA_BIN, STELLA_SOURCE_ROOT.
@@ -111,6 +113,27 @@ py "409 body names the UUID" 'assert d["code"] == 409 and A[0] in d["message"]' 
 grep -qi "^Location: /api/v1/log/entries/$EID1" "$work/headers" ||
   die "409 without the Location of the existing entry"
 ok "409 carries Location"
+# the same entry with its key written with CRLF, and with the artifact hash
+# in upper case: the first is the same entry (409), the second refused
+python3 - "$work/prop.1.json" "$work/prop.crlf.json" "$work/prop.upper.json" <<'PY'
+import base64, json, sys
+p = json.load(open(sys.argv[1]))
+key = p["spec"]["signature"]["publicKey"]
+pem = base64.b64decode(key["content"]).replace(b"\n", b"\r\n")
+key["content"] = base64.b64encode(pem).decode()
+json.dump(p, open(sys.argv[2], "w"))
+p = json.load(open(sys.argv[1]))
+h = p["spec"]["data"]["hash"]
+h["value"] = h["value"].upper()
+json.dump(p, open(sys.argv[3], "w"))
+PY
+http 409 "the same proposal, its key PEM with CRLF" -- \
+  --data-binary @"$work/prop.crlf.json" "$P_URL/api/v1/log/entries"
+grep -qi "^Location: /api/v1/log/entries/$EID1" "$work/headers" ||
+  die "409 for the CRLF key without the Location of the first entry"
+http 400 "the same proposal, the hash in upper case" -- \
+  --data-binary @"$work/prop.upper.json" "$P_URL/api/v1/log/entries"
+py "400 says lowercase" 'assert d["code"] == 400 and "lowercase hex" in d["message"], d'
 python3 - "$work/prop.1.json" "$work/prop.3.json" >"$work/prop.bad.json" <<'PY'
 import json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:3])
@@ -282,6 +305,15 @@ must 2 "a non-loopback address" -- \
   "$S" drill-log serve --addr 0.0.0.0:0 --state "$work/x"
 one_line_error "non-loopback address"
 must 2 "no --state" -- "$S" drill-log serve --addr 127.0.0.1:0
+for name in 'a b' $'a\nb' 'a+b' "$(printf '%5000s' '' | tr ' ' x)"; do
+  shown="--name $(printf %q "${name:0:12}")"
+  must 2 "$shown" -- \
+    "$S" drill-log serve --addr 127.0.0.1:0 --state "$work/named" --name "$name"
+  has "$err" 'printable ASCII characters without spaces' \
+    "$shown: says what a name may hold"
+  one_line_error "$shown"
+  [[ ! -e $work/named ]] || die "$shown left $work/named behind"
+done
 mkdir -p "$work/notours" && echo data >"$work/notours/file"
 must 1 "a folder that is not a drill log's" -- \
   "$S" drill-log serve --addr 127.0.0.1:0 --state "$work/notours"

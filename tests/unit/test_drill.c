@@ -76,13 +76,26 @@ static void test_fault_parse(void **state) {
     {"hang", NULL, DRILL_FAULT_HANG, 0, NULL},
     {"slow", "250", DRILL_FAULT_SLOW, 250, NULL},
     {"error", "503", DRILL_FAULT_ERROR, 503, NULL},
-    {"slow", NULL, 0, 0, "needs a number"},
-    {"hang", "5", 0, 0, "takes no argument"},
-    {"error", "200", 0, 0, "400..599"},
-    {"slow", "-1", 0, 0, "not a number"},
-    {"slow", "600001", 0, 0, "0..600000"},
-    {"slow", "1x", 0, 0, "not a number"},
+    {"slow", "0", DRILL_FAULT_SLOW, 0, NULL},
+    {"error", "599", DRILL_FAULT_ERROR, 599, NULL},
+    {"slow", NULL, 0, 0, "slow needs a delay in ms, 0..600000"},
+    {"error", NULL, 0, 0, "error needs an HTTP status, 400..599"},
+    /* a word after a mode without argument is named as such, not taken
+     * for a bad number */
+    {"none", "extra", 0, 0, "none takes no argument (got 'extra')"},
+    {"hang", "5", 0, 0, "hang takes no argument (got '5')"},
+    {"truncate", "", 0, 0, "truncate takes no argument"},
+    {"error", "200", 0, 0, "400..599, not '200'"},
+    {"error", "abc", 0, 0, "400..599, not 'abc'"},
+    {"slow", "-1", 0, 0, "0..600000, not '-1'"},
+    {"slow", "+5", 0, 0, "0..600000, not '+5'"},
+    {"slow", " 5", 0, 0, "0..600000, not ' 5'"},
+    {"slow", "", 0, 0, "0..600000, not ''"},
+    {"slow", "600001", 0, 0, "0..600000, not '600001'"},
+    {"slow", "99999999999999999999", 0, 0, "not '9999"},
+    {"slow", "1x", 0, 0, "0..600000, not '1x'"},
     {"sideways", NULL, 0, 0, "unknown fault mode"},
+    {"sideways", "5", 0, 0, "unknown fault mode"},
   };
   (void)state;
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -116,8 +129,9 @@ static void test_fault_json_refusals(void **state) {
     {"nope", "not JSON"},
     {"{}", "unknown fault mode"},
     {"{\"mode\":\"slow\",\"arg\":\"250\"}", "\"arg\" must be"},
-    {"{\"mode\":\"error\",\"arg\":99}", "400..599"},
-    {"{\"mode\":\"down\",\"arg\":1}", "takes no argument"},
+    {"{\"mode\":\"error\",\"arg\":99}", "400..599, not '99'"},
+    {"{\"mode\":\"error\"}", "error needs an HTTP status"},
+    {"{\"mode\":\"down\",\"arg\":1}", "down takes no argument (got '1')"},
   };
   (void)state;
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -130,6 +144,39 @@ static void test_fault_json_refusals(void **state) {
     if (!strstr(why, cases[i].why))
       fail_msg("%s: '%s'", cases[i].body, why);
   }
+}
+
+static void test_name_check(void **state) {
+  static const struct { const char *name, *why; } cases[] = {
+    {"127.0.0.1:3000", NULL},
+    {"rekor.example.com/drill-2", NULL},
+    {"", "is empty"},
+    {"a b", "has a space at position 2"},
+    {"a\nb", "has a control character at position 2"},
+    {"a\tb", "has a control character at position 2"},
+    {"a+b", "has a '+' at position 2"},
+    {"caf\xc3\xa9", "has a non-ASCII byte at position 4"},
+  };
+  char why[512], longest[DRILL_MAX_NAME + 2];
+  (void)state;
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    stella_err e = drill_name_check(cases[i].name, why, sizeof why);
+    if (!cases[i].why) {
+      assert_int_equal(e, STELLA_OK);
+      continue;
+    }
+    assert_int_equal(e, STELLA_E_INVALID_ARG);
+    if (!strstr(why, cases[i].why) || !strstr(why, "1..255 printable ASCII"))
+      fail_msg("'%s': '%s'", cases[i].name, why);
+  }
+  memset(longest, 'x', sizeof longest);
+  longest[DRILL_MAX_NAME] = '\0';
+  assert_int_equal(drill_name_check(longest, why, sizeof why), STELLA_OK);
+  longest[DRILL_MAX_NAME] = 'x';
+  longest[DRILL_MAX_NAME + 1] = '\0';
+  assert_int_equal(drill_name_check(longest, why, sizeof why),
+                   STELLA_E_INVALID_ARG);
+  assert_non_null(strstr(why, "is 256 characters long"));
 }
 
 /* ---- state folders ---- */
@@ -276,8 +323,10 @@ static int api_teardown(void **state) {
   return 0;
 }
 
-/* The proposal for artifact text, built by the core's own builder. */
-static char *proposal(api_fixture *f, const char *artifact) {
+/* The proposal for artifact text with the client's key written as pem,
+ * built by the core's own builder. */
+static char *proposal_pem(api_fixture *f, const char *artifact,
+                          const char *pem) {
   uint8_t digest[32], *sig = NULL;
   size_t siglen = 0;
   sbuf out = SBUF_INIT;
@@ -285,12 +334,15 @@ static char *proposal(api_fixture *f, const char *artifact) {
   assert_int_equal(crypto_signer_sign(f->client, (const uint8_t *)artifact,
                                       strlen(artifact), &sig, &siglen),
                    STELLA_OK);
-  assert_int_equal(rekor_hashedrekord_proposal(digest, sig, siglen,
-                                               f->client_pem,
-                                               strlen(f->client_pem), &out),
+  assert_int_equal(rekor_hashedrekord_proposal(digest, sig, siglen, pem,
+                                               strlen(pem), &out),
                    STELLA_OK);
   free(sig);
   return sbuf_take(&out, NULL);
+}
+
+static char *proposal(api_fixture *f, const char *artifact) {
+  return proposal_pem(f, artifact, f->client_pem);
 }
 
 /* One request; the answer in rs (free rs->body). */
@@ -427,7 +479,7 @@ static void test_api_create_refusals(void **state) {
     {"hashedrekord", "intoto", "kind must be hashedrekord"},
     {"\"0.0.1\"", "\"0.0.2\"", "apiVersion must be 0.0.1"},
     {"\"sha256\"", "\"sha512\"", "algorithm must be sha256"},
-    {"\"value\":\"", "\"value\":\"zz", "64 hex digits"},
+    {"\"value\":\"", "\"value\":\"zz", "64 lowercase hex digits"},
     {"\"publicKey\":{\"content\":\"", "\"publicKey\":{\"content\":\"!",
      "base64 PEM key"},
     {"\"signature\":{\"content\":\"", "\"signature\":{\"content\":\"%",
@@ -449,6 +501,154 @@ static void test_api_create_refusals(void **state) {
   sbuf_free(&mixed);
   free(good);
   free(other);
+}
+
+/* The client key's PEM with CRLF line ends, and with its base64 in lines
+ * of 76 between a comment and a trailing line: malloc'd. */
+static char *pem_crlf(const char *pem) {
+  sbuf out = SBUF_INIT;
+  for (const char *c = pem; *c; c++)
+    assert_int_equal(*c == '\n' ? sbuf_append_str(&out, "\r\n")
+                                : sbuf_append(&out, c, 1), STELLA_OK);
+  return sbuf_take(&out, NULL);
+}
+
+static char *pem_rewrapped(const char *pem) {
+  sbuf b64 = SBUF_INIT, out = SBUF_INIT;
+  const char *body = strchr(pem, '\n') + 1, *end = strstr(pem, "-----END");
+  for (const char *c = body; c < end; c++)
+    if (*c != '\n')
+      assert_int_equal(sbuf_append(&b64, c, 1), STELLA_OK);
+  assert_int_equal(sbuf_append_str(&out, "my signing key\n-----BEGIN PUBLIC "
+                                   "KEY-----\n"), STELLA_OK);
+  for (size_t i = 0; i < b64.len; i += 76)
+    assert_int_equal(sbuf_printf(&out, "%.*s\n", (int)(b64.len - i < 76 ?
+                                 b64.len - i : 76), b64.data + i),
+                     STELLA_OK);
+  assert_int_equal(sbuf_append_str(&out, "-----END PUBLIC KEY-----\n\n"
+                                   "(end)\n"), STELLA_OK);
+  sbuf_free(&b64);
+  return sbuf_take(&out, NULL);
+}
+
+/* prop (malloc'd copy) with its public key written as pem: the same
+ * signature, so the same entry. */
+static char *with_key(const char *prop, const char *pem) {
+  const char *key = strstr(prop, "\"publicKey\":{\"content\":\"") + 24;
+  char *b64 = NULL;
+  sbuf out = SBUF_INIT;
+  assert_int_equal(base64_encode((const uint8_t *)pem, strlen(pem), &b64),
+                   STELLA_OK);
+  assert_int_equal(sbuf_printf(&out, "%.*s%s%s", (int)(key - prop), prop,
+                               b64, key + strcspn(key, "\"")), STELLA_OK);
+  free(b64);
+  return sbuf_take(&out, NULL);
+}
+
+/* The entry in rs holds the key as proposal canonical (made with the
+ * client's PEM as OpenSSL writes it) has it. */
+static void assert_stored_key(const drill_resp *rs, const char *canonical) {
+  const char *key = strstr(canonical, "\"publicKey\":{\"content\":\"");
+  size_t len = strcspn(key + 24, "\"") + 25;
+  rekor_entry *v = NULL;
+  size_t n = 0;
+  assert_int_equal(rekor_entries_from_api(rs->body.data, rs->body.len, &v,
+                                          &n, NULL, 0), STELLA_OK);
+  assert_non_null(memmem(v[0].body, v[0].body_len, key, len));
+  rekor_entries_free(v, n);
+}
+
+/* The same entry sent with its key written differently is a duplicate
+ * (the key is stored in its canonical PEM, as Rekor does); an upper-case
+ * artifact hash is refused, not logged a second time. */
+static void test_api_duplicate_written_differently(void **state) {
+  api_fixture *f = *state;
+  drill_resp rs;
+  char *p1 = proposal(f, "one"), loc[160];
+  call(f, "POST", "/api/v1/log/entries", p1, &rs);
+  assert_int_equal(rs.status, 201);
+  snprintf(loc, sizeof loc, "%s", rs.location);
+  sbuf_free(&rs.body);
+  char *pems[] = {pem_crlf(f->client_pem), pem_rewrapped(f->client_pem)};
+  for (size_t i = 0; i < 2; i++) {
+    char *p = with_key(p1, pems[i]);
+    call(f, "POST", "/api/v1/log/entries", p, &rs);
+    assert_string_equal(rs.location, loc);
+    expect(&rs, 409, "already exists");
+    free(p);
+    /* a new artifact with that key: stored with the canonical PEM */
+    p = proposal_pem(f, i ? "three" : "two", pems[i]);
+    call(f, "POST", "/api/v1/log/entries", p, &rs);
+    assert_int_equal(rs.status, 201);
+    check_entry(f, &rs, (int64_t)i + 1, i + 2, NULL);
+    assert_stored_key(&rs, p1);
+    sbuf_free(&rs.body);
+    free(pems[i]);
+    free(p);
+  }
+  char *upper = strdup(p1), *hex = strstr(upper, "\"value\":\"") + 9;
+  for (int i = 0; i < 64; i++)
+    if (hex[i] >= 'a' && hex[i] <= 'f')
+      hex[i] = (char)(hex[i] - 'a' + 'A');
+  call(f, "POST", "/api/v1/log/entries", upper, &rs);
+  expect(&rs, 400, "64 lowercase hex digits");
+  assert_int_equal(f->st->size, 3);
+  free(upper);
+  free(p1);
+}
+
+/* An answer that cannot be built (here: the checkpoint cannot be signed
+ * under a name the note format refuses) is a 500 and leaves no entry in
+ * drill.db: the client fails over, and the entry is logged once. */
+static void test_api_create_unanswerable(void **state) {
+  api_fixture *f = *state;
+  drill_resp rs;
+  char why[256], *p = proposal(f, "one");
+  free(f->st->name);
+  f->st->name = strdup("a b"); /* past drill_state_set_name's check */
+  call(f, "POST", "/api/v1/log/entries", p, &rs);
+  expect(&rs, 500, NULL);
+  assert_string_equal(rs.location, "");
+  assert_int_equal(f->st->size, 0);
+  drill_state_free(f->st);
+  assert_int_equal(drill_state_open(f->dir, NULL, &f->st, why, sizeof why),
+                   STELLA_OK);
+  assert_int_equal(f->st->size, 0);
+  assert_int_equal(drill_state_set_name(f->st, "drill.test:1"), STELLA_OK);
+  call(f, "POST", "/api/v1/log/entries", p, &rs);
+  assert_int_equal(rs.status, 201);
+  check_entry(f, &rs, 0, 1, p);
+  sbuf_free(&rs.body);
+  free(p);
+}
+
+/* An append taken back takes its checkpoint with it: the next entry has
+ * the same index, a tree of the same size with another root. */
+static void test_state_rollback(void **state) {
+  api_fixture *f = *state;
+  drill_entry x;
+  int dup = 0;
+  const char *note = NULL;
+  merkle_hash root;
+  checkpoint cp;
+  assert_int_equal(drill_state_append(f->st, (const uint8_t *)"a", 1, NOW,
+                                      &x, &dup), STELLA_OK);
+  assert_int_equal(drill_state_checkpoint(f->st, &note), STELLA_OK);
+  drill_entry_clear(&x);
+  drill_state_rollback(f->st);
+  assert_int_equal(f->st->size, 0);
+  assert_int_equal(drill_state_append(f->st, (const uint8_t *)"b", 1, NOW,
+                                      &x, &dup), STELLA_OK);
+  assert_int_equal(drill_state_commit(f->st), STELLA_OK);
+  drill_state_rollback(f->st); /* nothing pending: a no-op */
+  assert_int_equal(f->st->size, 1);
+  assert_int_equal(drill_state_checkpoint(f->st, &note), STELLA_OK);
+  assert_int_equal(checkpoint_parse(note, strlen(note), &cp, NULL, 0),
+                   STELLA_OK);
+  merkle_leaf_hash((const uint8_t *)"b", 1, root);
+  assert_memory_equal(cp.root, root, 32);
+  checkpoint_clear(&cp);
+  drill_entry_clear(&x);
 }
 
 static void add_entries(api_fixture *f, int n) {
@@ -660,9 +860,16 @@ int main(void) {
     cmocka_unit_test(test_addr_parse),
     cmocka_unit_test(test_fault_parse),
     cmocka_unit_test(test_fault_json_refusals),
+    cmocka_unit_test(test_name_check),
     cmocka_unit_test(test_state_refusals),
     cmocka_unit_test_setup_teardown(test_api_create, api_setup, api_teardown),
     cmocka_unit_test_setup_teardown(test_api_create_refusals, api_setup,
+                                    api_teardown),
+    cmocka_unit_test_setup_teardown(test_api_duplicate_written_differently,
+                                    api_setup, api_teardown),
+    cmocka_unit_test_setup_teardown(test_api_create_unanswerable, api_setup,
+                                    api_teardown),
+    cmocka_unit_test_setup_teardown(test_state_rollback, api_setup,
                                     api_teardown),
     cmocka_unit_test_setup_teardown(test_api_read, api_setup, api_teardown),
     cmocka_unit_test_setup_teardown(test_api_log_and_proof, api_setup,
