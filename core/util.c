@@ -58,6 +58,22 @@ static int64_t days_from_civil(int64_t y, int m, int d) {
   return era * 146097 + doe - 719468;
 }
 
+static int is_leap_year(int y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Fields that name a real instant: "2026-02-30" or "24:00" would be
+ * normalised into another day, so they are refused. No leap seconds: a
+ * ":60" would be normalised into the next minute the same way. */
+static int fields_valid(int Y, int M, int D, int h, int m, int s) {
+  static const int days_in[12] = {31, 28, 31, 30, 31, 30,
+                                  31, 31, 30, 31, 30, 31};
+  if (M < 1 || M > 12 || h > 23 || m > 59 || s > 59)
+    return 0;
+  int last = days_in[M - 1] + (M == 2 && is_leap_year(Y));
+  return D >= 1 && D <= last;
+}
+
 static int read_digits(const char **p, int n, int *out) {
   int v = 0;
   for (int i = 0; i < n; i++) {
@@ -89,7 +105,7 @@ stella_err stella_time_parse(const char *text, int64_t *out) {
       read_digits(&p, 2, &m) || expect_char(&p, ':') ||
       read_digits(&p, 2, &s))
     return STELLA_E_PARSE;
-  if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || s > 60)
+  if (!fields_valid(Y, M, D, h, m, s))
     return STELLA_E_PARSE;
   if (*p == '.') { /* fraction: ignored, expiry has second resolution */
     p++;

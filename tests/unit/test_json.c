@@ -1,5 +1,6 @@
-/* test_json.c - JSON parser edge cases and the canonical JSON vectors of
- * tests/data/tuf-canonical-json (byte-exact). */
+/* test_json.c - JSON parser edge cases, the canonical JSON vectors of
+ * tests/data/tuf-canonical-json (byte-exact), and the RFC 3339 reader of
+ * JSON time fields. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -422,6 +423,34 @@ static void test_canonical_cap(void **state) {
   json_doc_free(doc);
 }
 
+/* The RFC 3339 reader of JSON time fields (TUF expires, trusted_root
+ * validFor): a date or time that does not exist is refused, never moved
+ * to another day. */
+static void test_time_parse(void **state) {
+  static const char *const impossible[] = {
+      "2026-02-29T00:00:00Z", "2026-02-30T00:00:00Z", "2026-02-31T00:00:00Z",
+      "2026-04-31T00:00:00Z", "2026-06-31T12:00:00Z", "2026-09-31T00:00:00Z",
+      "2026-11-31T00:00:00Z", "2100-02-29T00:00:00Z", "2026-00-10T00:00:00Z",
+      "2026-13-01T00:00:00Z", "2026-01-00T00:00:00Z", "2026-01-32T00:00:00Z",
+      "2026-01-01T24:00:00Z", "2026-01-01T23:60:00Z", "2026-01-01T23:59:60Z",
+      "2026-01-01T23:59:99Z", "2026-01-01T00:00:00+24:00",
+  };
+  int64_t t = 0;
+  (void)state;
+  for (size_t i = 0; i < sizeof impossible / sizeof impossible[0]; i++)
+    if (stella_time_parse(impossible[i], &t) != STELLA_E_PARSE)
+      fail_msg("%s was accepted", impossible[i]);
+  assert_int_equal(stella_time_parse("2024-02-29T00:00:00Z", &t), STELLA_OK);
+  assert_int_equal(t, 1709164800);
+  assert_int_equal(stella_time_parse("2000-02-29T23:59:59Z", &t), STELLA_OK);
+  assert_int_equal(t, 951868799);
+  assert_int_equal(stella_time_parse("2026-12-31T23:59:59.5+01:00", &t),
+                   STELLA_OK);
+  assert_int_equal(t, 1798757999);
+  assert_int_equal(stella_time_parse("1970-01-01T00:00:00Z", &t), STELLA_OK);
+  assert_int_equal(t, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_basic_vectors),
@@ -438,6 +467,7 @@ int main(void) {
       cmocka_unit_test(test_sorted_lookup),
       cmocka_unit_test(test_accessors),
       cmocka_unit_test(test_canonical_cap),
+      cmocka_unit_test(test_time_parse),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
