@@ -258,9 +258,52 @@ static EVP_PKEY *ec_point_key(const char *group, const char *hex,
   return pkey;
 }
 
-/* Bits of an EC key's curve, 0 if pkey is not EC. */
-static int ec_bits(EVP_PKEY *pkey) {
-  return EVP_PKEY_is_a(pkey, "EC") ? EVP_PKEY_get_bits(pkey) : 0;
+/* The curve of an EC key: 256 for P-256, 384 for P-384, 0 for any other
+ * (secp256k1 and brainpoolP256r1 are 256 bits too, but not supported) or
+ * a key that is not EC. */
+static int ec_curve(EVP_PKEY *pkey) {
+  char group[64] = "";
+  if (!EVP_PKEY_is_a(pkey, "EC") ||
+      EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group,
+                                     sizeof group, NULL) != 1)
+    return 0;
+  if (strcmp(group, "prime256v1") == 0 || strcmp(group, "P-256") == 0)
+    return 256;
+  if (strcmp(group, "secp384r1") == 0 || strcmp(group, "P-384") == 0)
+    return 384;
+  return 0;
+}
+
+static int is_rsa(EVP_PKEY *pkey) {
+  return EVP_PKEY_is_a(pkey, "RSA") || EVP_PKEY_is_a(pkey, "RSA-PSS");
+}
+
+/* Every public key stella verifies with passes here: Ed25519, ECDSA on
+ * P-256 or P-384, RSA of at least CRYPTO_RSA_MIN_BITS. Otherwise
+ * STELLA_E_UNSUPPORTED and why (if whylen) names what the key is. */
+static stella_err key_policy(EVP_PKEY *pkey, char *why, size_t whylen) {
+  char group[64] = "";
+  int bits = EVP_PKEY_get_bits(pkey);
+  if (EVP_PKEY_is_a(pkey, "ED25519") || ec_curve(pkey) ||
+      (is_rsa(pkey) && bits >= CRYPTO_RSA_MIN_BITS))
+    return STELLA_OK;
+  if (!why || !whylen)
+    return STELLA_E_UNSUPPORTED;
+  if (is_rsa(pkey))
+    snprintf(why, whylen, "an RSA key of %d bits (at least %d are needed)",
+             bits, CRYPTO_RSA_MIN_BITS);
+  else if (EVP_PKEY_is_a(pkey, "EC"))
+    snprintf(why, whylen, "an EC key on curve %s (only P-256 and P-384 are "
+             "supported)",
+             EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME,
+                                            group, sizeof group, NULL) == 1
+                 ? group : "of explicit parameters");
+  else
+    snprintf(why, whylen, "a %s key (only Ed25519, ECDSA P-256/P-384 and "
+             "RSA of %d bits or more are supported)",
+             EVP_PKEY_get0_type_name(pkey) ? EVP_PKEY_get0_type_name(pkey)
+                                           : "?", CRYPTO_RSA_MIN_BITS);
+  return STELLA_E_UNSUPPORTED;
 }
 
 /* keytype "ecdsa" or "ecdsa-sha2-nistpNNN"; the scheme picks the curve
@@ -277,16 +320,12 @@ static stella_err ecdsa_key(const char *keytype, const char *scheme,
                        ? pem_public_key(pub, publen)
                        : ec_point_key(p384 ? "secp384r1" : "prime256v1",
                                       pub, publen);
-  if (!pkey || ec_bits(pkey) != (p384 ? 384 : 256)) {
+  if (!pkey || ec_curve(pkey) != (p384 ? 384 : 256)) {
     EVP_PKEY_free(pkey);
     return STELLA_E_PARSE;
   }
   return key_wrap(pkey, p384 ? EVP_sha384() : EVP_sha256(), PAD_NONE,
                   p384 ? "ecdsa-p384" : "ecdsa-p256", out);
-}
-
-static int is_rsa(EVP_PKEY *pkey) {
-  return EVP_PKEY_is_a(pkey, "RSA") || EVP_PKEY_is_a(pkey, "RSA-PSS");
 }
 
 static stella_err rsa_pss_key(const char *scheme, const char *pub,
@@ -307,6 +346,10 @@ static stella_err rsa_pss_key(const char *scheme, const char *pub,
   if (!pkey || !is_rsa(pkey)) {
     EVP_PKEY_free(pkey);
     return STELLA_E_PARSE;
+  }
+  if (key_policy(pkey, NULL, 0)) {
+    EVP_PKEY_free(pkey);
+    return STELLA_E_UNSUPPORTED;
   }
   char alg[24];
   snprintf(alg, sizeof(alg), "rsa-%d", EVP_PKEY_get_bits(pkey));
@@ -333,18 +376,24 @@ stella_err crypto_key_from_tuf(const char *keytype, const char *scheme,
   return e;
 }
 
-static stella_err spki_wrap(EVP_PKEY *pkey, crypto_key **out) {
-  int bits = EVP_PKEY_get_bits(pkey);
+/* A key from SPKI (PEM or DER) under key_policy; takes pkey. */
+static stella_err spki_wrap(EVP_PKEY *pkey, crypto_key **out, char *why,
+                            size_t whylen) {
+  int bits = EVP_PKEY_get_bits(pkey), curve = ec_curve(pkey);
   char alg[24];
-  if (EVP_PKEY_is_a(pkey, "ED25519"))
+  stella_err e = key_policy(pkey, why, whylen);
+  if (!e && EVP_PKEY_is_a(pkey, "ED25519"))
     return key_wrap(pkey, NULL, PAD_NONE, "ed25519", out);
-  if (ec_bits(pkey) == 256 || ec_bits(pkey) == 384)
-    return key_wrap(pkey, bits == 384 ? EVP_sha384() : EVP_sha256(),
-                    PAD_NONE, bits == 384 ? "ecdsa-p384" : "ecdsa-p256", out);
-  if (EVP_PKEY_is_a(pkey, "RSA")) {
+  if (!e && curve)
+    return key_wrap(pkey, curve == 384 ? EVP_sha384() : EVP_sha256(),
+                    PAD_NONE, curve == 384 ? "ecdsa-p384" : "ecdsa-p256", out);
+  if (!e && EVP_PKEY_is_a(pkey, "RSA")) {
     snprintf(alg, sizeof(alg), "rsa-%d", bits);
     return key_wrap(pkey, EVP_sha256(), PAD_PKCS1, alg, out);
   }
+  if (!e && why && whylen) /* RSA-PSS restricted keys: no PKCS#1 here */
+    snprintf(why, whylen, "an RSA-PSS key (give an RSA, ECDSA or Ed25519 "
+             "key)");
   EVP_PKEY_free(pkey);
   return STELLA_E_UNSUPPORTED;
 }
@@ -361,19 +410,27 @@ stella_err crypto_key_from_spki_der(const uint8_t *der, size_t len,
     EVP_PKEY_free(pkey);
     return STELLA_E_PARSE;
   }
-  return spki_wrap(pkey, out);
+  return spki_wrap(pkey, out, NULL, 0);
 }
 
-stella_err crypto_key_from_pem(const char *pem, size_t len,
-                               crypto_key **out) {
+stella_err crypto_key_from_pem_why(const char *pem, size_t len,
+                                   crypto_key **out, char *why,
+                                   size_t whylen) {
   *out = NULL;
+  if (why && whylen)
+    snprintf(why, whylen, "not a PEM public key");
   if (!pem)
     return STELLA_E_INVALID_ARG;
   EVP_PKEY *pkey = pem_public_key(pem, len);
   ERR_clear_error();
   if (!pkey)
     return STELLA_E_PARSE;
-  return spki_wrap(pkey, out);
+  return spki_wrap(pkey, out, why, whylen);
+}
+
+stella_err crypto_key_from_pem(const char *pem, size_t len,
+                               crypto_key **out) {
+  return crypto_key_from_pem_why(pem, len, out, NULL, 0);
 }
 
 void crypto_key_free(crypto_key *k) {

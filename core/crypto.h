@@ -30,21 +30,29 @@ int crypto_digest_equals_hex(const uint8_t *digest, size_t n, const char *hex);
 
 typedef struct crypto_key crypto_key;
 
+/* Public keys are refused (STELLA_E_UNSUPPORTED) unless Ed25519, ECDSA on
+ * P-256 or P-384, or RSA of at least this many bits: a weaker key is not
+ * worth a verification. */
+#define CRYPTO_RSA_MIN_BITS 2048
+
 /* Builds a verification key from a TUF key object's fields:
  *   keytype "ed25519", scheme "ed25519": public is 64 hex digits;
  *   keytype "ecdsa" or "ecdsa-sha2-nistp256" (also nistp384), scheme
  *     "ecdsa-sha2-nistp256"/"ecdsa-sha2-nistp384": public is PEM SPKI or
  *     the hex uncompressed point (04||X||Y); signatures DER;
- *   keytype "rsa", scheme "rsassa-pss-sha256" (also -sha384/-sha512): PEM.
- * Returns STELLA_E_UNSUPPORTED for other types/schemes, STELLA_E_PARSE for
- * unreadable key material. *out is freed with crypto_key_free(). */
+ *   keytype "rsa", scheme "rsassa-pss-sha256" (also -sha384/-sha512): PEM,
+ *     at least CRYPTO_RSA_MIN_BITS.
+ * Returns STELLA_E_UNSUPPORTED for other types/schemes and weak RSA keys,
+ * STELLA_E_PARSE for unreadable key material (or an EC key on another
+ * curve than the scheme's). *out is freed with crypto_key_free(). */
 stella_err crypto_key_from_tuf(const char *keytype, const char *scheme,
                                const char *pub, size_t publen,
                                crypto_key **out);
 
 /* A key from DER SubjectPublicKeyInfo (Sigstore trusted_root rawBytes).
  * ECDSA keys verify with SHA-256 (P-256) or SHA-384 (P-384), Ed25519 pure,
- * RSA with PKCS#1 v1.5 + SHA-256. */
+ * RSA with PKCS#1 v1.5 + SHA-256. STELLA_E_UNSUPPORTED for other kinds,
+ * curves and RSA under CRYPTO_RSA_MIN_BITS. */
 stella_err crypto_key_from_spki_der(const uint8_t *der, size_t len,
                                     crypto_key **out);
 
@@ -62,8 +70,16 @@ int crypto_verify_digest_sha256(const crypto_key *k, const uint8_t digest[32],
                                 const uint8_t *sig, size_t siglen);
 
 /* A key from a PEM SubjectPublicKeyInfo (what `cosign` and Rekor call a
- * public key). STELLA_E_PARSE when unreadable. */
+ * public key). STELLA_E_PARSE when unreadable, STELLA_E_UNSUPPORTED for a
+ * key of another kind or strength (see CRYPTO_RSA_MIN_BITS). */
 stella_err crypto_key_from_pem(const char *pem, size_t len, crypto_key **out);
+
+/* The same; on failure why (if whylen) names the key for a user: "not a
+ * PEM public key", "an RSA key of 512 bits (at least 2048 are needed)",
+ * "an EC key on curve secp256k1 (only P-256 and P-384 are supported)". */
+stella_err crypto_key_from_pem_why(const char *pem, size_t len,
+                                   crypto_key **out, char *why,
+                                   size_t whylen);
 
 /* Same with a hex signature; "" or non-hex is 0 (not valid). */
 int crypto_verify_hex(const crypto_key *k, const uint8_t *msg, size_t msglen,

@@ -95,9 +95,17 @@ static stella_err submit_read_small(stella_rekor *r, const char *what,
  * before anything is sent: the log would keep a bad entry forever. */
 static stella_err submit_check_locally(stella_rekor *r, submit_input *in) {
   crypto_key *k = NULL;
-  if (crypto_key_from_pem(in->pem.data, in->pem.len, &k))
-    return rekor_errf(r, STELLA_E_PARSE, "the public key is not a PEM "
-                      "public key (give the signer's PEM SubjectPublicKeyInfo)");
+  char why[160];
+  stella_err e = crypto_key_from_pem_why(in->pem.data, in->pem.len, &k, why,
+                                         sizeof why);
+  if (e == STELLA_E_UNSUPPORTED)
+    return rekor_errf(r, e, "the public key is %s: refusing to log a "
+                      "signature it made", why);
+  if (e == STELLA_E_PARSE)
+    return rekor_errf(r, e, "the public key is not a PEM public key (give "
+                      "the signer's PEM SubjectPublicKeyInfo)");
+  if (e)
+    return rekor_errf(r, e, "reading the public key: %s", stella_strerror(e));
   int ok = crypto_verify_digest_sha256(k, in->digest, in->sig, in->siglen);
   int ed = strcmp(crypto_key_algorithm(k), "ed25519") == 0;
   crypto_key_free(k);

@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include <openssl/x509.h>
 
 #include "crypto.h"
 #include "fsutil.h"
@@ -428,6 +429,67 @@ static void test_rsa_pss_hashes(void **state) {
   EVP_PKEY_free(pkey);
 }
 
+/* A key is refused the same way as PEM, DER and a TUF key, the PEM form
+ * naming it. */
+static void expect_key_refused(EVP_PKEY *pkey, const char *tuf_type,
+                               const char *tuf_scheme, stella_err tuf_want,
+                               const char *why_has) {
+  char *pem = public_pem(pkey), why[160] = "";
+  unsigned char *der = NULL;
+  int derlen = i2d_PUBKEY(pkey, &der);
+  crypto_key *k = (crypto_key *)1;
+  assert_true(derlen > 0);
+  assert_int_equal(crypto_key_from_pem_why(pem, strlen(pem), &k, why,
+                                           sizeof why), STELLA_E_UNSUPPORTED);
+  assert_null(k);
+  if (!strstr(why, why_has))
+    fail_msg("'%s' does not say '%s'", why, why_has);
+  assert_int_equal(crypto_key_from_pem(pem, strlen(pem), &k),
+                   STELLA_E_UNSUPPORTED);
+  assert_int_equal(crypto_key_from_spki_der(der, (size_t)derlen, &k),
+                   STELLA_E_UNSUPPORTED);
+  assert_int_equal(crypto_key_from_tuf(tuf_type, tuf_scheme, pem, strlen(pem),
+                                       &k), tuf_want);
+  assert_null(k);
+  OPENSSL_free(der);
+  free(pem);
+}
+
+/* RSA under 2048 bits and EC keys off P-256/P-384 verify nothing, however
+ * they come in; a 2048-bit RSA key and the supported curves still load. */
+static void test_weak_keys_refused(void **state) {
+  (void)state;
+  EVP_PKEY *rsa512 = EVP_RSA_gen(512), *rsa1024 = EVP_RSA_gen(1024);
+  EVP_PKEY *k1 = EVP_EC_gen("secp256k1"), *p521 = EVP_EC_gen("P-521");
+  EVP_PKEY *brainpool = EVP_EC_gen("brainpoolP256r1");
+  EVP_PKEY *rsa2048 = EVP_RSA_gen(2048), *p256 = EVP_EC_gen("P-256");
+  assert_true(rsa512 && rsa1024 && k1 && p521 && brainpool && rsa2048 &&
+              p256);
+  expect_key_refused(rsa512, "rsa", "rsassa-pss-sha256", STELLA_E_UNSUPPORTED,
+                     "an RSA key of 512 bits (at least 2048 are needed)");
+  expect_key_refused(rsa1024, "rsa", "rsassa-pss-sha256",
+                     STELLA_E_UNSUPPORTED, "RSA key of 1024 bits");
+  expect_key_refused(k1, "ecdsa", "ecdsa-sha2-nistp256", STELLA_E_PARSE,
+                     "an EC key on curve secp256k1");
+  expect_key_refused(brainpool, "ecdsa", "ecdsa-sha2-nistp256",
+                     STELLA_E_PARSE, "curve brainpoolP256r1");
+  expect_key_refused(p521, "ecdsa", "ecdsa-sha2-nistp384", STELLA_E_PARSE,
+                     "curve secp521r1");
+  EVP_PKEY *ok[] = {rsa2048, p256};
+  const char *alg[] = {"rsa-2048", "ecdsa-p256"};
+  for (int i = 0; i < 2; i++) {
+    char *pem = public_pem(ok[i]);
+    crypto_key *k = NULL;
+    assert_int_equal(crypto_key_from_pem(pem, strlen(pem), &k), STELLA_OK);
+    assert_string_equal(crypto_key_algorithm(k), alg[i]);
+    crypto_key_free(k);
+    free(pem);
+  }
+  EVP_PKEY *all[] = {rsa512, rsa1024, k1, p521, brainpool, rsa2048, p256};
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+    EVP_PKEY_free(all[i]);
+}
+
 static void test_digests(void **state) {
   (void)state;
   uint8_t d256[32], d512[64];
@@ -520,6 +582,7 @@ int main(void) {
       cmocka_unit_test(test_spki_der),
       cmocka_unit_test(test_ecdsa_p384),
       cmocka_unit_test(test_rsa_pss_hashes),
+      cmocka_unit_test(test_weak_keys_refused),
       cmocka_unit_test(test_digests),
       cmocka_unit_test(test_hex),
       cmocka_unit_test(test_base64),
