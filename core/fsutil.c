@@ -18,24 +18,38 @@
 /* Big writes ask the kernel to start writing back every this many bytes. */
 #define FS_WRITEBACK_STEP (1u << 20)
 
-stella_err fs_read_file(const char *path, size_t max, sbuf *out) {
-  if (max > 0)
-    out->max = max;
+stella_err fs_open_regular(const char *path, int *fd, uint64_t *size) {
+  struct stat st;
+  *fd = -1;
   /* O_NONBLOCK: a FIFO planted under a metadata name must not hang the
-   * open; only regular files are read. */
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0)
+   * open; only regular files are read (a device such as /dev/zero would
+   * never end). */
+  int f = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (f < 0)
     return errno == ENOENT || errno == ENOTDIR ? STELLA_E_NOT_FOUND
                                                : STELLA_E_IO;
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    close(fd);
+  if (fstat(f, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(f);
     return STELLA_E_IO;
   }
+  *fd = f;
+  if (size)
+    *size = st.st_size > 0 ? (uint64_t)st.st_size : 0;
+  return STELLA_OK;
+}
+
+stella_err fs_read_file(const char *path, size_t max, sbuf *out) {
+  uint64_t size = 0;
+  int fd;
+  if (max > 0)
+    out->max = max;
+  stella_err open_err = fs_open_regular(path, &fd, &size);
+  if (open_err)
+    return open_err;
   /* The size is only a hint (the file may change while read): one
    * allocation for the usual case, the cap still checked on every append. */
-  if (st.st_size > 0 && (!out->max || (uint64_t)st.st_size <= out->max))
-    sbuf_reserve(out, (size_t)st.st_size);
+  if (size > 0 && (!out->max || size <= out->max))
+    sbuf_reserve(out, (size_t)size);
   size_t start = out->len;
   stella_err e = STELLA_OK;
   char chunk[65536];
@@ -60,6 +74,61 @@ stella_err fs_read_file(const char *path, size_t max, sbuf *out) {
     e = sbuf_append(out, "", 0); /* an empty file still gives a "" */
   }
   return e;
+}
+
+/* "64 KiB" or "16 MiB" when n is a whole number of them, for messages. */
+static void fs_size_words(size_t n, char *buf, size_t len) {
+  if (n >= (1u << 20) && n % (1u << 20) == 0)
+    snprintf(buf, len, " (%zu MiB)", n >> 20);
+  else if (n >= 1024 && n % 1024 == 0)
+    snprintf(buf, len, " (%zu KiB)", n >> 10);
+  else
+    buf[0] = '\0';
+}
+
+/* What path is instead of a regular file ("a directory"), or NULL. */
+static const char *fs_kind_of(const char *path, int *stat_errno) {
+  struct stat st;
+  *stat_errno = 0;
+  if (stat(path, &st) != 0) {
+    *stat_errno = errno;
+    return NULL;
+  }
+  if (S_ISDIR(st.st_mode))
+    return "a directory";
+  if (S_ISCHR(st.st_mode))
+    return "a character device";
+  if (S_ISBLK(st.st_mode))
+    return "a block device";
+  if (S_ISFIFO(st.st_mode))
+    return "a FIFO";
+  if (S_ISSOCK(st.st_mode))
+    return "a socket";
+  return NULL;
+}
+
+void fs_read_why(const char *path, stella_err e, size_t max, char *buf,
+                 size_t len) {
+  char words[32];
+  int err = 0;
+  if (!buf || !len)
+    return;
+  const char *kind = path && e == STELLA_E_IO ? fs_kind_of(path, &err)
+                                               : NULL;
+  if (!path) {
+    snprintf(buf, len, "%s", stella_strerror(e));
+  } else if (kind) {
+    snprintf(buf, len, "%s is %s: it must be a regular file", path, kind);
+  } else if (e == STELLA_E_TOO_LARGE && max) {
+    fs_size_words(max, words, sizeof words);
+    snprintf(buf, len, "%s is over the %zu-byte limit%s", path, max, words);
+  } else if (e == STELLA_E_NOT_FOUND) {
+    snprintf(buf, len, "%s: no such file", path);
+  } else if (e == STELLA_E_IO && (err || access(path, R_OK) != 0)) {
+    snprintf(buf, len, "%s: %s", path, strerror(err ? err : errno));
+  } else {
+    snprintf(buf, len, "%s: %s", path, stella_strerror(e));
+  }
 }
 
 static stella_err write_all(int fd, const void *data, size_t len) {

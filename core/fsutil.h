@@ -3,12 +3,28 @@
 #define STELLA_CORE_FSUTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "stella/stella.h"
 #include "buf.h"
 
-/* Reads the whole file into out (out->max is overridden by max if max > 0).
- * STELLA_E_NOT_FOUND if absent, STELLA_E_TOO_LARGE over max, else IO. */
+/* Opens path read-only when it is a regular file; *fd is then the
+ * caller's to close and *size (if size) its size now. A directory, device,
+ * FIFO or socket is STELLA_E_IO at once (the open never blocks).
+ * STELLA_E_NOT_FOUND if absent, else STELLA_E_IO (*fd is -1). */
+stella_err fs_open_regular(const char *path, int *fd, uint64_t *size);
+
+/* Reads the whole regular file (fs_open_regular) into out (out->max is
+ * overridden by max if max > 0). STELLA_E_NOT_FOUND if absent,
+ * STELLA_E_TOO_LARGE over max, else IO. */
 stella_err fs_read_file(const char *path, size_t max, sbuf *out);
+
+/* One line on why reading path failed with e (from fs_read_file or
+ * fs_open_regular, max its cap or 0), path included: "P is a directory: it
+ * must be a regular file" (or a FIFO, a character device ...), "P is over
+ * the 65536-byte limit (64 KiB)", "P: no such file", "P: Permission
+ * denied". */
+void fs_read_why(const char *path, stella_err e, size_t max, char *buf,
+                 size_t len);
 
 /* Replaces path with exactly len bytes, atomically: writes a temp file in
  * the same folder whose name starts with '.' and does NOT end in ".json"

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "fsutil.h"
 #include "json.h"
@@ -35,26 +36,31 @@ static void submit_input_clear(submit_input *in) {
   sbuf_free(&in->pem);
 }
 
-/* SHA-256 of a file of any size, read in chunks. */
+/* SHA-256 of a regular file of any size, read in chunks (a device or a
+ * FIFO is refused: /dev/zero would never end). */
 static stella_err submit_hash_file(const char *path, uint8_t out[32]) {
-  FILE *fp = fopen(path, "rb");
+  int fd = -1;
   EVP_MD_CTX *md = EVP_MD_CTX_new();
   unsigned char *chunk = malloc(SUBMIT_READ_CHUNK);
-  stella_err e = fp ? STELLA_OK
-                 : errno == ENOENT ? STELLA_E_NOT_FOUND : STELLA_E_IO;
+  stella_err e = fs_open_regular(path, &fd, NULL);
   if (!e && (!md || !chunk || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)))
     e = STELLA_E_NOMEM;
-  size_t n;
-  while (!e && (n = fread(chunk, 1, SUBMIT_READ_CHUNK, fp)) > 0)
-    if (!EVP_DigestUpdate(md, chunk, n))
+  for (ssize_t n; !e;) {
+    n = read(fd, chunk, SUBMIT_READ_CHUNK);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      e = n < 0 ? STELLA_E_IO : STELLA_OK;
+      break;
+    }
+    if (!EVP_DigestUpdate(md, chunk, (size_t)n))
       e = STELLA_E_NOMEM;
-  if (!e && ferror(fp))
-    e = STELLA_E_IO;
+  }
   unsigned int len = 0;
   if (!e && (!EVP_DigestFinal_ex(md, out, &len) || len != 32))
     e = STELLA_E_IO;
-  if (fp)
-    fclose(fp);
+  if (fd >= 0)
+    close(fd);
   EVP_MD_CTX_free(md);
   free(chunk);
   return e;
@@ -79,15 +85,23 @@ static stella_err submit_read_sig(const sbuf *b, uint8_t **sig,
   return b->len ? STELLA_OK : STELLA_E_FORMAT;
 }
 
+/* "artifact FILE is a directory: it must be a regular file" ... */
+static stella_err submit_read_failed(stella_rekor *r, stella_err e,
+                                     const char *what, const char *path,
+                                     size_t max) {
+  char why[512];
+  fs_read_why(path, e, max, why, sizeof why);
+  return rekor_errf(r, e, "%s %s", what, why);
+}
+
+/* A signature or public key file: regular, not empty, at most 64 KiB. */
 static stella_err submit_read_small(stella_rekor *r, const char *what,
                                     const char *path, sbuf *out) {
   stella_err e = fs_read_file(path, SUBMIT_SMALL_FILE_MAX, out);
-  if (e == STELLA_E_TOO_LARGE)
-    return rekor_errf(r, e, "%s %s is over %d bytes: not a %s", what, path,
-                      SUBMIT_SMALL_FILE_MAX, what);
   if (e)
-    return rekor_errf(r, e, "reading %s %s: %s", what, path,
-                      stella_strerror(e));
+    return submit_read_failed(r, e, what, path, SUBMIT_SMALL_FILE_MAX);
+  if (!out->len)
+    return rekor_errf(r, STELLA_E_FORMAT, "%s %s is empty", what, path);
   return STELLA_OK;
 }
 
@@ -127,11 +141,10 @@ static stella_err submit_read(stella_rekor *r, const char *artifact,
   sbuf sig = SBUF_INIT;
   stella_err e = submit_hash_file(artifact, in->digest);
   if (e)
-    return rekor_errf(r, e, "reading artifact %s: %s", artifact,
-                      stella_strerror(e));
+    return submit_read_failed(r, e, "artifact", artifact, 0);
   e = submit_read_small(r, "signature", sig_file, &sig);
   if (!e && (e = submit_read_sig(&sig, &in->sig, &in->siglen)))
-    rekor_errf(r, e, "signature %s is empty", sig_file);
+    rekor_errf(r, e, "signature %s: %s", sig_file, stella_strerror(e));
   if (!e)
     e = submit_read_small(r, "public key", pub_file, &in->pem);
   if (!e)

@@ -1,5 +1,6 @@
-/* test_fsutil.c - atomic writes leave no temp files, capped reads, mkdirs,
- * and percent-encoding of role names (Python quote(s, safe="")). */
+/* test_fsutil.c - atomic writes leave no temp files, capped reads of
+ * regular files only and why a read failed, mkdirs, and percent-encoding
+ * of role names (Python quote(s, safe="")). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -176,6 +177,84 @@ static void test_read_file_caps(void **state) {
   free(absent);
 }
 
+/* fs_read_why(path, e, max) is want, with "P" standing for path. */
+static void expect_why(const char *path, stella_err e, size_t max,
+                       const char *want) {
+  char why[512], expected[512];
+  const char *p = strchr(want, 'P');
+  snprintf(expected, sizeof expected, "%.*s%s%s", (int)(p - want), want,
+           path, p + 1);
+  fs_read_why(path, e, max, why, sizeof why);
+  assert_string_equal(why, expected);
+}
+
+/* Why a read failed, naming the file: what it is instead of a regular
+ * file, the cap it is over (in bytes and KiB/MiB), that it is absent. */
+static void test_read_why(void **state) {
+  const char *dir = *state;
+  char *fifo = fs_join(dir, "fifo"), *big = fs_join(dir, "big");
+  char *absent = fs_join(dir, "absent");
+  sbuf b = SBUF_INIT;
+  assert_int_equal(mkfifo(fifo, 0600), 0);
+  assert_int_equal(fs_read_file(dir, 0, &b), STELLA_E_IO);
+  expect_why(dir, STELLA_E_IO, 0, "P is a directory: it must be a regular file");
+  assert_int_equal(fs_read_file(fifo, 0, &b), STELLA_E_IO);
+  expect_why(fifo, STELLA_E_IO, 0, "P is a FIFO: it must be a regular file");
+  assert_int_equal(fs_read_file("/dev/null", 0, &b), STELLA_E_IO);
+  expect_why("/dev/null", STELLA_E_IO, 0,
+             "P is a character device: it must be a regular file");
+  assert_int_equal(fs_write_atomic(big, "0123456789", 10, 0600), STELLA_OK);
+  expect_why(big, STELLA_E_TOO_LARGE, 9, "P is over the 9-byte limit");
+  expect_why(big, STELLA_E_TOO_LARGE, 65536,
+             "P is over the 65536-byte limit (64 KiB)");
+  expect_why(big, STELLA_E_TOO_LARGE, 16u << 20,
+             "P is over the 16777216-byte limit (16 MiB)");
+  expect_why(absent, STELLA_E_NOT_FOUND, 0, "P: no such file");
+  char *under_file = fs_join(big, "x"); /* stat's own reason */
+  expect_why(under_file, STELLA_E_IO, 0, "P: Not a directory");
+  free(under_file);
+  if (geteuid() != 0) { /* root reads anything */
+    assert_int_equal(chmod(big, 0), 0);
+    assert_int_equal(fs_read_file(big, 0, &b), STELLA_E_IO);
+    expect_why(big, STELLA_E_IO, 0, "P: Permission denied");
+  }
+  char why[64] = "unchanged";
+  fs_read_why(NULL, STELLA_E_NOMEM, 0, why, sizeof why);
+  assert_string_equal(why, "out of memory");
+  fs_read_why(dir, STELLA_E_IO, 0, why, 0); /* no room: untouched */
+  assert_string_equal(why, "out of memory");
+  sbuf_free(&b);
+  free(fifo);
+  free(big);
+  free(absent);
+}
+
+/* fs_open_regular: a regular file with its size; nothing else, at once. */
+static void test_open_regular(void **state) {
+  const char *dir = *state;
+  char *path = fs_join(dir, "ten"), *fifo = fs_join(dir, "fifo");
+  const char *refused[] = {"/dev/zero", "/dev/null", dir, fifo};
+  uint64_t size = 0;
+  int fd = 7;
+  assert_int_equal(mkfifo(fifo, 0600), 0);
+  assert_int_equal(fs_write_atomic(path, "0123456789", 10, 0600), STELLA_OK);
+  assert_int_equal(fs_open_regular(path, &fd, &size), STELLA_OK);
+  assert_true(fd >= 0);
+  assert_int_equal(size, 10);
+  close(fd);
+  for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+    fd = 7;
+    assert_int_equal(fs_open_regular(refused[i], &fd, NULL), STELLA_E_IO);
+    assert_int_equal(fd, -1);
+  }
+  char *absent = fs_join(dir, "absent");
+  assert_int_equal(fs_open_regular(absent, &fd, NULL), STELLA_E_NOT_FOUND);
+  assert_int_equal(fd, -1);
+  free(absent);
+  free(path);
+  free(fifo);
+}
+
 static void test_mkdirs_exists_remove(void **state) {
   const char *dir = *state;
   char *deep = fs_join(dir, "a/b//c/");
@@ -268,6 +347,10 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_write_atomic_long_name, setup_dir,
                                       teardown_dir),
       cmocka_unit_test_setup_teardown(test_read_file_caps, setup_dir,
+                                      teardown_dir),
+      cmocka_unit_test_setup_teardown(test_read_why, setup_dir,
+                                      teardown_dir),
+      cmocka_unit_test_setup_teardown(test_open_regular, setup_dir,
                                       teardown_dir),
       cmocka_unit_test_setup_teardown(test_mkdirs_exists_remove, setup_dir,
                                       teardown_dir),

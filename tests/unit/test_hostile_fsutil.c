@@ -1,15 +1,7 @@
-/* test_hostile_fsutil.c - KNOWN BUG, not in tests/meson.build until
- * core/fsutil.c is fixed: a FIFO (or any non-regular file) planted in the
- * state folder under a metadata name makes fs_read_file() block forever in
- * open(2)/read(2), so `stella trust status` and `trust sync` hang (seen:
- * `mkfifo HOME/tuf/metadata/snapshot.json; timeout 20 stella --home HOME
- * trust status` -> killed by timeout, exit 124). Expected: a prompt
- * STELLA_E_IO (open with O_NONBLOCK, then fstat and refuse non-regular
- * files). Build and run it by hand:
- *   cc -D_GNU_SOURCE -std=c11 -Icore -Iinclude tests/unit/test_hostile_fsutil.c \
- *      core/fsutil.c core/buf.c core/util.c -lcmocka -o /tmp/thf && /tmp/thf
- * or add `'hostile_fsutil' : files('unit/test_hostile_fsutil.c'),` to the
- * unit_tests dict once fixed. */
+/* test_hostile_fsutil.c - what gets planted where a file is expected: a
+ * FIFO under a metadata name must not block fs_read_file() (it once hung
+ * `stella trust status` in open(2)), and a folder or an endless device
+ * (/dev/zero, given as an artifact to hash) is refused at once. */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -27,7 +19,7 @@
 
 static void on_alarm(int sig) {
   (void)sig;
-  static const char msg[] = "fs_read_file blocked on a FIFO for 5 s\n";
+  static const char msg[] = "fs_read_file blocked for 5 s\n";
   (void)!write(2, msg, sizeof msg - 1);
   _exit(1);
 }
@@ -58,10 +50,26 @@ static void test_folder_is_refused(void **state) {
   sbuf_free(&b);
 }
 
+/* An endless device, even with no cap at all: refused, not read. */
+static void test_device_is_refused(void **state) {
+  (void)state;
+  sbuf b = SBUF_INIT;
+  int fd = 7;
+  signal(SIGALRM, on_alarm);
+  alarm(5);
+  assert_int_equal(fs_read_file("/dev/zero", 0, &b), STELLA_E_IO);
+  assert_int_equal(fs_open_regular("/dev/zero", &fd, NULL), STELLA_E_IO);
+  alarm(0);
+  assert_int_equal(fd, -1);
+  assert_int_equal(b.len, 0);
+  sbuf_free(&b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_folder_is_refused),
     cmocka_unit_test(test_fifo_is_refused_promptly),
+    cmocka_unit_test(test_device_is_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
