@@ -26,7 +26,10 @@ stella_err rekor_parse_doc(const char *buf, size_t len, size_t max,
                            char *errbuf, size_t errlen) {
   char why[160] = "";
   *doc = NULL;
-  if (!buf || len > max)
+  if (!buf || !len) /* a reply without a body, an empty file */
+    return errbuf_fail(STELLA_E_PARSE, errbuf, errlen,
+                       "%s: empty (0 bytes), not JSON", what);
+  if (len > max)
     return errbuf_fail(STELLA_E_TOO_LARGE, errbuf, errlen,
                       "%s: %zu bytes is over the %zu-byte cap", what, len,
                       max);

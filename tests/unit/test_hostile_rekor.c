@@ -107,6 +107,14 @@ static void test_api_not_json(void **state) {
   good[strlen(good) / 2] = '\0'; /* truncated */
   expect_api(good, STELLA_E_PARSE);
   expect_api("", STELLA_E_PARSE);
+  /* No body at all (a 200 with nothing): said to be empty, not too big. */
+  rekor_entry *v = NULL;
+  size_t n = 0;
+  assert_int_equal(rekor_entries_from_api(NULL, 0, &v, &n, why, sizeof why),
+                   STELLA_E_PARSE);
+  assert_string_equal(why, "log entries: empty (0 bytes), not JSON");
+  assert_int_equal(parse_api("", why, sizeof why), STELLA_E_PARSE);
+  assert_non_null(strstr(why, "empty (0 bytes)"));
   expect_api("{\"a\":1} trailing", STELLA_E_PARSE);
   expect_api("42", STELLA_E_FORMAT);
   expect_api("\"entries\"", STELLA_E_FORMAT);
