@@ -312,6 +312,32 @@ static stella_err rk_from_api_val(const json_val *o, const char *uuid,
   return STELLA_OK;
 }
 
+/* s (json_str of len bytes) is exactly label. */
+static int rk_same_label(const char *s, size_t len, const char *label) {
+  return s && *label && len == strlen(label) && memcmp(s, label, len) == 0;
+}
+
+/* A bundle's kindVersion (required) must name the canonicalized body's own
+ * kind and apiVersion: a label that says otherwise was edited or built
+ * wrong, and a verifier that trusts the label would read the body as
+ * another type. */
+static stella_err rk_read_kind_version(rekor_entry *e, const json_val *kv,
+                                       const char **why) {
+  size_t kind_len = 0, version_len = 0;
+  const char *kind = json_str(json_get(kv, "kind"), &kind_len);
+  const char *version = json_str(json_get(kv, "version"), &version_len);
+  *why = "kindVersion is not an object with string kind and version";
+  if (json_type_of(kv) != JV_OBJECT || !kind || !version)
+    return STELLA_E_FORMAT;
+  rk_kind_from_body(e);
+  *why = "kindVersion does not match the canonicalized body's kind and "
+         "apiVersion";
+  if (!rk_same_label(kind, kind_len, e->kind) ||
+      !rk_same_label(version, version_len, e->kind_version))
+    return STELLA_E_FORMAT;
+  return STELLA_OK;
+}
+
 /* One bundle tlogEntries item (TransparencyLogEntry in protobuf JSON). */
 static stella_err rk_from_bundle_val(const json_val *o, rekor_entry *e,
                                      const char **why) {
@@ -337,12 +363,8 @@ static stella_err rk_from_bundle_val(const json_val *o, rekor_entry *e,
   if (t == -1)
     return STELLA_E_FORMAT;
   e->has_integrated_time = t == 0 && e->integrated_time != 0;
-  const json_val *kv = rekor_opt(o, "kindVersion");
-  rk_copy_label(e->kind, sizeof e->kind, json_get_str(kv, "kind"));
-  rk_copy_label(e->kind_version, sizeof e->kind_version,
-                json_get_str(kv, "version"));
-  if (!*e->kind)
-    rk_kind_from_body(e);
+  if ((err = rk_read_kind_version(e, rekor_opt(o, "kindVersion"), why)))
+    return err;
   const json_val *promise = rekor_opt(o, "inclusionPromise");
   *why = "inclusionPromise is not an object";
   if (promise && json_type_of(promise) != JV_OBJECT)

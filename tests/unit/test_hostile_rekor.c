@@ -311,13 +311,27 @@ static char *bundle_with(const char *media, const char *entries) {
   return b.data;
 }
 
-static char *tlog_entry(const char *index, const char *log_id,
-                        const char *proof) {
+/* The canonicalized body of the built entries, base64 of
+ * {"apiVersion":"0.0.1","kind":"hashedrekord"}, and its kindVersion. */
+#define BODY_B64 "eyJhcGlWZXJzaW9uIjoiMC4wLjEiLCJraW5kIjoiaGFzaGVkcmVrb3JkIn0="
+#define GOOD_KV "{\"kind\":\"hashedrekord\",\"version\":\"0.0.1\"}"
+
+/* A tlog entry; kind_version NULL leaves it out. */
+static char *tlog_entry_kv(const char *index, const char *log_id,
+                           const char *proof, const char *kind_version) {
   sbuf b = SBUF_INIT;
   sbuf_printf(&b, "{\"logIndex\":%s,\"logId\":{\"keyId\":%s},"
-              "\"canonicalizedBody\":\"e30=\",\"inclusionProof\":%s}",
+              "\"canonicalizedBody\":\"" BODY_B64 "\",\"inclusionProof\":%s",
               index, log_id, proof);
+  if (kind_version)
+    sbuf_printf(&b, ",\"kindVersion\":%s", kind_version);
+  sbuf_append_char(&b, '}');
   return b.data;
+}
+
+static char *tlog_entry(const char *index, const char *log_id,
+                        const char *proof) {
+  return tlog_entry_kv(index, log_id, proof, GOOD_KV);
 }
 
 static void expect_bundle(const char *text, stella_err want) {
@@ -379,6 +393,39 @@ static void test_bundle_hostile(void **state) {
     list = repeat(e, 1);
     text = bundle_with(MEDIA_03, list);
     expect_bundle(text, STELLA_E_FORMAT);
+    free(text);
+    free(list);
+    free(e);
+  }
+}
+
+/* kindVersion must be {"kind": K, "version": V} with K and V the
+ * canonicalized body's kind and apiVersion. */
+static void test_bundle_kind_version(void **state) {
+  static const char *const bad[] = {
+    NULL, "null", "1.5", "[]", "\"x\"", "{}", "{\"kind\":\"hashedrekord\"}",
+    "{\"version\":\"0.0.1\"}",
+    "{\"kind\":\"hashedrekord\",\"version\":1}",
+    "{\"kind\":[],\"version\":\"0.0.1\"}",
+    "{\"kind\":\"intoto\",\"version\":\"0.0.1\"}",
+    "{\"kind\":\"hashedrekord\",\"version\":\"0.0.2\"}",
+    "{\"kind\":\"\",\"version\":\"\"}",
+    "{\"kind\":\"hashedrekord\\u0000x\",\"version\":\"0.0.1\"}",
+    "{\"kind\":\"HASHEDREKORD\",\"version\":\"0.0.1\"}",
+  };
+  static const char *const proof =
+      "{\"logIndex\":\"0\",\"treeSize\":\"1\",\"rootHash\":\"" HASH_B64 "\"}";
+  (void)state;
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    char *e = tlog_entry_kv("\"1\"", "\"" HASH_B64 "\"", proof, bad[i]);
+    char *list = repeat(e, 1);
+    char *text = bundle_with(MEDIA_03, list);
+    rekor_bundle b;
+    char why[256] = "";
+    assert_int_equal(rekor_bundle_parse(text, strlen(text), &b, why,
+                                        sizeof why), STELLA_E_FORMAT);
+    if (!strstr(why, "kindVersion"))
+      fail_msg("kindVersion %s: %s", bad[i] ? bad[i] : "absent", why);
     free(text);
     free(list);
     free(e);
@@ -618,6 +665,7 @@ int main(void) {
     cmocka_unit_test(test_api_impossible_proof),
     cmocka_unit_test(test_proof_alone_proves_nothing),
     cmocka_unit_test(test_bundle_hostile),
+    cmocka_unit_test(test_bundle_kind_version),
     cmocka_unit_test(test_bundle_caps),
     cmocka_unit_test(test_log_info),
     cmocka_unit_test(test_consistency),

@@ -353,6 +353,40 @@ static void test_bundle_log_index_omitted_is_zero(void **state) {
   sbuf_free(&text);
 }
 
+/* A real bundle whose kindVersion is relabelled (same length, so the rest
+ * of the file stays as it was) is refused: it must say what the body is. */
+static void test_bundle_kind_version_relabelled(void **state) {
+  static const char label[] =
+      "\"kindVersion\": {\"kind\": \"hashedrekord\", \"version\": \"0.0.1\"}";
+  static const char *const relabels[] = {
+      "\"kindVersion\": {\"kind\": \"hashedrekord\", \"version\": \"0.0.2\"}",
+      "\"kindVersion\": {\"kind\": \"rekord\", \"version\": \"0.0.1\"}      ",
+      "\"kindVersion\": null                                        ",
+  };
+  rekor_bundle b;
+  sbuf text = SBUF_INIT;
+  char why[256];
+  (void)state;
+  read_data(BUNDLES, "valid/prod-v1-79571823-hashedrekord.bundle-v0.3.json",
+            &text);
+  char *at = strstr(text.data, label);
+  assert_non_null(at);
+  for (size_t i = 0; i < sizeof relabels / sizeof relabels[0]; i++) {
+    assert_int_equal(strlen(relabels[i]), sizeof label - 1);
+    memcpy(at, relabels[i], sizeof label - 1);
+    assert_int_equal(rekor_bundle_parse(text.data, text.len, &b, why,
+                                        sizeof why), STELLA_E_FORMAT);
+    assert_non_null(strstr(why, "kindVersion"));
+  }
+  memcpy(at, label, sizeof label - 1);
+  assert_int_equal(rekor_bundle_parse(text.data, text.len, &b, NULL, 0),
+                   STELLA_OK);
+  assert_string_equal(b.entries[0].kind, "hashedrekord");
+  assert_string_equal(b.entries[0].kind_version, "0.0.1");
+  rekor_bundle_clear(&b);
+  sbuf_free(&text);
+}
+
 /* ---- API-shaped entries -------------------------------------------------- */
 
 static void test_api_cases(void **state) {
@@ -704,6 +738,7 @@ int main(void) {
     cmocka_unit_test(test_wrong_instance_verifies_with_staging_root),
     cmocka_unit_test(test_set_only_needs_v01),
     cmocka_unit_test(test_bundle_log_index_omitted_is_zero),
+    cmocka_unit_test(test_bundle_kind_version_relabelled),
     cmocka_unit_test(test_api_cases),
     cmocka_unit_test(test_api_reply_shapes),
     cmocka_unit_test(test_keyring_note_keys),
