@@ -515,4 +515,91 @@ h_breaker 'assert b["state"] == "closed", b' "H's breaker closed: the killed cal
 must 0 "a killed submission, again: the log has it (409) or takes it now" -- \
   "$S" "${args[@]}" --json
 must 0 "metrics" -- "$S" metrics --json
+
+# ---- 7. hostile inputs: empty replies, files, keys, arguments -------------------------
+step "an empty reply body is said to be empty"
+hostile 1 F "log entries: empty \(0 bytes\)" 'GET /api/v1/log/entries[?]logIndex=*' \
+  "body:200:" -- rekor verify --log-index 1
+hostile 1 F "log info: empty \(0 bytes\)" 'GET /api/v1/log' "body:200:" -- rekor loginfo
+
+step "rekor submit: a folder, device, FIFO, empty or oversized file is refused at once"
+sign_artifact 501
+a=$work/artifact.501 pub=$work/signer.pub
+mkfifo "$work/fifo"
+: >"$work/empty"
+head -c 70000 /dev/zero | tr '\0' A >"$work/big.pub"
+# bad_input WHAT REGEX ARTIFACT SIGNATURE PUBLIC-KEY: exit 1 within 2 s
+# (the step timeout otherwise), one line matching REGEX, nothing sent.
+bad_input() {
+  local what=$1 regex=$2 t0 ms n0
+  n0=$(grep -c 'POST /api/v1/log/entries' "$work/proxy.log")
+  t0=$(date +%s%N)
+  must 1 "submit: $what" -- "$S" rekor submit --artifact "$3" --signature "$4" \
+    --public-key "$5"
+  ms=$((($(date +%s%N) - t0) / 1000000))
+  has "$err" "$regex" "$what: says so"
+  one_line_error "$what"
+  ((ms < 2000 * slow)) || die "$what: took $ms ms"
+  [[ $(grep -c 'POST /api/v1/log/entries' "$work/proxy.log") == "$n0" ]] ||
+    die "$what: something was sent to the log"
+}
+bad_input "artifact /dev/zero" "artifact /dev/zero is a character device: it must be a regular file" \
+  /dev/zero "$a.sig" "$pub"
+bad_input "artifact a FIFO" "artifact .*/fifo is a FIFO: it must be a regular file" \
+  "$work/fifo" "$a.sig" "$pub"
+bad_input "artifact a folder" "artifact .* is a directory: it must be a regular file" \
+  "$work" "$a.sig" "$pub"
+bad_input "signature a folder" "signature .* is a directory: it must be a regular file" \
+  "$a" "$work" "$pub"
+bad_input "public key /dev/null" "public key /dev/null is a character device: it must be a regular file" \
+  "$a" "$a.sig" /dev/null
+bad_input "signature empty" "signature .*/empty is empty" "$a" "$work/empty" "$pub"
+bad_input "public key empty" "public key .*/empty is empty" "$a" "$a.sig" "$work/empty"
+bad_input "public key of 70000 bytes" \
+  "public key .*/big.pub is over the 65536-byte limit \(64 KiB\)" "$a" "$a.sig" "$work/big.pub"
+bad_input "artifact absent" "artifact .*/absent: no such file" "$work/absent" "$a.sig" "$pub"
+
+step "rekor submit: a 512-bit RSA key is refused before anything is sent, 2048 bits taken"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:512 -out "$work/weak.pem" 2>/dev/null &&
+  openssl pkey -in "$work/weak.pem" -pubout -out "$work/weak.pub" &&
+  openssl dgst -sha256 -sign "$work/weak.pem" -out "$a.weak.sig" "$a" ||
+  die "openssl could not make a 512-bit RSA key"
+rows=$(ledger_rows)
+bad_input "a 512-bit RSA key" \
+  "the public key is an RSA key of 512 bits \(at least 2048 are needed\)" "$a" "$a.weak.sig" \
+  "$work/weak.pub"
+[[ $(ledger_rows) == "$rows" ]] || die "the weak key's entry reached the ledger"
+ok "nothing recorded"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/rsa.pem" 2>/dev/null &&
+  openssl pkey -in "$work/rsa.pem" -pubout -out "$work/rsa.pub" &&
+  openssl dgst -sha256 -sign "$work/rsa.pem" -out "$a.rsa.sig" "$a" ||
+  die "openssl could not make a 2048-bit RSA key"
+must 0 "submit with a 2048-bit RSA key" -- "$S" rekor submit --artifact "$a" \
+  --signature "$a.rsa.sig" --public-key "$work/rsa.pub"
+[[ $(ledger_rows) == $((rows + 1)) ]] || die "the RSA-2048 entry is not in the ledger"
+ok "a 2048-bit RSA key is still taken and recorded"
+
+step "reset-circuits: a huge or hostile BACKEND and USER are shown capped and escaped"
+long=$(head -c 100000 /dev/zero | tr '\0' x)
+must 1 "reset-circuits with a 100000-character BACKEND" -- "$S" trust reset-circuits "$long"
+one_line_error "reset-circuits: unknown long BACKEND"
+has "$err" "no backend x{200}\.\.\. \(see .stella trust status --show-backends" \
+  "the first 200 characters and ..."
+(($(wc -c <"$err") < 400)) || die "reset-circuits echoed $(wc -c <"$err") bytes"
+ok "echo capped ($(wc -c <"$err") bytes)"
+must 1 "reset-circuits with escapes in BACKEND" -- "$S" trust reset-circuits \
+  $'http://x\e]0;PWNED\a\e[2J'
+LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f]' "$err" && die "reset-circuits echoed a control byte"
+ok "no control byte echoed"
+must 0 "reset-circuits with escapes in USER" -- env USER=$'ops\e[2J\e]0;PWNED\a\rFORGED' \
+  "$S" trust reset-circuits
+LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f]' "$out" && die "reset-circuits printed a control byte of USER"
+has "$out" "recorded as done by ops\?\[2J\?\]0;PWNED\?\?FORGED$" "USER shown as trust status shows text"
+
+step "impossible dates are refused, not moved to another day"
+must 2 "STELLA_NOW=2026-02-31T00:00:00Z" -- env STELLA_NOW=2026-02-31T00:00:00Z "$S" rekor loginfo
+has "$err" "STELLA_NOW='2026-02-31T00:00:00Z' is not an RFC" "says STELLA_NOW is not a time"
+must 2 "query --after 2026-04-31" -- "$S" rekor query --after 2026-04-31T00:00:00Z \
+  --before 2026-05-02T00:00:00Z
+has "$err" "--after '2026-04-31T00:00:00Z' is not an RFC 3339 time" "says --after is not a time"
 e2e_finish
