@@ -224,18 +224,6 @@ static int reset_named(const stella_backend *b, const char *only) {
   return strlen(b->url) == len && strncmp(b->url, only, len) == 0;
 }
 
-/* The operator's BACKEND word in a message: printable (cli_printable,
- * as trust status shows text) and cut after RESET_ECHO_MAX bytes with
- * "...": it is echoed, not trusted to be short. */
-#define RESET_ECHO_MAX 200
-static const char *reset_echo(const char *s,
-                              char buf[RESET_ECHO_MAX + sizeof "..."]) {
-  cli_printable(s, buf, RESET_ECHO_MAX + 1);
-  if (strlen(s) > RESET_ECHO_MAX)
-    strcat(buf, "...");
-  return buf;
-}
-
 static void reset_print(const stella_backend *v, size_t n, const char *only,
                         size_t closed, const char *actor) {
   char url[512], who[256];
@@ -257,12 +245,7 @@ static int reset_run(cli_ctx *ctx, const cli_args *args, stella_rekor *r,
   if (!e)
     e = stella_rekor_reset_circuits(r, args->operand, &closed);
   int rc = cli_exit_for(e);
-  char shown[RESET_ECHO_MAX + sizeof "..."];
-  if (e == STELLA_E_NOT_FOUND && args->operand) /* echo it capped */
-    cli_error(ctx, rc, "no backend %s (see `stella trust status "
-              "--show-backends` for the list)",
-              reset_echo(args->operand, shown));
-  else if (e)
+  if (e) /* the core caps the BACKEND it echoes; cli_error escapes it */
     cli_error(ctx, rc, "%s", stella_rekor_errmsg(r));
   else
     reset_print(v, n, args->operand, closed, stella_rekor_actor(r));

@@ -130,17 +130,19 @@ static stella_err rekor_load_keys(stella_rekor *r, const char *file,
   const char *path = file ? file : synced;
   stella_err e = path ? fs_read_file(path, REKOR_TRUSTED_ROOT_MAX, &b)
                       : STELLA_E_NOMEM;
-  if (e == STELLA_E_NOT_FOUND && !file)
+  if (e == STELLA_E_NOT_FOUND && !file) {
     e = rekor_errf(r, STELLA_E_NOT_INITIALIZED, "no synced trusted_root.json "
                    "yet: no Rekor log keys (run `stella trust sync`, or give "
                    "--trusted-root FILE)");
-  else if (e)
-    e = rekor_errf(r, e, "reading %s: %s", path, stella_strerror(e));
-  else if ((e = rekor_keyring_add_trusted_root(&r->kr, b.data, b.len, why,
-                                               sizeof why)))
+  } else if (e) {
+    fs_read_why(path, e, REKOR_TRUSTED_ROOT_MAX, why, sizeof why);
+    e = rekor_errf(r, e, "%s", why);
+  } else if ((e = rekor_keyring_add_trusted_root(&r->kr, b.data, b.len, why,
+                                               sizeof why))) {
     e = rekor_errf(r, e, "%s: %s (%s)", path, why,
                    file ? "give a Sigstore trusted_root.json"
                         : "run `stella trust sync` to fetch it again");
+  }
   /* Names from signing_keys.json, by log ID. */
   for (size_t i = 0; !e && st && i < st->n_keys; i++)
     if (strcmp(st->keys[i].kind, "tlog") == 0 && *st->keys[i].name)
@@ -489,8 +491,9 @@ stella_err stella_rekor_reset_circuits(stella_rekor *r, const char *backend,
   if (e == STELLA_E_NOT_FOUND && i >= 0)
     return STELLA_OK; /* never used: closed already */
   if (e == STELLA_E_NOT_FOUND)
-    return rekor_errf(r, e, "no backend %s (see `stella trust status "
-                      "--show-backends` for the list)", backend);
+    return rekor_errf(r, e, "no backend %.200s%s (see `stella trust status "
+                      "--show-backends` for the list)", backend,
+                      strlen(backend) > 200 ? "..." : "");
   if (e)
     return rekor_errf(r, e, "%s", store_errmsg(r->s));
   return STELLA_OK;

@@ -165,7 +165,8 @@ stella_err rekor_config_load(stella_rekor *r, const char *home) {
   if (e == STELLA_E_NOT_FOUND) {
     e = STELLA_OK; /* no local config: the defaults */
   } else if (e) {
-    rekor_errf(r, e, "reading %s: %s", path, stella_strerror(e));
+    fs_read_why(path, e, REKOR_CONFIG_MAX, why, sizeof why);
+    rekor_errf(r, e, "%s", why);
   } else if ((e = json_parse(b.data, b.len, &doc, why, sizeof why))) {
     rekor_errf(r, e, "%s is not JSON: %s (fix it)", path, why);
   } else if (json_type_of(json_root(doc)) != JV_OBJECT) {

@@ -5,6 +5,7 @@
  * the backend's failure), recording entries in the ledger, and `rekor
  * verify` (an entry from the log, a bundle file, a checkpoint file). */
 #include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -276,10 +277,15 @@ static stella_err verify_entry(stella_rekor *r, const rekor_checked *c,
 static stella_err verify_parse_index(stella_rekor *r, const char *s,
                                      int64_t *out) {
   char *end = NULL;
+  errno = 0;
   long long v = (s && *s >= '0' && *s <= '9') ? strtoll(s, &end, 10) : -1;
-  if (v < 0 || !end || *end || (v == LLONG_MAX))
+  if (v < 0 || !end || *end)
     return rekor_errf(r, STELLA_E_INVALID_ARG, "log index '%.64s' is not a "
                       "non-negative decimal number", s ? s : "");
+  if (errno == ERANGE || v == LLONG_MAX) /* int64 in the API, +1 spare */
+    return rekor_errf(r, STELLA_E_INVALID_ARG, "log index %.64s%s is out of "
+                      "range (at most %lld)", s, strlen(s) > 64 ? "..." : "",
+                      LLONG_MAX - 1);
   *out = v;
   return STELLA_OK;
 }
@@ -313,12 +319,17 @@ static stella_err verify_remote(stella_rekor *r,
   return err;
 }
 
-/* A file to verify, at most max bytes: "reading FILE: why" otherwise. */
+/* A file to verify, not empty, at most max bytes; otherwise "FILE is a
+ * directory: it must be a regular file" ... (fs_read_why). */
 static stella_err verify_read(stella_rekor *r, const char *file, size_t max,
                               sbuf *b) {
+  char why[512];
   stella_err e = fs_read_file(file, max, b);
-  return e ? rekor_errf(r, e, "reading %s: %s", file, stella_strerror(e))
-           : STELLA_OK;
+  if (!e && !b->len)
+    return rekor_errf(r, STELLA_E_FORMAT, "%s is empty", file);
+  if (e)
+    fs_read_why(file, e, max, why, sizeof why);
+  return e ? rekor_errf(r, e, "%s", why) : STELLA_OK;
 }
 
 static stella_err verify_bundle(stella_rekor *r, const char *file,

@@ -66,7 +66,8 @@ typedef struct stella_clock {
 STELLA_API const stella_clock *stella_clock_system(void);
 
 /* Parses RFC 3339 ("2026-08-22T00:00:00Z", fractions and +hh:mm offsets
- * accepted) into epoch seconds. Returns STELLA_OK or STELLA_E_PARSE. */
+ * accepted) into epoch seconds. Returns STELLA_OK or STELLA_E_PARSE (also
+ * for a date or time that does not exist: 2026-02-30, 24:00, :60). */
 STELLA_API stella_err stella_time_parse(const char *text, int64_t *out);
 
 /* Formats t as "YYYY-MM-DDTHH:MM:SSZ" into buf (at least 21 bytes). */
