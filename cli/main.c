@@ -94,7 +94,11 @@ static const cli_opt opt_remote = OPT_FLAG("--remote", remote,
     "also scan the log itself (binary search on integrated time)");
 static const cli_opt opt_prometheus = OPT_FLAG("--prometheus", prometheus,
     "Prometheus text exposition format");
-static const cli_opt *const opts_reset[] = {&opt_home, &opt_help, NULL};
+static const cli_opt opt_trusted_root_reset = OPT_ARG("--trusted-root",
+    "FILE", trusted_root, "without synced trust: the file `rekor verify "
+    "--trusted-root` used (its breakers)");
+static const cli_opt *const opts_reset[] = {&opt_trusted_root_reset,
+                                            &opt_home, &opt_help, NULL};
 static const cli_opt *const opts_loginfo[] = {
   &opt_backend, &opt_json, &opt_home, &opt_help, NULL};
 static const cli_opt *const opts_submit[] = {
@@ -316,7 +320,7 @@ static const cli_cmd cli_commands[] = {
    .usage = "--old-key NAME [--compromised-since T] [--repo DIR]",
    .help = "stage a signing key as retired (or compromised since T)",
    .opts = opts_t_sk_retire, .run = cmd_tuf_signing_key_retire},
-  {.name = "trust reset-circuits", .usage = "[BACKEND]",
+  {.name = "trust reset-circuits", .usage = "[--trusted-root FILE] [BACKEND]",
    .help = "close the circuit breakers (or one backend's), recording who",
    .opts = opts_reset, .run = cmd_trust_reset_circuits, .operand = "BACKEND"},
   {.name = "rekor loginfo", .usage = "[--backend URL] [--json]",

@@ -204,6 +204,7 @@ stella_rekor *stella_rekor_open(stella_trust *t, const stella_rekor_opts *opts,
     rekor_actor_name(opts ? opts->actor : NULL, r->actor, sizeof r->actor);
     /* Without synced trust, a trusted root file still verifies offline. */
     e = stella_trust_status(t, &st);
+    r->without_trust = e != STELLA_OK;
     if (!e || (opts && opts->trusted_root_file))
       e = rekor_setup(r, opts, e ? NULL : st);
     else
@@ -407,8 +408,12 @@ static stella_err rekor_route_fail(stella_rekor *r, int tried,
                       "names no mirror (run `stella trust sync`, or add "
                       "\"rekor\": {\"mirrors\": [URL]} to config.json)");
   return rekor_errf(r, tried ? last : STELLA_E_UNAVAILABLE,
-                    "every backend failed: %.800s (see `stella trust status "
-                    "--show-backends`)", line->data ? line->data : "");
+                    "every backend failed: %.800s (%s)",
+                    line->data ? line->data : "",
+                    r->without_trust
+                        ? "`stella trust reset-circuits --trusted-root FILE` "
+                          "closes their breakers"
+                        : "see `stella trust status --show-backends`");
 }
 
 /* Why backend i did not answer q, for the route line; NULL when it did. */

@@ -47,6 +47,8 @@ struct stella_rekor {
   rekor_ms_fn ms;
   void *ms_ctx;
   int64_t more_ms;          /* rekor_call_more time inside the current parse */
+  int without_trust;        /* opened on a trusted root file alone: no
+                               `trust status` to point the operator at */
   char actor[128];
   char errmsg[1024];
 };

@@ -1257,6 +1257,13 @@ static void test_verify_api_entry_offline(void **state) {
   assert_int_not_equal(stella_rekor_verify(r, &req, &res), STELLA_OK);
   assert_true(strcmp(res.failed_check, "inclusion_proof") == 0 ||
               strcmp(res.failed_check, "checkpoint") == 0);
+  /* A mirror that fails: without synced trust there is no `trust status`
+   * to point at, so the message names the reset that works here. */
+  mem_fetcher_add_error(x->f, url, STELLA_E_NETWORK);
+  assert_int_equal(stella_rekor_verify(r, &req, &res), STELLA_E_NETWORK);
+  assert_non_null(strstr(stella_rekor_errmsg(r),
+                         "reset-circuits --trusted-root FILE"));
+  assert_null(strstr(stella_rekor_errmsg(r), "trust status"));
   stella_rekor_free(r);
   stella_trust_free(t);
 }
