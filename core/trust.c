@@ -30,10 +30,11 @@
 #include "store.h"
 #include "trust_internal.h"
 #include "tuf.h"
+#include "url.h"
 
 #define TRUST_ROOT_MAX 512000
 #define TRUST_SERVICE_MAP_MAX 5000000
-#define TRUST_URL_MAX 1000
+#define TRUST_URL_MAX URL_MAX
 #define TRUST_DIR_MODE 0700
 #define TRUST_FILE_MODE 0644
 
@@ -366,54 +367,20 @@ static int trust_has_root(const stella_trust *t) {
          STELLA_E_NOT_FOUND;
 }
 
-/* Why url cannot name a repository, or NULL. A host is required for
- * http(s) and an absolute path for file://; user:password@ is refused since
- * the URL is stored and shown in status and errors; control characters and
- * blanks would break the one-line outputs. */
-static const char *trust_url_problem(const char *url) {
-  static const char *const schemes[] = {"http://", "https://", "file://"};
-  const char *rest = NULL;
-  for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++)
-    if (strncmp(url, schemes[i], strlen(schemes[i])) == 0)
-      rest = url + strlen(schemes[i]);
-  if (!rest)
-    return "expected an http://, https:// or file:// URL";
-  for (const unsigned char *p = (const unsigned char *)url; *p; p++)
-    if (*p <= ' ' || *p == 0x7f)
-      return "it contains a blank or a control character";
-  if (strncmp(url, "file://", 7) == 0)
-    return *rest == '/' ? NULL : "a file:// URL needs an absolute path "
-                                 "(file:///srv/tuf)";
-  size_t host_len = strcspn(rest, "/?#");
-  if (host_len == 0)
-    return "it names no host";
-  if (memchr(rest, '@', host_len))
-    return "user names and passwords in the URL are not supported (they "
-           "would be stored and shown in status)";
-  return NULL;
-}
-
 /* Normalizes the repository URL (no trailing '/') into out. */
 static stella_err trust_check_url(stella_trust *t, const char *url, char *out,
                                   size_t outlen) {
   size_t n = url ? strlen(url) : 0;
-  const char *problem = url ? trust_url_problem(url) : "no URL given";
-  char shown[81]; /* the start of the URL, control characters as '?' */
-  size_t k;
-  for (k = 0; k + 1 < sizeof shown && k < n; k++)
-    shown[k] = (unsigned char)url[k] < ' ' || url[k] == 0x7f ? '?' : url[k];
-  shown[k] = '\0';
-  if (!problem && (n >= outlen || n > TRUST_URL_MAX))
+  const char *problem = url_problem(url, URL_HTTP | URL_FILE);
+  char shown[84];
+  if (!problem && n >= outlen)
     problem = "it is too long";
-  if (problem && strchr(shown, '@')) { /* may hold a password: not shown */
-    snprintf(shown, sizeof shown, "%s", "...");
-    k = n;
-  }
-  if (problem)
-    return trust_fail(t, STELLA_E_INVALID_ARG, "bad --tuf-url '%s%s': %s "
+  if (problem) {
+    url_shown(url, shown, sizeof shown);
+    return trust_fail(t, STELLA_E_INVALID_ARG, "bad --tuf-url '%s': %s "
                       "(give the repository's base URL, e.g. "
-                      "https://tuf-repo-cdn.sigstore.dev)", shown,
-                      n > k ? "..." : "", problem);
+                      "https://tuf-repo-cdn.sigstore.dev)", shown, problem);
+  }
   while (n > 0 && url[n - 1] == '/')
     n--;
   memcpy(out, url, n);
