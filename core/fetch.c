@@ -92,6 +92,9 @@ static void fetch_describe(CURLcode rc, const char **why, const char **hint) {
     *why = "host name not found";
     *hint = " (check the URL and DNS)";
     break;
+  case CURLE_ABORTED_BY_CALLBACK:
+    *why = "cancelled";
+    break;
   case CURLE_OPERATION_TIMEDOUT:
     *why = "timed out";
     *hint = " (the server is slow or hung)";
@@ -129,6 +132,8 @@ static void fetch_describe(CURLcode rc, const char **why, const char **hint) {
 }
 
 static stella_err fetch_map_curl_error(CURLcode rc, const fetch_sink *sink) {
+  if (rc == CURLE_ABORTED_BY_CALLBACK)
+    return STELLA_E_CANCELLED;
   if (sink->too_large || rc == CURLE_FILESIZE_EXCEEDED)
     return STELLA_E_TOO_LARGE;
   if (sink->nomem || rc == CURLE_OUT_OF_MEMORY)
@@ -148,14 +153,29 @@ static int64_t fetch_monotonic_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The time the next transfer may take: the per-transfer limit, cut to what
- * is left of the overall one. 0 when the overall limit is spent (errbuf
- * then says so; the transfer must not start). */
-static long fetch_budget_ms(const fetch_curl *fc, const char *method,
-                            const char *url, char *errbuf, size_t errlen) {
-  long total = fc->opts.total_timeout_ms;
+/* curl's progress callback: a cancel asked for ends the transfer. */
+static int fetch_progress_cb(void *ud, curl_off_t dltotal, curl_off_t dlnow,
+                             curl_off_t ultotal, curl_off_t ulnow) {
+  const fetch_curl *fc = ud;
+  (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+  return fc->opts.cancelled(fc->opts.cancel_ctx) ? 1 : 0;
+}
+
+/* The time the next transfer may take (*ms): the per-transfer limit, cut
+ * to what is left of the overall one. STELLA_E_TIMEOUT when that is spent,
+ * STELLA_E_CANCELLED when a cancel was asked for: errbuf says which, and
+ * the transfer must not start. */
+static stella_err fetch_budget(const fetch_curl *fc, const char *method,
+                               const char *url, long *ms, char *errbuf,
+                               size_t errlen) {
+  *ms = fc->opts.total_timeout_ms;
+  if (fc->opts.cancelled && fc->opts.cancelled(fc->opts.cancel_ctx)) {
+    if (errbuf)
+      snprintf(errbuf, errlen, "%s %s not started: cancelled", method, url);
+    return STELLA_E_CANCELLED;
+  }
   if (!fc->deadline_ms)
-    return total;
+    return STELLA_OK;
   int64_t left = fc->deadline_ms - fetch_monotonic_ms();
   if (left <= 0) {
     if (errbuf)
@@ -163,9 +183,11 @@ static long fetch_budget_ms(const fetch_curl *fc, const char *method,
                "of %ld s is spent (the server is slow; retry, or allow "
                "more time)", method, url,
                fc->opts.overall_timeout_ms / 1000);
-    return 0;
+    return STELLA_E_TIMEOUT;
   }
-  return left < total ? (long)left : total;
+  if (left < *ms)
+    *ms = (long)left;
+  return STELLA_OK;
 }
 
 static void fetch_setup(fetch_curl *fc, const char *url, size_t max_bytes,
@@ -188,6 +210,11 @@ static void fetch_setup(fetch_curl *fc, const char *url, size_t max_bytes,
   curl_easy_setopt(h, CURLOPT_BUFFERSIZE, FETCH_BUFFER_BYTES);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
   curl_easy_setopt(h, CURLOPT_USERAGENT, "stella/0.1");
+  if (fc->opts.cancelled) {
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, fetch_progress_cb);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, fc);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  }
 }
 
 /* "GET url failed", naming where a redirect led: the operator must not look
@@ -264,9 +291,10 @@ static stella_err fetch_curl_get(stella_fetcher *f, const char *url,
     errbuf[0] = '\0';
   if (!url || !body)
     return STELLA_E_INVALID_ARG;
-  long budget = fetch_budget_ms(fc, "GET", url, errbuf, errlen);
-  if (!budget)
-    return STELLA_E_TIMEOUT;
+  long budget;
+  stella_err e = fetch_budget(fc, "GET", url, &budget, errbuf, errlen);
+  if (e)
+    return e;
   fetch_setup(fc, url, max_bytes, budget, &sink, curl_err);
   CURLcode rc = curl_easy_perform(fc->easy);
   return fetch_finish(fc, "GET", url, rc, &sink, 0, http_status, errbuf,
@@ -309,9 +337,10 @@ static stella_err fetch_curl_post(stella_fetcher *f, fetch_post *req,
   if (!req || !req->url || !reply || (!req->body && req->len))
     return STELLA_E_INVALID_ARG;
   req->location[0] = '\0';
-  long budget = fetch_budget_ms(fc, "POST", req->url, errbuf, errlen);
-  if (!budget)
-    return STELLA_E_TIMEOUT;
+  long budget;
+  stella_err e = fetch_budget(fc, "POST", req->url, &budget, errbuf, errlen);
+  if (e)
+    return e;
   snprintf(ctype, sizeof ctype, "Content-Type: %s",
            req->content_type ? req->content_type : "application/json");
   struct curl_slist *headers = curl_slist_append(NULL, ctype);
@@ -328,7 +357,7 @@ static stella_err fetch_curl_post(stella_fetcher *f, fetch_post *req,
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, fetch_header_cb);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, req);
   CURLcode rc = curl_easy_perform(h);
-  stella_err e = fetch_finish(fc, "POST", req->url, rc, &sink, 1,
+  e = fetch_finish(fc, "POST", req->url, rc, &sink, 1,
                               http_status, errbuf, errlen);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
   curl_slist_free_all(headers);

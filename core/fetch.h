@@ -48,6 +48,10 @@ typedef struct fetch_curl_opts {
                             * may take together, counted from its creation
                             * (a slow-drip server must not stretch a
                             * many-file sync without end) */
+  int (*cancelled)(void *ctx); /* NULL, or polled before and during every
+                                  transfer: non-zero ends it with
+                                  STELLA_E_CANCELLED */
+  void *cancel_ctx;
 } fetch_curl_opts;
 
 /* A libcurl fetcher (one reused easy handle: keep-alive where the server

@@ -25,7 +25,16 @@ struct stella_sync_job {
   stella_err result;
   char msg[SYNCJOB_MSG_MAX];
   atomic_int finished;
+  atomic_int cancel;      /* set by stella_sync_job_cancel */
+  int (*caller_cancelled)(void *ctx); /* the caller's own, if any */
+  void *caller_cancel_ctx;
 };
+
+static int syncjob_cancelled(void *ctx) {
+  stella_sync_job *job = ctx;
+  return atomic_load(&job->cancel) ||
+         (job->caller_cancelled && job->caller_cancelled(job->caller_cancel_ctx));
+}
 
 /* Notes arrive on the worker thread; counting them keeps the caller's
  * callback off that thread. The outcome line says how many there were. */
@@ -98,6 +107,10 @@ stella_sync_job *stella_sync_job_start(stella_trust *t,
     job->opts = *opts;
   job->opts.note = syncjob_note;
   job->opts.note_ctx = job;
+  job->caller_cancelled = job->opts.cancelled;
+  job->caller_cancel_ctx = job->opts.cancel_ctx;
+  job->opts.cancelled = syncjob_cancelled;
+  job->opts.cancel_ctx = job;
   job->clock = *trust_clock(t);
   job->home = strdup(stella_trust_home(t));
   if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) == 0) {
@@ -130,6 +143,11 @@ int stella_sync_job_done(stella_sync_job *job, stella_err *result,
   if (msg)
     *msg = job->msg;
   return 1;
+}
+
+void stella_sync_job_cancel(stella_sync_job *job) {
+  if (job)
+    atomic_store(&job->cancel, 1);
 }
 
 void stella_sync_job_free(stella_sync_job *job) {

@@ -95,6 +95,8 @@ static const char *const trust_hints[STELLA_E__LAST] = {
                            "status --show-backends`",
   [STELLA_E_INCONSISTENT] = "the log shows different histories; treat it "
                             "as compromised and alert its operator",
+  [STELLA_E_CANCELLED] = "what was verified before stays trusted; sync "
+                         "again when ready",
 };
 
 static const char *trust_hint(stella_err e) {
@@ -665,7 +667,9 @@ static stella_err trust_sync_locked(stella_trust *t,
                                              : STELLA_SYNC_DEADLINE_S;
   if (deadline_s > STELLA_SYNC_DEADLINE_MAX_S)
     deadline_s = STELLA_SYNC_DEADLINE_MAX_S;
-  fetch_curl_opts fo = {.overall_timeout_ms = (long)deadline_s * 1000};
+  fetch_curl_opts fo = {.overall_timeout_ms = (long)deadline_s * 1000,
+                        .cancelled = opts->cancelled,
+                        .cancel_ctx = opts->cancel_ctx};
   stella_fetcher *fetcher = fetch_curl_new(&fo);
   if (!fetcher)
     return trust_fail(t, STELLA_E_NOMEM, "starting libcurl failed (%s)",

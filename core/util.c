@@ -30,6 +30,7 @@ static const char *const err_names[STELLA_E__LAST] = {
   [STELLA_E_LIMIT] = "safety limit reached",
   [STELLA_E_UNAVAILABLE] = "no backend available (circuit breakers open)",
   [STELLA_E_INCONSISTENT] = "log views are inconsistent (split view)",
+  [STELLA_E_CANCELLED] = "cancelled",
 };
 
 const char *stella_strerror(stella_err err) {

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "app.h"
@@ -49,7 +50,7 @@ static int opt_stale(console_opts *o, const char *v) {
 static int opt_max_age(console_opts *o, const char *v) {
   int64_t secs;
   o->max_age = v;
-  return stella_duration_parse(v, &secs) == STELLA_OK ? 0 : -1;
+  return stella_duration_parse(v, &secs) == STELLA_OK && secs > 0 ? 0 : -1;
 }
 static int opt_refresh(console_opts *o, const char *v) {
   char *end;
@@ -335,21 +336,54 @@ static void console_signals(void) {
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGHUP, &sa, NULL);
+  sigaction(SIGQUIT, &sa, NULL); /* Ctrl-\ must not leave a raw terminal */
 }
 
-static int console_screen_start(void) {
-  const char *no_color = getenv("NO_COLOR");
-  if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO) || !initscr())
-    return -1;
+/* Ctrl-S would freeze the screen (XON/XOFF) until Ctrl-Q: an operator in an
+ * incident must not think the console hung. The mode is saved as the
+ * program's, so ncurses re-applies it after a suspend; endwin() restores
+ * the shell's own. */
+static void console_no_flow_control(void) {
+  struct termios tio;
+  if (tcgetattr(STDIN_FILENO, &tio) == 0) {
+    tio.c_iflag &= ~(tcflag_t)IXON;
+    tcsetattr(STDIN_FILENO, TCSANOW, &tio);
+    def_prog_mode();
+  }
+}
+
+/* The screen, or NULL with why filled: newterm() instead of initscr(),
+ * which would exit the process on an unknown TERM. */
+static SCREEN *console_screen_start(char *why, size_t whylen) {
+  const char *no_color = getenv("NO_COLOR"), *term = getenv("TERM");
+  if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+    snprintf(why, whylen, "needs a terminal (stdin and stdout)");
+    return NULL;
+  }
+  SCREEN *screen = newterm(NULL, stdout, stdin);
+  if (!screen) {
+    snprintf(why, whylen, "cannot use terminal type '%.40s' (set TERM, "
+             "e.g. TERM=xterm-256color)", term && *term ? term : "(unset)");
+    return NULL;
+  }
+  const char *cup = tigetstr("cup");
+  if (!cup || cup == (const char *)-1) { /* dumb: no cursor addressing */
+    endwin();
+    delscreen(screen);
+    snprintf(why, whylen, "terminal type '%.40s' cannot place the cursor "
+             "(set TERM, e.g. TERM=xterm-256color)", term ? term : "");
+    return NULL;
+  }
   cbreak();
   noecho();
   nonl();
+  console_no_flow_control();
   keypad(stdscr, TRUE);
   nodelay(stdscr, TRUE);
   set_escdelay(25);
   curs_set(0);
   draw_init_styles(!(no_color && *no_color));
-  return 0;
+  return screen;
 }
 
 static void console_init(console *c, const console_opts *o,
@@ -389,16 +423,20 @@ int console_main(int argc, char **argv) {
   static console c; /* large; lives for the whole run */
   console_init(&c, &opts, &clock);
   console_signals();
-  if (console_screen_start() != 0) {
-    fprintf(stderr, "stella console: needs a terminal (stdin and stdout); "
-                    "for a one-off view use `stella trust status`\n");
+  char why[160];
+  SCREEN *screen = console_screen_start(why, sizeof why);
+  if (!screen) {
+    fprintf(stderr, "stella console: %s; for a one-off view use `stella "
+                    "trust status`\n", why);
     console_model_close(&c.model);
     return 1;
   }
   rc = console_loop(&c, opts.refresh_secs);
   endwin();
+  delscreen(screen);
   if (console_model_syncing(&c.model))
-    fprintf(stderr, "stella console: waiting for the running sync to end\n");
+    fprintf(stderr, "stella console: cancelling the running sync (what it "
+                    "verified stays trusted)\n");
   console_model_close(&c.model);
   return rc;
 }

@@ -98,6 +98,7 @@ stella_err console_model_reload(console_model *m) {
 void console_model_close(console_model *m) {
   if (!m)
     return;
+  stella_sync_job_cancel(m->job); /* quitting must not wait on a slow server */
   stella_sync_job_free(m->job);
   model_clear_backends(m);
   stella_status_free(m->status);

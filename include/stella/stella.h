@@ -47,6 +47,7 @@ typedef enum stella_err {
   STELLA_E_LIMIT,          /* a safety cap was reached (root rotations, delegations) */
   STELLA_E_UNAVAILABLE,    /* every backend's circuit breaker is open */
   STELLA_E_INCONSISTENT,   /* two views of a log cannot be proven consistent */
+  STELLA_E_CANCELLED,      /* the caller asked to stop (the console quit) */
   STELLA_E__LAST
 } stella_err;
 
@@ -125,6 +126,11 @@ typedef struct stella_sync_opts {
   void *note_ctx;
   int64_t deadline_s;     /* the whole sync's time limit; 0 = the default,
                            * STELLA_SYNC_DEADLINE_S */
+  int (*cancelled)(void *ctx); /* may be NULL; polled on the syncing thread
+                                  during and between transfers (at least
+                                  once a second): non-zero stops the sync
+                                  with STELLA_E_CANCELLED */
+  void *cancel_ctx;
 } stella_sync_opts;
 
 #define STELLA_SYNC_DEADLINE_S 300
@@ -240,6 +246,11 @@ STELLA_API int stella_sync_job_fd(const stella_sync_job *job);
  * running. msg (may be NULL) receives the one-line outcome, owned by job. */
 STELLA_API int stella_sync_job_done(stella_sync_job *job, stella_err *result,
                                     const char **msg);
+
+/* Asks the worker to stop at its next transfer poll (within about a
+ * second); the job then finishes with STELLA_E_CANCELLED, and what was
+ * verified before stays trusted. Never blocks. NULL-safe. */
+STELLA_API void stella_sync_job_cancel(stella_sync_job *job);
 
 /* Waits for the worker and frees the job. NULL-safe. */
 STELLA_API void stella_sync_job_free(stella_sync_job *job);

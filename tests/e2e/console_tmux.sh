@@ -36,16 +36,17 @@ fail() { echo "FAIL: $*" >&2; echo "--- screen" >&2; cat "$screen" >&2;
          failures=$((failures + 1)); }
 pass() { echo "ok: $*"; }
 
-# A loopback file server that answers each request 1.5 s late while the file
-# $work/slow exists, so a sync takes long enough to prove the screen lives.
+# A loopback file server that answers each request 1.5 s late (or as many
+# seconds as it holds) while the file $work/slow exists, so a sync takes
+# long enough to prove the screen lives.
 start_server() {
   python3 -u - "$1" "$work/slow" >"$work/http.log" 2>&1 <<'EOF' &
 import functools, http.server, os, sys, time
 root, slow = sys.argv[1], sys.argv[2]
 class Handler(http.server.SimpleHTTPRequestHandler):
     def do_GET(self):
-        if os.path.exists(slow):
-            time.sleep(1.5)
+        if os.path.exists(slow):  # holds the delay in seconds, or nothing
+            time.sleep(float(open(slow).read().strip() or 1.5))
         super().do_GET()
     def log_message(self, *args):
         pass
@@ -259,6 +260,45 @@ expect $t 'rekor\.breaker' "the reason names the bad setting"
 rm -f "$home/config.json"
 keys $t r
 expect $t '^ primary +rekor\.sigstore\.dev +CLOSED' "config removed: rows back"
+
+# ---- Ctrl-S is a key, not XOFF: the screen must not freeze -------------------
+capture $t
+before=$(grep -c '^> ' "$screen")
+keys $t C-s
+keys $t j
+capture $t
+if grep -q '^> 3 TUF repository unavailable' "$screen"; then
+  pass "after Ctrl-S the screen still moves"
+else fail "Ctrl-S froze the screen (selection rows before: $before)"; fi
+keys $t k
+
+# ---- quitting during a slow sync cancels it instead of waiting ----------------
+echo 30 >"$work/slow" # each request hangs 30 s
+start_console slowq --home "$home" console --allow-stale --max-age 120d
+t2=e2e:slowq
+expect $t2 'targets +14 ' "a second console drawn"
+keys $t2 s
+expect $t2 'syncing' "its sync runs against the slow server" 5
+t0=$SECONDS
+keys $t2 q
+state=$(wait_exit slowq $t2)
+took=$((SECONDS - t0))
+rm -f "$work/slow"
+if [[ $state == "1 0" && $took -le 5 ]]; then
+  pass "q during a slow sync quits in ${took}s"
+else fail "q during a slow sync: pane '$state' after ${took}s"; fi
+if grep -q 'cancelling the running sync' "$work/slowq.err"; then
+  pass "it says the sync was cancelled"
+else fail "no cancel message: $(cat "$work/slowq.err")"; fi
+
+# ---- Ctrl-\ (SIGQUIT) ends it like q, terminal restored ----------------------
+start_console quitsig --home "$home" console --allow-stale --max-age 120d
+t3=e2e:quitsig
+expect $t3 'targets +14 ' "a third console drawn"
+keys $t3 'C-\'
+state=$(wait_exit quitsig $t3)
+if [[ $state == "1 0" ]]; then pass "Ctrl-\\ quits cleanly with status 0"
+else fail "after Ctrl-\\ the pane is '$state'"; fi
 
 # ---- `q` ends the process -------------------------------------------------
 keys $t q
