@@ -219,31 +219,51 @@ static stella_err write_bytes(int fd, const fs_bytes *b) {
   return e;
 }
 
+/* Writes b into a new temp file beside path (tmp_template) with mode.
+ * durable: fsyncs it; else only starts its write-back (a batch fsyncs it
+ * later). On success *dir and *tmp are the caller's; on failure no temp
+ * file is left. */
+static stella_err write_temp(const char *path, const fs_bytes *b, int mode,
+                             int durable, char **dir, char **tmp) {
+  stella_err e = tmp_template(path, dir, tmp);
+  if (e)
+    return e;
+  int fd = mkostemp(*tmp, O_CLOEXEC);
+  if (fd < 0) {
+    e = STELLA_E_IO;
+  } else {
+    e = write_bytes(fd, b);
+    if (!e && durable && fsync(fd) != 0)
+      e = STELLA_E_IO;
+    if (!e && !durable)
+      start_writeback(fd, 0, 0); /* 0: to the end of the file */
+    if (!e && fchmod(fd, (mode_t)mode & 07777) != 0)
+      e = STELLA_E_IO;
+    if (close(fd) != 0 && !e)
+      e = STELLA_E_IO;
+    if (e)
+      unlink(*tmp);
+  }
+  if (e) {
+    free(*dir);
+    free(*tmp);
+    *dir = *tmp = NULL;
+  }
+  return e;
+}
+
 static stella_err write_atomic(const char *path, const fs_bytes *b,
                                int mode) {
   char *dir = NULL, *tmp = NULL;
-  stella_err e = tmp_template(path, &dir, &tmp);
+  stella_err e = write_temp(path, b, mode, 1, &dir, &tmp);
   if (e)
     return e;
-  int fd = mkostemp(tmp, O_CLOEXEC);
-  if (fd < 0) {
-    free(dir);
-    free(tmp);
-    return STELLA_E_IO;
-  }
-  e = write_bytes(fd, b);
-  if (!e && fsync(fd) != 0)
-    e = STELLA_E_IO;
-  if (!e && fchmod(fd, (mode_t)mode & 07777) != 0)
-    e = STELLA_E_IO;
-  if (close(fd) != 0 && !e)
-    e = STELLA_E_IO;
-  if (!e && rename(tmp, path) != 0)
-    e = STELLA_E_IO;
-  if (e)
+  if (rename(tmp, path) != 0) {
     unlink(tmp);
-  else
+    e = STELLA_E_IO;
+  } else {
     e = fsync_dir(dir);
+  }
   free(dir);
   free(tmp);
   return e;
@@ -339,4 +359,139 @@ stella_err fs_pct_encode(const char *s, size_t len, sbuf *out) {
     out->data[start] = '\0';
   }
   return e;
+}
+
+/* ---- batched atomic replacement ---------------------------------------- */
+
+typedef struct fs_staged {
+  char *path; /* the target */
+  char *dir;  /* its folder */
+  char *tmp;  /* the staged temp file beside it */
+} fs_staged;
+
+struct fs_batch {
+  fs_staged *items;
+  size_t n, cap;
+};
+
+fs_batch *fs_batch_new(void) {
+  return calloc(1, sizeof(fs_batch));
+}
+
+stella_err fs_batch_stage_from(fs_batch *b, const char *path,
+                               fs_source_fn source, const void *ctx,
+                               size_t len, int mode) {
+  fs_bytes bytes = {NULL, source, ctx, len};
+  if (!b || !path || !source)
+    return STELLA_E_INVALID_ARG;
+  stella_err e = array_grow((void **)&b->items, b->n, &b->cap,
+                            sizeof b->items[0], 8);
+  if (e)
+    return e;
+  fs_staged s = {strdup(path), NULL, NULL};
+  if (!s.path)
+    return STELLA_E_NOMEM;
+  e = write_temp(path, &bytes, mode, 0, &s.dir, &s.tmp);
+  if (e) {
+    free(s.path);
+    return e;
+  }
+  b->items[b->n++] = s;
+  return STELLA_OK;
+}
+
+static size_t buffer_source(const void *ctx, size_t off, char *dst,
+                            size_t n) {
+  memcpy(dst, (const char *)ctx + off, n);
+  return n;
+}
+
+stella_err fs_batch_stage(fs_batch *b, const char *path, const void *data,
+                          size_t len, int mode) {
+  if (!data && len)
+    return STELLA_E_INVALID_ARG;
+  return fs_batch_stage_from(b, path, buffer_source, data, len, mode);
+}
+
+size_t fs_batch_count(const fs_batch *b) {
+  return b ? b->n : 0;
+}
+
+static stella_err fsync_file(const char *path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return STELLA_E_IO;
+  int rc = fsync(fd);
+  close(fd);
+  return rc == 0 ? STELLA_OK : STELLA_E_IO;
+}
+
+/* Drops the staged items: temp files from index `from` on were never
+ * renamed and are removed. */
+static void batch_clear(fs_batch *b, size_t from) {
+  for (size_t i = 0; i < b->n; i++) {
+    if (i >= from)
+      unlink(b->items[i].tmp);
+    free(b->items[i].path);
+    free(b->items[i].dir);
+    free(b->items[i].tmp);
+  }
+  b->n = 0;
+}
+
+/* fsyncs the folders of the first `done` items, each once. */
+static stella_err batch_sync_dirs(const fs_batch *b, size_t done) {
+  stella_err e = STELLA_OK;
+  for (size_t i = 0; i < done; i++) {
+    size_t j = 0;
+    while (j < i && strcmp(b->items[j].dir, b->items[i].dir) != 0)
+      j++;
+    stella_err d = j == i ? fsync_dir(b->items[i].dir) : STELLA_OK;
+    if (!e)
+      e = d;
+  }
+  return e;
+}
+
+/* Why a crash at any moment leaves every target old or new, never torn:
+ * 1. No target changes before every temp file is durable: a crash until
+ *    then leaves the old files (and temp debris, which never ends in .json).
+ * 2. Each rename swaps one name, atomically, to a complete and durable
+ *    file. A process killed among the renames leaves the first k done: a
+ *    state it passed through, in the order the caller chose.
+ * 3. The folders are fsynced once at the end instead of after each rename.
+ *    Until then a power cut may undo some renames; a journaling file system
+ *    (ext4, XFS, btrfs) keeps the renames in one folder in the order they
+ *    were made, so what survives is again the first k of them, each name
+ *    pointing at a complete file. Only durability waits for the end, as it
+ *    does for any write before its fsync returns. */
+stella_err fs_batch_commit(fs_batch *b, void (*renamed)(void *ctx, size_t i),
+                           void *ctx) {
+  if (!b)
+    return STELLA_E_INVALID_ARG;
+  stella_err e = STELLA_OK;
+  size_t done = 0;
+  /* The first fsync's journal commit carries the other files' metadata,
+   * and their data is already being written: the rest cost little. */
+  for (size_t i = 0; i < b->n && !e; i++)
+    e = fsync_file(b->items[i].tmp);
+  for (; !e && done < b->n; done++) {
+    if (rename(b->items[done].tmp, b->items[done].path) != 0) {
+      e = STELLA_E_IO;
+      break;
+    }
+    if (renamed)
+      renamed(ctx, done);
+  }
+  stella_err d = batch_sync_dirs(b, done);
+  batch_clear(b, done);
+  return e ? e : d;
+}
+
+void fs_batch_free(fs_batch *b) {
+  if (!b)
+    return;
+  batch_clear(b, 0);
+  free(b->items);
+  free(b);
 }

@@ -62,4 +62,45 @@ char *fs_join(const char *a, const char *b);
  * names in URLs and in file names, so no name can escape a folder. */
 stella_err fs_pct_encode(const char *s, size_t len, sbuf *out);
 
+/* ---- batched atomic replacement ----------------------------------------
+ * fs_write_atomic pays for two flushes per file (the temp file, then its
+ * folder). A batch replaces several files with the same guarantee for
+ * about one round of flushes in all: each temp file is written (and its
+ * write-back started) when it is staged; fs_batch_commit makes them all
+ * durable, renames them over their targets in the order staged and fsyncs
+ * each folder once. Why a crash still leaves each target old or new, never
+ * torn: see fs_batch_commit in fsutil.c. */
+typedef struct fs_batch fs_batch;
+
+/* An empty batch, or NULL on NOMEM. */
+fs_batch *fs_batch_new(void);
+
+/* Writes len bytes of source into a temp file beside path, named as
+ * fs_write_atomic names it, with mode. path is not touched until
+ * fs_batch_commit. The same path may be staged again: the commit then
+ * replaces it once per stage, in order. */
+stella_err fs_batch_stage_from(fs_batch *b, const char *path,
+                               fs_source_fn source, const void *ctx,
+                               size_t len, int mode);
+
+/* fs_batch_stage_from for one buffer. */
+stella_err fs_batch_stage(fs_batch *b, const char *path, const void *data,
+                          size_t len, int mode);
+
+/* How many replacements are staged and not yet committed. */
+size_t fs_batch_count(const fs_batch *b);
+
+/* fsyncs every staged temp file, then renames each over its path in the
+ * order staged, calling renamed(ctx, i) (may be NULL) right after the i-th
+ * rename, then fsyncs each folder once; b is empty afterwards. If an fsync
+ * fails nothing is renamed. If a rename fails, the ones before it stand
+ * (each is atomic) and the rest are dropped. Temp files not renamed are
+ * removed. STELLA_E_IO on any failure. */
+stella_err fs_batch_commit(fs_batch *b, void (*renamed)(void *ctx, size_t i),
+                           void *ctx);
+
+/* Removes the temp files of replacements not committed and frees b.
+ * NULL-safe. */
+void fs_batch_free(fs_batch *b);
+
 #endif

@@ -336,6 +336,103 @@ static void test_pct_encode(void **state) {
   sbuf_free(&capped);
 }
 
+/* ---- batched replacement ------------------------------------------------ */
+
+typedef struct batch_seen {
+  const char *dir;
+  char order[64]; /* "i=content " of a.json after each rename */
+} batch_seen;
+
+static void record_rename(void *ctx, size_t i) {
+  batch_seen *seen = ctx;
+  sbuf b = SBUF_INIT;
+  char *a = fs_join(seen->dir, "a.json");
+  assert_int_equal(fs_read_file(a, 0, &b), STELLA_OK);
+  size_t used = strlen(seen->order);
+  snprintf(seen->order + used, sizeof seen->order - used, "%zu=%s ", i,
+           b.data);
+  sbuf_free(&b);
+  free(a);
+}
+
+/* Nothing changes until the commit; then each stage replaces its file in
+ * order (a path staged twice passes through both versions), the modes are
+ * set, and no temp file is left. */
+static void test_batch_commits_in_order(void **state) {
+  const char *dir = *state;
+  char *a = fs_join(dir, "a.json"), *b = fs_join(dir, "b.json");
+  batch_seen seen = {dir, ""};
+  struct stat st;
+  assert_int_equal(fs_write_atomic(a, "old", 3, 0644), STELLA_OK);
+  fs_batch *batch = fs_batch_new();
+  assert_non_null(batch);
+  assert_int_equal(fs_batch_stage(batch, a, "one", 3, 0640), STELLA_OK);
+  assert_int_equal(fs_batch_stage(batch, b, "two", 3, 0600), STELLA_OK);
+  assert_int_equal(fs_batch_stage(batch, a, "three", 5, 0640), STELLA_OK);
+  assert_int_equal(fs_batch_count(batch), 3);
+  assert_file_is(a, "old");
+  assert_false(fs_exists(b));
+  assert_int_equal(count_entries(dir, NULL, 0), 4); /* a.json + 3 temps */
+  assert_int_equal(fs_batch_commit(batch, record_rename, &seen), STELLA_OK);
+  assert_string_equal(seen.order, "0=one 1=one 2=three ");
+  assert_int_equal(fs_batch_count(batch), 0);
+  assert_file_is(a, "three");
+  assert_file_is(b, "two");
+  assert_int_equal(stat(b, &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0600);
+  assert_int_equal(count_entries(dir, NULL, 0), 2);
+  /* An empty batch commits to nothing; the batch can be used again. */
+  assert_int_equal(fs_batch_commit(batch, NULL, NULL), STELLA_OK);
+  assert_int_equal(fs_batch_stage(batch, b, "", 0, 0644), STELLA_OK);
+  assert_int_equal(fs_batch_commit(batch, NULL, NULL), STELLA_OK);
+  assert_file_is(b, "");
+  fs_batch_free(batch);
+  free(a);
+  free(b);
+}
+
+/* A batch freed without a commit leaves the old files and no temp file. */
+static void test_batch_free_drops_stages(void **state) {
+  const char *dir = *state;
+  char *a = fs_join(dir, "a.json"), name[256];
+  assert_int_equal(fs_write_atomic(a, "old", 3, 0644), STELLA_OK);
+  fs_batch *batch = fs_batch_new();
+  assert_int_equal(fs_batch_stage(batch, a, "new", 3, 0644), STELLA_OK);
+  fs_batch_free(batch);
+  fs_batch_free(NULL);
+  assert_file_is(a, "old");
+  assert_int_equal(count_entries(dir, name, sizeof name), 1);
+  assert_string_equal(name, "a.json");
+  free(a);
+}
+
+/* A rename that fails (the target is a folder) stops the commit: the
+ * replacements before it stand, the ones after it are dropped with their
+ * temp files. */
+static void test_batch_rename_failure(void **state) {
+  const char *dir = *state;
+  char *a = fs_join(dir, "a.json"), *blocked = fs_join(dir, "b.json");
+  char *c = fs_join(dir, "c.json"), *inside = fs_join(blocked, "x");
+  assert_int_equal(fs_mkdirs(inside, 0700), STELLA_OK);
+  fs_batch *batch = fs_batch_new();
+  assert_int_equal(fs_batch_stage(batch, a, "A", 1, 0644), STELLA_OK);
+  assert_int_equal(fs_batch_stage(batch, blocked, "B", 1, 0644), STELLA_OK);
+  assert_int_equal(fs_batch_stage(batch, c, "C", 1, 0644), STELLA_OK);
+  assert_int_equal(fs_batch_commit(batch, NULL, NULL), STELLA_E_IO);
+  assert_file_is(a, "A");
+  assert_false(fs_exists(c));
+  assert_int_equal(count_entries(dir, NULL, 0), 2); /* a.json, b.json/ */
+  assert_int_equal(fs_batch_stage(batch, c, "C", 1, 0644), STELLA_OK);
+  assert_int_equal(fs_batch_stage(NULL, c, "C", 1, 0644),
+                   STELLA_E_INVALID_ARG);
+  fs_batch_free(batch);
+  assert_int_equal(count_entries(dir, NULL, 0), 2);
+  free(a);
+  free(blocked);
+  free(c);
+  free(inside);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_write_atomic_replaces, setup_dir,
@@ -353,6 +450,12 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_open_regular, setup_dir,
                                       teardown_dir),
       cmocka_unit_test_setup_teardown(test_mkdirs_exists_remove, setup_dir,
+                                      teardown_dir),
+      cmocka_unit_test_setup_teardown(test_batch_commits_in_order, setup_dir,
+                                      teardown_dir),
+      cmocka_unit_test_setup_teardown(test_batch_free_drops_stages, setup_dir,
+                                      teardown_dir),
+      cmocka_unit_test_setup_teardown(test_batch_rename_failure, setup_dir,
                                       teardown_dir),
       cmocka_unit_test(test_join),
       cmocka_unit_test(test_pct_encode),
