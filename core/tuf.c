@@ -135,16 +135,26 @@ char *tuf_role_file_name(const char *role, const char *prefix) {
   return sbuf_take(&b, NULL);
 }
 
-static stella_err persist(tuf_client *c, const char *role, const tuf_meta *m) {
+/* Stores m as <role>.json: staged into batch when there is one, else
+ * written at once. */
+static stella_err persist_to(tuf_client *c, fs_batch *batch, const char *role,
+                             const tuf_meta *m) {
   char *name = tuf_role_file_name(role, "");
   char *path = name ? fs_join(c->metadata_dir, name) : NULL;
-  stella_err e = path ? tuf_meta_write(m, path) : STELLA_E_NOMEM;
+  stella_err e = !path  ? STELLA_E_NOMEM
+                 : batch ? tuf_meta_stage(m, batch, path)
+                         : tuf_meta_write(m, path);
   if (e != STELLA_OK)
     tuf_fail(c, e, "could not store %s in %s: %s", role, c->metadata_dir,
              stella_strerror(e));
   free(name);
   free(path);
   return e;
+}
+
+/* During a refresh into its pending batch, else at once. */
+static stella_err persist(tuf_client *c, const char *role, const tuf_meta *m) {
+  return persist_to(c, c->pending, role, m);
 }
 
 /* Reads METADATA_DIR/<role>.json into a malloc'd *raw. */
@@ -275,7 +285,7 @@ static void forget_rotated_roles(tuf_client *c, const tuf_meta *old_root) {
   }
 }
 
-/* Fetches, checks and persists root v`want`; NOT_FOUND if there is none. */
+/* Fetches and checks root v`want`; NOT_FOUND if there is none. */
 static stella_err next_root(tuf_client *c, int64_t want, tuf_meta *next) {
   char name[64], err[TUF_ERRLEN], *raw = NULL;
   size_t len = 0;
@@ -290,38 +300,90 @@ static stella_err next_root(tuf_client *c, int64_t want, tuf_meta *next) {
     tuf_fail(c, e, "%s", err);
   else
     e = root_accept(c, next, want);
-  if (e == STELLA_OK)
-    e = persist(c, "root", next); /* each root as it is accepted */
-  if (e == STELLA_OK && c->hooks.root_accepted)
-    c->hooks.root_accepted(c->hooks.root_accepted_ctx, want, c->metadata_dir);
   if (e != STELLA_OK)
     tuf_meta_clear(next);
   return e;
 }
 
-static stella_err update_root(tuf_client *c) {
+/* Tells the root_accepted hook about each root version as the batch renames
+ * it into root.json (the hook reads it there). */
+typedef struct root_renames {
+  tuf_client *c;
+  int64_t first; /* the version of the batch's first file */
+} root_renames;
+
+static void root_renamed(void *ctx, size_t i) {
+  const root_renames *r = ctx;
+  r->c->hooks.root_accepted(r->c->hooks.root_accepted_ctx,
+                            r->first + (int64_t)i, r->c->metadata_dir);
+}
+
+/* 5.3.8 stores each root as it is accepted; the chain is stored when it
+ * ends instead (whether it ended well or not), in one batch: root.json goes
+ * from the trusted version to the last accepted one for one round of
+ * flushes, where storing each version cost two fsyncs and a new file.
+ * Intermediate versions pass through root.json only for a root_accepted
+ * hook (root history), and then in order. A crash before the commit leaves
+ * the older trusted root, complete, and the next refresh walks forward from
+ * it again: nothing is trusted that was not verified, and no check depends
+ * on an intermediate version being on disk. */
+static stella_err store_root_chain(tuf_client *c, fs_batch *roots,
+                                   int64_t trusted) {
+  root_renames r = {c, trusted + 1};
+  int hook = c->hooks.root_accepted != NULL;
+  stella_err e = hook ? STELLA_OK : persist_to(c, roots, "root", &c->root);
+  if (e != STELLA_OK)
+    return e;
+  e = fs_batch_commit(roots, hook ? root_renamed : NULL, &r);
+  if (e != STELLA_OK)
+    tuf_fail(c, e, "could not store root v%lld in %s: %s",
+             (long long)c->root.version, c->metadata_dir, stella_strerror(e));
+  return e;
+}
+
+/* Walks the chain from the trusted root; each accepted version is staged
+ * in roots only for the root_accepted hook. */
+static stella_err walk_root_chain(tuf_client *c, fs_batch *roots,
+                                  int *rotated) {
   int max = DEF(c->limits.max_root_rotations, 256);
-  tuf_meta first = c->root; /* owned by c->root until the first rotation */
-  int rotated = 0;
   stella_err e = STELLA_OK;
-  for (int i = 0; i < max; i++) {
+  for (int i = 0; i < max && e == STELLA_OK; i++) {
     tuf_meta next;
     e = next_root(c, c->root.version + 1, &next);
+    if (e == STELLA_OK && c->hooks.root_accepted &&
+        (e = persist_to(c, roots, "root", &next)) != STELLA_OK)
+      tuf_meta_clear(&next);
     if (e != STELLA_OK)
       break;
     tuf_note(c, "accepted root v%lld", (long long)next.version);
-    if (rotated)
+    if (*rotated)
       tuf_meta_clear(&c->root);
     c->root = next;
-    rotated = 1;
+    *rotated = 1;
   }
-  if (e == STELLA_E_NOT_FOUND)
-    e = STELLA_OK; /* 5.3.3: no newer root */
+  return e == STELLA_E_NOT_FOUND ? STELLA_OK : e; /* 5.3.3: no newer root */
+}
+
+static stella_err update_root(tuf_client *c) {
+  tuf_meta first = c->root; /* owned by c->root until the first rotation */
+  int rotated = 0;
+  char chain_err[TUF_ERRLEN];
+  fs_batch *roots = fs_batch_new();
+  if (!roots)
+    return tuf_fail(c, STELLA_E_NOMEM, "out of memory");
+  stella_err e = walk_root_chain(c, roots, &rotated);
   if (rotated) {
+    memcpy(chain_err, c->errmsg, sizeof chain_err);
+    stella_err stored = store_root_chain(c, roots, first.version);
+    if (e != STELLA_OK) /* the chain's own failure says more */
+      memcpy(c->errmsg, chain_err, sizeof chain_err);
+    else
+      e = stored;
     if (e == STELLA_OK)
       forget_rotated_roles(c, &first);
     tuf_meta_clear(&first);
   }
+  fs_batch_free(roots);
   if (e != STELLA_OK)
     return e;
   return tuf_check_expiry(c, "root", &c->root); /* 5.3.10: final root only */
@@ -685,6 +747,8 @@ stella_err tuf_client_new(const tuf_config *cfg, tuf_client **out,
 }
 
 static void drop_session(tuf_client *c) {
+  fs_batch_free(c->pending);
+  c->pending = NULL;
   tuf_meta_clear(&c->timestamp);
   tuf_meta_clear(&c->snapshot);
   tuf_meta_clear(&c->targets);
@@ -721,6 +785,28 @@ const tuf_stale *tuf_client_stale(const tuf_client *c, size_t *n) {
   return c ? c->stale : NULL;
 }
 
+/* Stores the timestamp, snapshot and targets files this refresh accepted,
+ * in the order accepted, whether it went on to fail or not (what was
+ * accepted before a failure stays trusted, as when each was stored at
+ * once). They are read back only by a later refresh, so nothing in this
+ * one misses them; the root chain was committed (folder fsynced) before
+ * any of them was checked against it. One batch: see fs_batch_commit for
+ * why a crash still leaves each file old or new. Should a file system keep
+ * some of these renames and lose earlier ones, the mix is still safe: each
+ * file is complete, and every local file is checked again before it counts
+ * (signatures under the current root, length and hashes from snapshot), so
+ * a newer snapshot next to an older timestamp can only cost a download. */
+static stella_err commit_pending(tuf_client *c, stella_err e) {
+  fs_batch *b = c->pending;
+  c->pending = NULL;
+  stella_err stored = fs_batch_commit(b, NULL, NULL);
+  fs_batch_free(b);
+  if (stored != STELLA_OK && e == STELLA_OK)
+    return tuf_fail(c, stored, "could not store the new metadata in %s: %s",
+                    c->metadata_dir, stella_strerror(stored));
+  return e;
+}
+
 stella_err tuf_refresh(tuf_client *c) {
   if (!c)
     return STELLA_E_INVALID_ARG;
@@ -729,6 +815,8 @@ stella_err tuf_refresh(tuf_client *c) {
   drop_session(c);
   c->errmsg[0] = '\0';
   c->now = c->clock->now(c->clock->ctx);
+  if (!(c->pending = fs_batch_new()))
+    return tuf_fail(c, STELLA_E_NOMEM, "out of memory");
   stella_err e = update_root(c);
   if (e == STELLA_OK)
     e = update_timestamp(c);
@@ -737,6 +825,7 @@ stella_err tuf_refresh(tuf_client *c) {
   if (e == STELLA_OK)
     e = tuf_load_targets_role(c, "targets", root_keys(&c->root),
                               root_role(&c->root, "targets"), &c->targets);
+  e = commit_pending(c, e);
   if (e != STELLA_OK)
     return e;
   c->have_targets = 1;

@@ -5,6 +5,7 @@
 #define STELLA_CORE_TUF_INTERNAL_H
 
 #include "tuf.h"
+#include "fsutil.h"
 #include "json.h"
 
 #define TUF_ERRLEN 512
@@ -33,6 +34,10 @@ void tuf_meta_clear(tuf_meta *m);
 
 /* Replaces path with the bytes m was parsed from (temp + fsync + rename). */
 stella_err tuf_meta_write(const tuf_meta *m, const char *path);
+
+/* Stages the bytes m was parsed from to replace path when batch commits. */
+stella_err tuf_meta_stage(const tuf_meta *m, fs_batch *batch,
+                          const char *path);
 
 /* Counts distinct keyids of role (an object with keyids + threshold) with
  * a valid signature over canon (the canonical "signed"), keys looked up in
@@ -86,6 +91,11 @@ struct tuf_client {
   int64_t now;            /* fixed at the start of a refresh */
   int refreshed;
   tuf_meta root, timestamp, snapshot, targets;
+  /* During a refresh: the timestamp, snapshot and targets files it has
+   * accepted, committed together when it ends (tuf.c: commit_pending).
+   * NULL otherwise: a delegated role met in a target search is stored at
+   * once. */
+  fs_batch *pending;
   int have_timestamp, have_snapshot, have_targets;
   tuf_deleg *delegs;
   size_t n_delegs;

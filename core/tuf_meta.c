@@ -23,6 +23,12 @@ stella_err tuf_meta_write(const tuf_meta *m, const char *path) {
   return fs_write_atomic_from(path, meta_source, m->doc, m->raw_len, 0644);
 }
 
+stella_err tuf_meta_stage(const tuf_meta *m, fs_batch *batch,
+                          const char *path) {
+  return fs_batch_stage_from(batch, path, meta_source, m->doc, m->raw_len,
+                             0644);
+}
+
 /* Each keyid may sign once: a repeated keyid rejects the whole file, so one
  * key can never be counted twice toward a threshold. */
 static stella_err check_sig_list(const json_val *sigs, const char *what,

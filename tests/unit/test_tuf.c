@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <sys/inotify.h>
+#include <unistd.h>
 #include "fsutil.h"
 #include "tuf_fixture.h"
 #include "tuf_internal.h"
@@ -437,6 +439,120 @@ static void test_diamond_reverified_per_delegator(void **state) {
   tuf_client_free(c);
 }
 
+/* ---- how the root chain is stored ------------------------------------------ */
+
+/* Serves root versions from..to, each signed by the previous key and its
+ * own; with bad_at, that version lacks the previous key's signature. */
+static void publish_chain(env *e, int from, int to, int bad_at) {
+  size_t len;
+  for (int v = from; v <= to; v++) {
+    e->sim.prev_root_key = v == bad_at ? -1 : e->sim.root_key;
+    e->sim.root_key = sim_new_key(&e->sim);
+    e->sim.root_version = v;
+    free(sim_publish_root(&e->sim, &len));
+  }
+  sim_publish(&e->sim);
+}
+
+/* Counts the temp files for root.json created under an inotify watch
+ * (renames onto one name are coalesced by inotify; temp names differ). */
+static int root_writes(int ino) {
+  char events[65536] __attribute__((aligned(8)));
+  int n = 0;
+  ssize_t got;
+  while ((got = read(ino, events, sizeof events)) > 0)
+    for (ssize_t off = 0; off < got;) {
+      const struct inotify_event *ev = (const void *)(events + off);
+      if (ev->len && !strncmp(ev->name, ".root.json.tmp-", 15))
+        n++;
+      off += (ssize_t)(sizeof *ev + ev->len);
+    }
+  return n;
+}
+
+/* Without a root_accepted hook a 5-version chain writes root.json once,
+ * with the last version (not once per version), and leaves no temp file. */
+static void test_root_chain_stored_once(void **state) {
+  env *e = *state;
+  publish_chain(e, 2, 6, 0);
+  int ino = inotify_init1(IN_NONBLOCK);
+  assert_true(ino >= 0);
+  assert_true(inotify_add_watch(ino, e->fx->meta_dir, IN_CREATE) >= 0);
+  assert_refresh_ok(e);
+  assert_int_equal(root_writes(ino), 1);
+  close(ino);
+  assert_int_equal(stored_version(e, "root"), 6);
+  char *names = fx_dir_names(e->fx->meta_dir);
+  assert_string_equal(names, "root.json snapshot.json targets.json "
+                             "timestamp.json");
+  free(names);
+}
+
+/* A chain that breaks still stores the last root it accepted, and nothing
+ * after it was checked against the newer keys. */
+static void test_root_chain_failure_keeps_accepted(void **state) {
+  env *e = *state;
+  char msg[512];
+  publish_chain(e, 2, 5, 4);
+  assert_int_equal(refresh(e, msg, sizeof msg), STELLA_E_SIGNATURE);
+  assert_non_null(strstr(msg, "root v4"));
+  assert_int_equal(stored_version(e, "root"), 3);
+  assert_int_equal(stored_version(e, "timestamp"), 0);
+  char *names = fx_dir_names(e->fx->meta_dir);
+  assert_string_equal(names, "root.json");
+  free(names);
+}
+
+typedef struct hook_log {
+  char seen[128]; /* "version:stored " per call */
+} hook_log;
+
+static void log_root(void *ctx, int64_t version, const char *metadata_dir) {
+  hook_log *log = ctx;
+  int64_t stored = 0;
+  tuf_role_info(metadata_dir, "root", &stored, NULL);
+  size_t used = strlen(log->seen);
+  snprintf(log->seen + used, sizeof log->seen - used, "%lld:%lld ",
+           (long long)version, (long long)stored);
+}
+
+/* The root_accepted hook sees every accepted version in order, each while
+ * root.json holds it, also when the chain breaks later. */
+static void test_root_hook_sees_each_version(void **state) {
+  env *e = *state;
+  hook_log log = {""};
+  publish_chain(e, 2, 5, 5);
+  tuf_config cfg = {.metadata_dir = e->fx->meta_dir,
+                    .metadata_url = FX_META_URL,
+                    .targets_url = FX_TARGETS_URL,
+                    .clock = &e->fx->clock,
+                    .fetcher = e->fx->fetcher,
+                    .root_accepted = log_root,
+                    .root_accepted_ctx = &log};
+  tuf_client *c = NULL;
+  assert_int_equal(tuf_client_new(&cfg, &c, NULL, 0), STELLA_OK);
+  assert_int_equal(tuf_refresh(c), STELLA_E_SIGNATURE);
+  tuf_client_free(c);
+  assert_string_equal(log.seen, "2:2 3:3 4:4 ");
+  assert_int_equal(stored_version(e, "root"), 4);
+}
+
+/* Files accepted before a later step fails are stored (the pending batch
+ * is committed on failure too). */
+static void test_accepted_before_failure_stored(void **state) {
+  env *e = *state;
+  char msg[512];
+  snprintf(e->sim.sig_role, sizeof e->sim.sig_role, "snapshot");
+  e->sim.sig_dup = 1;
+  sim_publish(&e->sim);
+  assert_int_equal(refresh(e, msg, sizeof msg), STELLA_E_SIGNATURE);
+  assert_int_equal(stored_version(e, "timestamp"), 1);
+  assert_int_equal(stored_version(e, "snapshot"), 0);
+  char *names = fx_dir_names(e->fx->meta_dir);
+  assert_string_equal(names, "root.json timestamp.json");
+  free(names);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_path_patterns),
@@ -446,6 +562,10 @@ int main(void) {
       T(test_root_rotation_and_cap),
       T(test_root_needs_old_and_new_keys),
       T(test_root_version_must_match_name),
+      T(test_root_chain_stored_once),
+      T(test_root_chain_failure_keeps_accepted),
+      T(test_root_hook_sees_each_version),
+      T(test_accepted_before_failure_stored),
       T(test_duplicate_keyid_rejects_file),
       T(test_empty_garbage_unknown_sigs_ignored),
       T(test_timestamp_rollback),
