@@ -463,8 +463,11 @@ static stella_err batch_sync_dirs(const fs_batch *b, size_t done) {
  *    Until then a power cut may undo some renames; a journaling file system
  *    (ext4, XFS, btrfs) keeps the renames in one folder in the order they
  *    were made, so what survives is again the first k of them, each name
- *    pointing at a complete file. Only durability waits for the end, as it
- *    does for any write before its fsync returns. */
+ *    pointing at a complete file. Without a journal (ext4 made without
+ *    one) that order is not kept: any mix of old and new targets may
+ *    survive, each complete, so a caller batches only files that are safe
+ *    in any mix (tuf.c: commit_pending). Only durability waits for the
+ *    end, as it does for any write before its fsync returns. */
 stella_err fs_batch_commit(fs_batch *b, void (*renamed)(void *ctx, size_t i),
                            void *ctx) {
   if (!b)
