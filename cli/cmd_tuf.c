@@ -50,14 +50,23 @@ static int cli_tuf_done(const cli_ctx *ctx, stella_repo *r, stella_err e) {
   return cli_exit_for(e);
 }
 
-/* "--compromised-since T" as epoch seconds (0 when absent); -1 on a bad T. */
+/* "--compromised-since T" as epoch seconds (0 when absent); -1 on a bad T.
+ * The core takes 0 as "no compromise"; a T at or before 1970-01-01T00:00:00Z
+ * is before any key's start (a key starts when it is added), so it gets the
+ * reason the core gives for a time before the start. */
 static int64_t cli_tuf_time(const cli_ctx *ctx, const char *text) {
   int64_t t = 0;
   if (!text)
     return 0;
-  if (stella_time_parse(text, &t) || t <= 0) {
+  if (stella_time_parse(text, &t)) {
     cli_usage_error(ctx, "--compromised-since '%s' is not an RFC 3339 time "
                     "(e.g. 2026-12-01T08:00:00Z)", text);
+    return -1;
+  }
+  if (t <= 0) {
+    cli_usage_error(ctx, "--compromised-since %s is before the key's "
+                    "validity started (give the time it may first have "
+                    "been exposed, at the earliest its start)", text);
     return -1;
   }
   return t;

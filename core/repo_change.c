@@ -67,6 +67,16 @@ static stella_err rc_save(stella_repo *r, const char *name, json_t *doc,
   return rc_save_log(r, name, doc, what, note, 1);
 }
 
+/* The start of every change: a loaded workspace and the workspace lock (the
+ * one sign and publish take), so two changes never read-modify-write the
+ * same staged file at once; *lock goes to repo_unlock() (-1 on failure). */
+static stella_err rc_begin(stella_repo *r, int *lock) {
+  r->errmsg[0] = '\0';
+  *lock = -1;
+  stella_err e = repo_need_ws(r);
+  return e ? e : repo_lock(r, lock);
+}
+
 /* 1 when the validFor of obj is open at t (no end, or end after t). */
 static int rc_open_at(const json_t *obj, int64_t t) {
   const char *end = json_string_value(
@@ -104,10 +114,9 @@ static long rc_find_open(const json_t *list, const char *url, int64_t now) {
 
 /* ---- Endpoints ----------------------------------------------------------- */
 
-stella_err stella_repo_endpoint_swap(stella_repo *r, const char *new_url,
-                                     const char *note) {
+static stella_err rc_endpoint_swap(stella_repo *r, const char *new_url,
+                                   const char *note) {
   json_t *sc = NULL;
-  r->errmsg[0] = '\0';
   if (!rc_is_http(new_url))
     return repo_fail(r, STELLA_E_INVALID_ARG, "--new-rekor-url must be an "
                      "http:// or https:// URL");
@@ -150,11 +159,10 @@ stella_err stella_repo_endpoint_swap(stella_repo *r, const char *new_url,
   return e;
 }
 
-stella_err stella_repo_endpoint_add(stella_repo *r, const char *url,
-                                    const char *note) {
+static stella_err rc_endpoint_add(stella_repo *r, const char *url,
+                                  const char *note) {
   json_t *sc = NULL;
   char what[1100];
-  r->errmsg[0] = '\0';
   if (!rc_is_http(url))
     return repo_fail(r, STELLA_E_INVALID_ARG, "--rekor-url must be an "
                      "http:// or https:// URL");
@@ -178,11 +186,10 @@ stella_err stella_repo_endpoint_add(stella_repo *r, const char *url,
   return e;
 }
 
-stella_err stella_repo_endpoint_remove(stella_repo *r, const char *url,
-                                       const char *note) {
+static stella_err rc_endpoint_remove(stella_repo *r, const char *url,
+                                     const char *note) {
   json_t *sc = NULL;
   char what[1100];
-  r->errmsg[0] = '\0';
   json_t *list = NULL;
   stella_err e = rc_load_rekor_urls(r, &sc, &list);
   if (e)
@@ -211,6 +218,29 @@ stella_err stella_repo_endpoint_remove(stella_repo *r, const char *url,
 }
 
 /* ---- Log keys ------------------------------------------------------------ */
+
+#define RC_CLOCK_SKEW 300 /* seconds a compromise time may be ahead of now */
+
+/* Checks the compromise time *since (0: none): one later than now would
+ * keep the leaked key valid until then, so it is refused; one within
+ * RC_CLOCK_SKEW ahead (the clocks of two machines) becomes now. */
+static stella_err rc_compromise_time(stella_repo *r, int64_t *since) {
+  int64_t now = rc_now(r);
+  char when[32], at[32];
+  if (*since <= now)
+    return STELLA_OK;
+  if (*since <= now + RC_CLOCK_SKEW) {
+    *since = now;
+    return STELLA_OK;
+  }
+  repo_time(*since, when);
+  repo_time(now, at);
+  return repo_fail(r, STELLA_E_INVALID_ARG, "--compromised-since %s is in "
+                   "the future (now is %s): the leaked key would stay valid "
+                   "until then (give the time it may first have been "
+                   "exposed; up to %d minutes ahead counts as now)", when, at,
+                   RC_CLOCK_SKEW / 60);
+}
 
 /* The tlog entry whose logId.keyId is keyid_b64, or NULL. */
 static json_t *rc_tlog_by_id(json_t *tr, const char *keyid_b64) {
@@ -274,15 +304,14 @@ static stella_err rc_key_add_to(stella_repo *r, json_t *tr, json_t *sk,
   return e;
 }
 
-stella_err stella_repo_rekor_key_add(stella_repo *r, const char *pub_file,
-                                     const char *name, const char *base_url,
-                                     const char *note) {
+static stella_err rc_rekor_key_add(stella_repo *r, const char *pub_file,
+                                   const char *name, const char *base_url,
+                                   const char *note) {
   json_t *tr = NULL, *sk = NULL;
   uint8_t *der = NULL;
   size_t derlen = 0;
   const char *details = NULL;
   char kname[128], what[256];
-  r->errmsg[0] = '\0';
   stella_err e = repo_need_ws(r);
   if (e)
     return e;
@@ -410,13 +439,14 @@ static stella_err rc_key_end(stella_repo *r, json_t *tr, json_t *sk,
   return STELLA_OK;
 }
 
-stella_err stella_repo_rekor_key_remove(stella_repo *r, const char *name,
-                                        int64_t compromised_since,
-                                        int skip_grace, const char *note) {
+static stella_err rc_rekor_key_remove(stella_repo *r, const char *name,
+                                      int64_t compromised_since,
+                                      int skip_grace, const char *note) {
   json_t *tr = NULL, *sk = NULL;
   char what[256], ts[32];
-  r->errmsg[0] = '\0';
-  stella_err e = rc_load(r, REPO_TRUSTED_ROOT, &tr);
+  stella_err e = rc_compromise_time(r, &compromised_since);
+  if (!e)
+    e = rc_load(r, REPO_TRUSTED_ROOT, &tr);
   if (!e)
     e = rc_load(r, REPO_SIGNING_KEYS, &sk);
   json_t *named = e ? NULL : rc_by_name(json_object_get(sk, "logKeyNames"),
@@ -504,16 +534,15 @@ static stella_err rc_stage_signing_key(stella_repo *r, const char *name,
   return e;
 }
 
-stella_err stella_repo_signing_key_generate(stella_repo *r,
-                                            const char *key_type,
-                                            const char *name,
-                                            const char *out_dir,
-                                            const char *note) {
+static stella_err rc_signing_key_generate(stella_repo *r,
+                                          const char *key_type,
+                                          const char *name,
+                                          const char *out_dir,
+                                          const char *note) {
   char kname[128], day[32];
   uint8_t *der = NULL;
   size_t derlen = 0;
   json_t *sk = NULL;
-  r->errmsg[0] = '\0';
   key_type = key_type ? key_type : "ecdsa-p256";
   if (strcmp(key_type, "ecdsa-p256") && strcmp(key_type, "ed25519"))
     return repo_fail(r, STELLA_E_INVALID_ARG, "--key-type '%s' is not one of "
@@ -546,13 +575,14 @@ stella_err stella_repo_signing_key_generate(stella_repo *r,
   return e;
 }
 
-stella_err stella_repo_signing_key_retire(stella_repo *r, const char *name,
-                                          int64_t compromised_since,
-                                          const char *note) {
+static stella_err rc_signing_key_retire(stella_repo *r, const char *name,
+                                        int64_t compromised_since,
+                                        const char *note) {
   json_t *sk = NULL;
   char what[256];
-  r->errmsg[0] = '\0';
-  stella_err e = rc_load(r, REPO_SIGNING_KEYS, &sk);
+  stella_err e = rc_compromise_time(r, &compromised_since);
+  if (!e)
+    e = rc_load(r, REPO_SIGNING_KEYS, &sk);
   if (e)
     return e;
   json_t *k = rc_by_name(json_object_get(sk, "signingKeys"), name);
@@ -582,5 +612,85 @@ stella_err stella_repo_signing_key_retire(stella_repo *r, const char *name,
     e = rc_save(r, REPO_SIGNING_KEYS, sk, what, note);
   }
   json_decref(sk);
+  return e;
+}
+
+/* ---- The change commands, each under the workspace lock ------------------ */
+
+stella_err stella_repo_endpoint_swap(stella_repo *r, const char *new_url,
+                                     const char *note) {
+  int lock;
+  stella_err e = rc_begin(r, &lock);
+  if (!e)
+    e = rc_endpoint_swap(r, new_url, note);
+  repo_unlock(lock);
+  return e;
+}
+
+stella_err stella_repo_endpoint_add(stella_repo *r, const char *url,
+                                    const char *note) {
+  int lock;
+  stella_err e = rc_begin(r, &lock);
+  if (!e)
+    e = rc_endpoint_add(r, url, note);
+  repo_unlock(lock);
+  return e;
+}
+
+stella_err stella_repo_endpoint_remove(stella_repo *r, const char *url,
+                                       const char *note) {
+  int lock;
+  stella_err e = rc_begin(r, &lock);
+  if (!e)
+    e = rc_endpoint_remove(r, url, note);
+  repo_unlock(lock);
+  return e;
+}
+
+stella_err stella_repo_rekor_key_add(stella_repo *r, const char *pub_file,
+                                     const char *name, const char *base_url,
+                                     const char *note) {
+  int lock;
+  stella_err e = rc_begin(r, &lock);
+  if (!e)
+    e = rc_rekor_key_add(r, pub_file, name, base_url, note);
+  repo_unlock(lock);
+  return e;
+}
+
+stella_err stella_repo_rekor_key_remove(stella_repo *r, const char *name,
+                                        int64_t compromised_since,
+                                        int skip_grace, const char *note) {
+  int lock;
+  stella_err e = rc_begin(r, &lock);
+  if (!e)
+    e = rc_rekor_key_remove(r, name, compromised_since, skip_grace, note);
+  repo_unlock(lock);
+  return e;
+}
+
+/* Without a workspace only the key pair is made: nothing to lock. */
+stella_err stella_repo_signing_key_generate(stella_repo *r,
+                                            const char *key_type,
+                                            const char *name,
+                                            const char *out_dir,
+                                            const char *note) {
+  int lock = -1;
+  r->errmsg[0] = '\0';
+  stella_err e = r->ws ? rc_begin(r, &lock) : STELLA_OK;
+  if (!e)
+    e = rc_signing_key_generate(r, key_type, name, out_dir, note);
+  repo_unlock(lock);
+  return e;
+}
+
+stella_err stella_repo_signing_key_retire(stella_repo *r, const char *name,
+                                          int64_t compromised_since,
+                                          const char *note) {
+  int lock;
+  stella_err e = rc_begin(r, &lock);
+  if (!e)
+    e = rc_signing_key_retire(r, name, compromised_since, note);
+  repo_unlock(lock);
   return e;
 }

@@ -14,7 +14,8 @@
  *                               N.root.json, N.targets.json, N.snapshot.json,
  *                               timestamp.json, targets/<sha256>.<name>
  *   DIR/CHANGELOG               append-only, one line per change
- *   DIR/.lock                   flock'd while sign or publish runs
+ *   DIR/.lock                   flock'd while a command changes the
+ *                               workspace (changes, sign, publish, ceremony)
  *   DIR/scripts/sign-metadata.sh, DIR/scripts/publish.sh
  *
  * JSON is built with jansson (json_t) and canonicalized by parsing the dump
@@ -137,9 +138,12 @@ stella_err repo_preflight(const repo_ws *ws, char **candidate_dir,
 stella_err repo_missing_all(const repo_ws *ws, stella_repo_missing **out,
                             size_t *n);
 
-/* Exclusive, non-blocking lock of DIR/.lock for sign and publish, so a
- * periodic sign never interleaves with a publish. *fd gets what to pass to
- * repo_unlock(); STELLA_E_EXISTS (r->errmsg says so) when it is held. */
+/* Exclusive, non-blocking lock of DIR/.lock, held by every command that
+ * changes the workspace (the staged changes, sign, publish, the ceremony),
+ * so no two read-modify-write the same files and a periodic sign never
+ * interleaves with a publish. *fd gets what to pass to repo_unlock();
+ * STELLA_E_EXISTS (r->errmsg says so) when it is held. Not reentrant: a
+ * second repo_lock in the same process fails too. */
 stella_err repo_lock(stella_repo *r, int *fd);
 void repo_unlock(int fd);
 

@@ -501,8 +501,8 @@ stella_err repo_lock(stella_repo *r, int *fd_out) {
                      strerror(errno));
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
     close(fd);
-    return repo_fail(r, STELLA_E_EXISTS, "another stella command is signing "
-                     "or publishing %s right now (wait for it to finish, then "
+    return repo_fail(r, STELLA_E_EXISTS, "another stella tuf command is "
+                     "changing %s right now (wait for it to finish, then "
                      "retry)", r->ws->dir);
   }
   *fd_out = fd;

@@ -92,4 +92,20 @@ assert len(root["keyids"]) == 2, root
 assert all(len(k) == 16 and int(k, 16) >= 0 for k in root["keyids"]), root
 EOF
 echo "ok: tuf sign --json lists the missing root keyids as an array"
+
+# A compromise time in the future would keep the leaked key valid for
+# years; 1970-01-01T00:00:00Z is a time (before any key's start).
+"$S" tuf signing-key generate --repo "$repo" --name ci --out "$tmp/sk" \
+  >/dev/null
+future=$(date -u -d '+5 years' +%Y-%m-%dT%H:%M:%SZ)
+expect 2 "is in the future" "$S" tuf signing-key retire --repo "$repo" \
+  --old-key ci --compromised-since "$future"
+expect 2 "is in the future" "$S" tuf rekor-key remove-old --repo "$repo" \
+  --old-key-name rekor --compromised-since "$future"
+expect 2 "before the key's validity started" "$S" tuf signing-key retire \
+  --repo "$repo" --old-key ci --compromised-since 1970-01-01T00:00:00Z
+expect 2 "not an RFC 3339 time" "$S" tuf signing-key retire --repo "$repo" \
+  --old-key ci --compromised-since yesterday
+grep -q '"end"' "$repo/staged/targets/signing_keys.json" &&
+  fail "a refused retire ended the key"
 echo "PASS repo_bad_input"

@@ -162,6 +162,36 @@ for name, t in tg["targets"].items():
     p = os.path.join(web, "targets", t["hashes"]["sha256"] + "." + name)
     assert os.path.exists(p), p
 EOF
+step "20 endpoint adds at once: none lost (each one locks the workspace)"
+par=$tmp/par
+"$S" tuf repo init --repo "$par" --rekor-url http://r.example \
+  --rekor-key "$tmp/logkeys/rekor-key-v1.pub" >/dev/null
+pids=()
+for i in $(seq 1 20); do
+  (rc=0; "$S" tuf endpoint add --repo "$par" --rekor-url "http://m$i.example" \
+     --note "n$i" >/dev/null 2>"$tmp/par-$i.err" || rc=$?
+   echo $rc >"$tmp/par-$i.rc") &
+  pids+=($!)
+done
+wait "${pids[@]}" # not the web server
+added=0
+for i in $(seq 1 20); do
+  rc=$(cat "$tmp/par-$i.rc")
+  if [[ $rc == 0 ]]; then added=$((added + 1)); continue; fi
+  [[ $rc == 1 ]] && grep -q "another stella tuf command is changing" \
+    "$tmp/par-$i.err" || fail "parallel add $i: exit $rc: $(cat "$tmp/par-$i.err")"
+  "$S" tuf endpoint add --repo "$par" --rekor-url "http://m$i.example" \
+    --note "n$i (retry)" >/dev/null || fail "retry of add $i"
+done
+mirrors() { python3 -c 'import json,sys
+print(len(json.load(open(sys.argv[1]))["rekorTlogUrls"]))' \
+  "$par/staged/targets/signing_config.v0.2.json"; }
+[[ $(mirrors) == 21 ]] ||
+  fail "$(mirrors) endpoints after 20 adds ($added at the first try), not 21"
+[[ $(grep -c "endpoint add" "$par/CHANGELOG") == 20 ]] ||
+  fail "CHANGELOG does not list the 20 adds once each"
+echo "ok: $added of 20 at the first try, the rest refused cleanly; 21 endpoints"
+
 step "server down: one statement, the URL once, one hint"
 serve_stop
 if "$S" trust sync 2>"$tmp/down.txt"; then fail "sync with the server down"; fi

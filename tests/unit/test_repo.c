@@ -633,6 +633,66 @@ static void test_signing_keys(void **state) {
   assert_int_equal(stella_repo_publish(f->r, f->web), STELLA_OK);
 }
 
+/* The end of the validity of a log key in the staged trusted_root.json
+ * (the first tlog that has one), "" if none. */
+static void staged_tlog_end(fx *f, char out[32]) {
+  json_error_t je;
+  char *p = staged(f, "staged/targets/trusted_root.json");
+  json_t *tr = json_load_file(p, 0, &je), *it;
+  size_t i;
+  out[0] = '\0';
+  json_array_foreach(json_object_get(tr, "tlogs"), i, it) {
+    const char *end = json_string_value(json_object_get(json_object_get(
+        json_object_get(it, "publicKey"), "validFor"), "end"));
+    if (end && !out[0])
+      snprintf(out, 32, "%s", end);
+  }
+  json_decref(tr);
+  free(p);
+}
+
+/* A compromise time in the future would keep the leaked key valid until
+ * then: refused; a few minutes ahead (clock skew) counts as now. */
+static void test_compromise_time(void **state) {
+  fx *f = *state;
+  char out[160], end[32], want[32], why[256];
+  servicemap sm = {0};
+  sbuf b = SBUF_INIT;
+  snprintf(out, sizeof out, "%s/pipeline", f->dir);
+  assert_int_equal(stella_repo_signing_key_generate(f->r, NULL, "ci", out,
+                                                    NULL), STELLA_OK);
+  assert_int_equal(stella_repo_rekor_key_add(f->r, f->pub2, NULL, NULL,
+                                             NULL), STELLA_OK);
+  f->now += 3600;
+  int64_t years = f->now + 5 * 365 * DAY;
+  assert_int_equal(stella_repo_signing_key_retire(f->r, "ci", years, "leak"),
+                   STELLA_E_INVALID_ARG);
+  assert_non_null(strstr(stella_repo_errmsg(f->r), "is in the future"));
+  assert_int_equal(stella_repo_rekor_key_remove(f->r, "rekor-key-v1", years,
+                                                0, "leak"),
+                   STELLA_E_INVALID_ARG);
+  assert_non_null(strstr(stella_repo_errmsg(f->r), "is in the future"));
+  staged_tlog_end(f, end);
+  assert_string_equal(end, ""); /* nothing staged by the refusals */
+  assert_int_equal(stella_repo_signing_key_retire(f->r, "ci", f->now + 120,
+                                                  "leak"), STELLA_OK);
+  assert_int_equal(stella_repo_rekor_key_remove(f->r, "rekor-key-v1",
+                                                f->now + 120, 0, "leak"),
+                   STELLA_OK);
+  repo_time(f->now, want);
+  staged_tlog_end(f, end);
+  assert_string_equal(end, want);
+  char *sk = staged(f, "staged/targets/signing_keys.json");
+  assert_int_equal(fs_read_file(sk, 0, &b), STELLA_OK);
+  assert_int_equal(servicemap_add_signing_keys(&sm, b.data, b.len, why,
+                                               sizeof why), STELLA_OK);
+  assert_string_equal(sm.keys[0].status, "compromised");
+  assert_int_equal(sm.keys[0].valid_until, f->now);
+  servicemap_clear(&sm);
+  sbuf_free(&b);
+  free(sk);
+}
+
 static void test_signing_keys_parser_rejects(void **state) {
   (void)state;
   servicemap sm = {0};
@@ -739,11 +799,37 @@ static void test_workspace_lock(void **state) {
   int fd;
   stage_a_change(f);
   take(f, &before);
+  char staged_before[65], staged_after[65], out[160];
+  char *staged_dir = staged(f, "staged");
+  snprintf(out, sizeof out, "%s/keys-out", f->dir);
+  tree_hash(staged_dir, staged_before);
   assert_int_equal(repo_lock(f->r, &fd), STELLA_OK);
   assert_int_equal(stella_repo_sign(f->r, NULL, NULL, NULL), STELLA_E_EXISTS);
   assert_non_null(strstr(stella_repo_errmsg(f->r), "right now"));
   assert_int_equal(stella_repo_publish(f->r, f->web), STELLA_E_EXISTS);
+  /* every change is a read-modify-write of staged files: each takes the
+   * same lock, so parallel changes cannot lose each other's updates */
+  assert_int_equal(stella_repo_endpoint_add(f->r, "https://m3.test", NULL),
+                   STELLA_E_EXISTS);
+  assert_non_null(strstr(stella_repo_errmsg(f->r), "another stella tuf "
+                                                   "command is changing"));
+  assert_int_equal(stella_repo_endpoint_swap(f->r, "https://m3.test", "n"),
+                   STELLA_E_EXISTS);
+  assert_int_equal(stella_repo_endpoint_remove(f->r, "https://m2.test", NULL),
+                   STELLA_E_EXISTS);
+  assert_int_equal(stella_repo_rekor_key_add(f->r, f->pub2, NULL, NULL, NULL),
+                   STELLA_E_EXISTS);
+  assert_int_equal(stella_repo_rekor_key_remove(f->r, "rekor-key-v1", 0, 1,
+                                                NULL), STELLA_E_EXISTS);
+  assert_int_equal(stella_repo_signing_key_generate(f->r, NULL, "k", out,
+                                                    NULL), STELLA_E_EXISTS);
+  assert_false(fs_exists(out)); /* refused before any key file is made */
+  assert_int_equal(stella_repo_signing_key_retire(f->r, "k", 0, NULL),
+                   STELLA_E_EXISTS);
   repo_unlock(fd);
+  tree_hash(staged_dir, staged_after);
+  assert_string_equal(staged_before, staged_after);
+  free(staged_dir);
   assert_untouched(f, &before);
   assert_int_equal(stella_repo_sign(f->r, NULL, NULL, NULL), STELLA_OK);
   assert_int_equal(stella_repo_publish(f->r, f->web), STELLA_OK);
@@ -805,6 +891,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_rekor_key_for_mirror, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(test_signing_keys, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_compromise_time, setup, teardown),
     cmocka_unit_test(test_signing_keys_parser_rejects),
     cmocka_unit_test_setup_teardown(test_root_change_needs_holders, setup,
                                     teardown),
