@@ -12,6 +12,7 @@
 #include "fsutil.h"
 #include "json.h"
 #include "rekor_client.h"
+#include "url.h"
 
 #define REKOR_CONFIG_FILE "config.json"
 #define REKOR_CONFIG_MAX (1024 * 1024)
@@ -97,18 +98,6 @@ static stella_err rekor_config_breaker(stella_rekor *r, const char *path,
   return STELLA_OK;
 }
 
-/* An http(s) URL without blanks or control characters. */
-static int rekor_url_ok(const char *url, size_t len) {
-  if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
-    return 0;
-  if (len > 1000 || strlen(url) != len)
-    return 0;
-  for (size_t i = 0; i < len; i++)
-    if ((unsigned char)url[i] <= ' ' || url[i] == 0x7f)
-      return 0;
-  return len > 8;
-}
-
 static stella_err rekor_config_mirrors(stella_rekor *r, const char *path,
                                        const json_val *m) {
   if (json_type_of(m) != JV_ARRAY)
@@ -117,9 +106,13 @@ static stella_err rekor_config_mirrors(stella_rekor *r, const char *path,
   for (size_t i = 0; i < json_len(m); i++) {
     size_t len = 0;
     const char *url = json_str(json_at(m, i), &len);
-    if (!url || !rekor_url_ok(url, len))
+    const char *why = !url ? "it is not a string"
+                      : strlen(url) != len ? "it contains a NUL byte"
+                                           : url_problem(url, URL_HTTP);
+    if (why) /* the URL itself is not echoed: it may hold a password */
       return rekor_errf(r, STELLA_E_FORMAT, "%s: rekor.mirrors[%zu] is not "
-                        "an http(s) URL", path, i);
+                        "a usable http(s) URL: %s (fix or remove it)", path,
+                        i, why);
     stella_err e = rekor_backend_add(r, url, 0, "config");
     if (e)
       return e;

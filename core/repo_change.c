@@ -96,17 +96,14 @@ static void rc_end(json_t *obj, int64_t t) {
   json_object_set_new(vf, "end", json_string(ts));
 }
 
-static int rc_is_http(const char *url) {
-  return url && (!strncmp(url, "http://", 7) || !strncmp(url, "https://", 8));
-}
-
-/* Index of the first open entry of list (optionally with url), or -1. */
+/* Index of the first open entry of list (optionally with url, trailing
+ * '/' aside), or -1. */
 static long rc_find_open(const json_t *list, const char *url, int64_t now) {
   size_t i;
   json_t *it;
   json_array_foreach(list, i, it) {
     const char *u = json_string_value(json_object_get(it, "url"));
-    if (rc_open_at(it, now) && (!url || (u && !strcmp(u, url))))
+    if (rc_open_at(it, now) && (!url || (u && repo_same_url(u, url))))
       return (long)i;
   }
   return -1;
@@ -114,18 +111,17 @@ static long rc_find_open(const json_t *list, const char *url, int64_t now) {
 
 /* ---- Endpoints ----------------------------------------------------------- */
 
-static stella_err rc_endpoint_swap(stella_repo *r, const char *new_url,
+static stella_err rc_endpoint_swap(stella_repo *r, const char *url,
                                    const char *note) {
-  json_t *sc = NULL;
-  if (!rc_is_http(new_url))
-    return repo_fail(r, STELLA_E_INVALID_ARG, "--new-rekor-url must be an "
-                     "http:// or https:// URL");
+  json_t *sc = NULL, *list = NULL;
+  char new_url[URL_MAX + 1];
+  stella_err e = repo_check_url(r, "--new-rekor-url", url, new_url);
+  if (e)
+    return e;
   if (!note || !*note)
     return repo_fail(r, STELLA_E_INVALID_ARG, "--note TEXT is required: say "
                      "why (it is recorded with the change)");
-  json_t *list = NULL;
-  stella_err e = rc_load_rekor_urls(r, &sc, &list);
-  if (e)
+  if ((e = rc_load_rekor_urls(r, &sc, &list)))
     return e;
   int64_t now = rc_now(r);
   long primary = rc_find_open(list, NULL, now);
@@ -141,8 +137,7 @@ static stella_err rc_endpoint_swap(stella_repo *r, const char *new_url,
   }
   if (primary >= 0) {
     json_t *p = json_array_get(list, (size_t)primary);
-    snprintf(old, sizeof old, "%s",
-             json_string_value(json_object_get(p, "url")));
+    url_shown(json_string_value(json_object_get(p, "url")), old, sizeof old);
     rc_end(p, now); /* kept, so history stays readable */
   }
   if (have >= 0) { /* an open mirror becomes the primary: move it first */
@@ -159,15 +154,13 @@ static stella_err rc_endpoint_swap(stella_repo *r, const char *new_url,
   return e;
 }
 
-static stella_err rc_endpoint_add(stella_repo *r, const char *url,
+static stella_err rc_endpoint_add(stella_repo *r, const char *given,
                                   const char *note) {
-  json_t *sc = NULL;
-  char what[1100];
-  if (!rc_is_http(url))
-    return repo_fail(r, STELLA_E_INVALID_ARG, "--rekor-url must be an "
-                     "http:// or https:// URL");
-  json_t *list = NULL;
-  stella_err e = rc_load_rekor_urls(r, &sc, &list);
+  json_t *sc = NULL, *list = NULL;
+  char what[1100], url[URL_MAX + 1];
+  stella_err e = repo_check_url(r, "--rekor-url", given, url);
+  if (!e)
+    e = rc_load_rekor_urls(r, &sc, &list);
   if (e)
     return e;
   int64_t now = rc_now(r);
@@ -186,11 +179,16 @@ static stella_err rc_endpoint_add(stella_repo *r, const char *url,
   return e;
 }
 
+/* url is not checked like a new one: an entry an older stella stored with
+ * a password or a control byte must be removable; it is shown with
+ * url_shown() only. */
 static stella_err rc_endpoint_remove(stella_repo *r, const char *url,
                                      const char *note) {
-  json_t *sc = NULL;
-  char what[1100];
-  json_t *list = NULL;
+  json_t *sc = NULL, *list = NULL;
+  char what[1100], shown[URL_MAX + 1];
+  if (!url || !*url)
+    return repo_fail(r, STELLA_E_INVALID_ARG, "--rekor-url URL is needed");
+  url_shown(url, shown, sizeof shown);
   stella_err e = rc_load_rekor_urls(r, &sc, &list);
   if (e)
     return e;
@@ -202,15 +200,15 @@ static stella_err rc_endpoint_remove(stella_repo *r, const char *url,
   if (at < 0)
     e = repo_fail(r, STELLA_E_NOT_FOUND, "%s is not a valid Rekor endpoint "
                   "of this repository (`stella tuf diff` and "
-                  "staged/targets/%s show them)", url, REPO_SIGNING_CONFIG);
+                  "staged/targets/%s show them)", shown, REPO_SIGNING_CONFIG);
   else if (open < 2)
     e = repo_fail(r, STELLA_E_LIMIT, "%s is the last valid Rekor "
                   "endpoint: clients would have none (swap to another one "
-                  "first)", url);
+                  "first)", shown);
   if (!e) {
     rc_end(json_array_get(list, (size_t)at), now);
     snprintf(what, sizeof what, "endpoint remove: Rekor endpoint %s ended",
-             url);
+             shown);
     e = rc_save(r, REPO_SIGNING_CONFIG, sc, what, note);
   }
   json_decref(sc);
@@ -311,8 +309,9 @@ static stella_err rc_rekor_key_add(stella_repo *r, const char *pub_file,
   uint8_t *der = NULL;
   size_t derlen = 0;
   const char *details = NULL;
-  char kname[128], what[256];
-  stella_err e = repo_need_ws(r);
+  char kname[128], what[256], url[URL_MAX + 1];
+  stella_err e = base_url ? repo_check_url(r, "--rekor-url", base_url, url)
+                          : STELLA_OK;
   if (e)
     return e;
   if (name)
@@ -323,7 +322,8 @@ static stella_err rc_rekor_key_add(stella_repo *r, const char *pub_file,
     return e;
   if (!(e = rc_load(r, REPO_TRUSTED_ROOT, &tr)) &&
       !(e = rc_load(r, REPO_SIGNING_KEYS, &sk)))
-    e = rc_key_add_to(r, tr, sk, der, derlen, details, kname, base_url);
+    e = rc_key_add_to(r, tr, sk, der, derlen, details, kname,
+                      base_url ? url : NULL);
   snprintf(what, sizeof what, "rekor key add: %s valid from now", kname);
   if (!e)
     e = rc_save(r, REPO_TRUSTED_ROOT, tr, what, note);

@@ -140,15 +140,6 @@ static stella_err repo_check_init_opts(stella_repo *r,
                                        const stella_repo_init_opts *o) {
   int n = o->root_keys ? o->root_keys : 1;
   int m = o->root_threshold ? o->root_threshold : 1;
-  if (!o->rekor_url || (strncmp(o->rekor_url, "http://", 7) &&
-                        strncmp(o->rekor_url, "https://", 8)))
-    return repo_fail(r, STELLA_E_INVALID_ARG, "--rekor-url must be an "
-                     "http:// or https:// URL");
-  for (size_t i = 0; i < o->n_mirror_urls; i++)
-    if (strncmp(o->mirror_urls[i], "http://", 7) &&
-        strncmp(o->mirror_urls[i], "https://", 8))
-      return repo_fail(r, STELLA_E_INVALID_ARG, "--mirror-url '%s' is not "
-                       "an http:// or https:// URL", o->mirror_urls[i]);
   if (n < 1 || n > 32 || m < 1 || m > n)
     return repo_fail(r, STELLA_E_INVALID_ARG, "a threshold of %d of %d root "
                      "keys can never be met (need 1 <= --root-threshold <= "
@@ -167,6 +158,35 @@ static stella_err repo_check_init_opts(stella_repo *r,
   stella_err e = repo_read_public_key(r, o->rekor_key_file, &der, &derlen,
                                       &details);
   free(der);
+  return e;
+}
+
+/* out = o with every Rekor URL checked and without trailing '/', in one
+ * block *mem (caller frees): the mirror pointers, then the URLs. A URL
+ * given twice would be one endpoint listed twice: refused. */
+static stella_err repo_init_urls(stella_repo *r,
+                                 const stella_repo_init_opts *o,
+                                 stella_repo_init_opts *out, char **mem) {
+  size_t n = o->n_mirror_urls, each = URL_MAX + 1;
+  *out = *o;
+  *mem = calloc(n + 1, sizeof(char *) + each);
+  if (!*mem)
+    return repo_fail(r, STELLA_E_NOMEM, "out of memory");
+  const char **mirrors = (const char **)(void *)*mem;
+  char *url = *mem + n * sizeof(char *);
+  stella_err e = repo_check_url(r, "--rekor-url", o->rekor_url, url);
+  for (size_t i = 0; !e && i < n; i++) {
+    mirrors[i] = url + (i + 1) * each;
+    e = repo_check_url(r, "--mirror-url", o->mirror_urls[i],
+                       (char *)mirrors[i]);
+    for (size_t k = 0; !e && k <= i; k++)
+      if (!strcmp(url + k * each, mirrors[i]))
+        e = repo_fail(r, STELLA_E_INVALID_ARG, "--mirror-url %s is given "
+                      "twice, or is the --rekor-url (each endpoint once)",
+                      mirrors[i]);
+  }
+  out->rekor_url = url;
+  out->mirror_urls = mirrors;
   return e;
 }
 
@@ -447,9 +467,9 @@ static stella_err repo_init_in(stella_repo *r, const char *tmp,
   return e;
 }
 
-stella_err stella_repo_init(stella_repo *r, const char *dir,
-                            const stella_repo_init_opts *o) {
-  r->errmsg[0] = '\0';
+/* init with o's URLs checked (stella_repo_init). */
+static stella_err repo_init_at(stella_repo *r, const char *dir,
+                               const stella_repo_init_opts *o) {
   stella_err e = repo_check_init_opts(r, o);
   if (e)
     return e;
@@ -484,4 +504,16 @@ stella_err stella_repo_init(stella_repo *r, const char *dir,
     return e;
   }
   return stella_repo_open(r, final);
+}
+
+stella_err stella_repo_init(stella_repo *r, const char *dir,
+                            const stella_repo_init_opts *given) {
+  stella_repo_init_opts checked;
+  char *urls = NULL;
+  r->errmsg[0] = '\0';
+  stella_err e = repo_init_urls(r, given, &checked, &urls);
+  if (!e)
+    e = repo_init_at(r, dir, &checked);
+  free(urls);
+  return e;
 }

@@ -33,6 +33,7 @@
 #include "crypto_sign.h"
 #include "stella/repo.h"
 #include "stella/stella.h"
+#include "url.h"
 
 #define REPO_POLICY_FILE "stella-repo.json"
 #define REPO_FORMAT "stella-tuf-repo/1"
@@ -150,6 +151,18 @@ void repo_unlock(int fd);
 /* *pending = 1 when staged/targets or staged/custom.json differ from what
  * the staged targets.json lists (a change not signed yet). */
 stella_err repo_targets_pending(stella_repo *r, int *pending);
+
+/* ---- Admin input (options of `stella tuf ...`) --------------------------- */
+
+/* Checks a Rekor endpoint URL given as option opt ("--rekor-url") with
+ * url_problem(URL_HTTP) (no user:password@, control or non-ASCII byte, ...)
+ * and copies it into out without trailing '/' ("http://h/" and "http://h"
+ * are one endpoint). STELLA_E_INVALID_ARG with r->errmsg naming opt. */
+stella_err repo_check_url(stella_repo *r, const char *opt, const char *url,
+                          char out[URL_MAX + 1]);
+
+/* 1 when a and b are the same URL but for trailing '/'. */
+int repo_same_url(const char *a, const char *b);
 
 /* Appends "TIME\tWHAT\tNOTE" to DIR/CHANGELOG (append-only, fsync'd). */
 stella_err repo_changelog(const repo_ws *ws, const char *what,

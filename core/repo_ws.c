@@ -514,6 +514,36 @@ void repo_unlock(int fd) {
     close(fd); /* releases the flock */
 }
 
+/* ---- Admin input --------------------------------------------------------- */
+
+stella_err repo_check_url(stella_repo *r, const char *opt, const char *url,
+                          char out[URL_MAX + 1]) {
+  char shown[128];
+  const char *why = url_problem(url, URL_HTTP);
+  if (!url || !*url)
+    return repo_fail(r, STELLA_E_INVALID_ARG, "%s needs an http:// or "
+                     "https:// URL", opt);
+  if (why) {
+    url_shown(url, shown, sizeof shown);
+    return repo_fail(r, STELLA_E_INVALID_ARG, "%s %s is not usable: %s",
+                     opt, shown, why);
+  }
+  size_t n = strlen(url);
+  while (url[n - 1] == '/') /* stops at the host, which has no '/' */
+    n--;
+  snprintf(out, URL_MAX + 1, "%.*s", (int)n, url);
+  return STELLA_OK;
+}
+
+int repo_same_url(const char *a, const char *b) {
+  size_t na = strlen(a), nb = strlen(b);
+  while (na && a[na - 1] == '/')
+    na--;
+  while (nb && b[nb - 1] == '/')
+    nb--;
+  return na == nb && !memcmp(a, b, na);
+}
+
 /* ---- Change log ---------------------------------------------------------- */
 
 /* Tabs and newlines would break the one-line-per-change format. */

@@ -108,4 +108,35 @@ expect 2 "not an RFC 3339 time" "$S" tuf signing-key retire --repo "$repo" \
   --old-key ci --compromised-since yesterday
 grep -q '"end"' "$repo/staged/targets/signing_keys.json" &&
   fail "a refused retire ended the key"
+
+# URLs with a password or an escape sequence would be stored, published
+# and shown (status, metrics, the console): refused without echoing them;
+# a trailing '/' does not make another endpoint.
+esc=$'http://h.test/\e]0;PWNED\a\e[2J'
+expect 2 "--rekor-url ... is not usable: user names and passwords" \
+  "$S" tuf repo init --repo "$tmp/r3" --rekor-url https://admin:S3cretPW@h.test \
+  --rekor-key "$tmp/lk/rekor.pub"
+[[ ! -e $tmp/r3 ]] || fail "a refused init left $tmp/r3"
+expect 2 "--mirror-url .* control character" "$S" tuf repo init \
+  --repo "$tmp/r3" --rekor-url https://h.test --mirror-url "$esc" \
+  --rekor-key "$tmp/lk/rekor.pub"
+expect 2 "control character" "$S" tuf endpoint add --repo "$repo" \
+  --rekor-url "$esc"
+expect 2 "user names and passwords" "$S" tuf endpoint swap --repo "$repo" \
+  --new-rekor-url https://admin:S3cretPW@h.test --note n
+expect 2 "user names and passwords" "$S" tuf rekor-key add --repo "$repo" \
+  --new-key "$tmp/sk/ci.pub" --rekor-url https://admin:S3cretPW@h.test
+if grep -q S3cretPW "$tmp/err" || grep -q $'\e' "$tmp/err"; then
+  fail "a refused URL was echoed"; fi
+expect 1 "already the primary" "$S" tuf endpoint swap --repo "$repo" \
+  --new-rekor-url https://rekor.test/ --note n
+expect 1 "already a valid Rekor endpoint" "$S" tuf endpoint add \
+  --repo "$repo" --rekor-url https://m.test//
+mkdir "$tmp/home"
+for bad in '"https://admin:S3cretPW@h.test"' '"http://h.test/\u001b]0;PWNED"'; do
+  printf '{"rekor": {"mirrors": [%s]}}\n' "$bad" >"$tmp/home/config.json"
+  expect 1 "rekor.mirrors\[0\] is not a usable" "$S" --home "$tmp/home" \
+    trust reset-circuits --trusted-root "$repo/staged/targets/trusted_root.json"
+  if grep -q S3cretPW "$tmp/err"; then fail "config.json password echoed"; fi
+done
 echo "PASS repo_bad_input"

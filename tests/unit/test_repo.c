@@ -218,8 +218,28 @@ static void test_init_refuses(void **state) {
   assert_int_equal(stella_repo_init(f->r, dir, &o), STELLA_E_PARSE);
   assert_non_null(strstr(stella_repo_errmsg(f->r), "not a PEM public key"));
   free(priv);
-  /* over an existing repository */
+  /* URLs that would be stored and shown: a password, an escape sequence;
+   * one endpoint twice (trailing '/' aside) */
   o.rekor_key_file = f->pub;
+  o.rekor_url = "https://admin:S3cretPW@r.test";
+  assert_int_equal(stella_repo_init(f->r, dir, &o), STELLA_E_INVALID_ARG);
+  assert_non_null(strstr(stella_repo_errmsg(f->r), "--rekor-url"));
+  assert_null(strstr(stella_repo_errmsg(f->r), "S3cretPW"));
+  static const char *const esc[] = {"http://m.test/\x1b]0;PWNED\a\x1b[2J"};
+  o.rekor_url = "https://r.test";
+  o.mirror_urls = esc;
+  o.n_mirror_urls = 1;
+  assert_int_equal(stella_repo_init(f->r, dir, &o), STELLA_E_INVALID_ARG);
+  assert_non_null(strstr(stella_repo_errmsg(f->r), "control character"));
+  assert_null(strchr(stella_repo_errmsg(f->r), '\x1b'));
+  static const char *const twice[] = {"https://m.test", "https://r.test/"};
+  o.mirror_urls = twice;
+  o.n_mirror_urls = 2;
+  assert_int_equal(stella_repo_init(f->r, dir, &o), STELLA_E_INVALID_ARG);
+  assert_non_null(strstr(stella_repo_errmsg(f->r), "given twice"));
+  assert_false(fs_exists(dir));
+  o.n_mirror_urls = 0;
+  /* over an existing repository */
   assert_int_equal(stella_repo_init(f->r, f->repo, &o), STELLA_E_EXISTS);
   /* nothing left behind: only the fixture's own files */
   char cmd[256];
@@ -320,6 +340,65 @@ static void test_endpoint_add_remove(void **state) {
   json_decref(sc);
   assert_int_equal(stella_repo_sign(f->r, NULL, NULL, NULL), STELLA_OK);
   assert_int_equal(stella_repo_publish(f->r, f->web), STELLA_OK);
+}
+
+static json_t *staged_rekor_urls(fx *f, json_t **sc) {
+  json_error_t je;
+  char *p = staged(f, "staged/targets/signing_config.v0.2.json");
+  *sc = json_load_file(p, 0, &je);
+  free(p);
+  assert_non_null(*sc);
+  return json_object_get(*sc, "rekorTlogUrls");
+}
+
+static const char *url_at(json_t *list, size_t i) {
+  return json_string_value(json_object_get(json_array_get(list, i), "url"));
+}
+
+/* Endpoint URLs go through url_problem (no password, no escape sequence:
+ * they would be stored, published and shown) and lose a trailing '/', so
+ * "https://h/" and "https://h" are one endpoint. */
+static void test_endpoint_urls(void **state) {
+  fx *f = *state;
+  static const char *const bad[] = {
+    "https://admin:S3cretPW@h.test", "http://h.test/\x1b]0;PWNED\a\x1b[2J",
+    "http://h.test:99999", "http://", "ftp://h.test", "http://h .test", "",
+  };
+  char before[65], after[65];
+  char *dir = staged(f, "staged");
+  tree_hash(dir, before);
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    assert_int_equal(stella_repo_endpoint_add(f->r, bad[i], NULL),
+                     STELLA_E_INVALID_ARG);
+    assert_null(strstr(stella_repo_errmsg(f->r), "S3cretPW"));
+    assert_null(strchr(stella_repo_errmsg(f->r), '\x1b'));
+    assert_int_equal(stella_repo_endpoint_swap(f->r, bad[i], "n"),
+                     STELLA_E_INVALID_ARG);
+    assert_int_equal(stella_repo_rekor_key_add(f->r, f->pub2, NULL, bad[i],
+                                               NULL), STELLA_E_INVALID_ARG);
+    assert_non_null(strstr(stella_repo_errmsg(f->r), "--rekor-url"));
+  }
+  tree_hash(dir, after);
+  assert_string_equal(before, after);
+  free(dir);
+  assert_int_equal(stella_repo_endpoint_add(f->r, "https://m2.test/", NULL),
+                   STELLA_OK);
+  assert_int_equal(stella_repo_endpoint_add(f->r, "https://m2.test", NULL),
+                   STELLA_E_EXISTS);
+  assert_int_equal(stella_repo_endpoint_swap(f->r,
+                                             "https://rekor.example.test/",
+                                             "n"), STELLA_E_EXISTS);
+  /* the open mirror entry moves first: no second entry for it */
+  assert_int_equal(stella_repo_endpoint_swap(f->r,
+                                             "https://mirror.example.test//",
+                                             "n"), STELLA_OK);
+  assert_int_equal(stella_repo_endpoint_remove(f->r, "https://m2.test/",
+                                               NULL), STELLA_OK);
+  json_t *sc = NULL, *list = staged_rekor_urls(f, &sc);
+  assert_int_equal(json_array_size(list), 3);
+  assert_string_equal(url_at(list, 0), "https://mirror.example.test");
+  assert_string_equal(url_at(list, 2), "https://m2.test");
+  json_decref(sc);
 }
 
 /* ---- Bad input: one clear error, published folders untouched ------------- */
@@ -871,6 +950,7 @@ int main(void) {
                                     teardown),
     cmocka_unit_test_setup_teardown(test_endpoint_add_remove, setup,
                                     teardown),
+    cmocka_unit_test_setup_teardown(test_endpoint_urls, setup, teardown),
     cmocka_unit_test_setup_teardown(test_key_not_authorized, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(test_key_missing_or_wrong, setup,
