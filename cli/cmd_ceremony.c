@@ -15,8 +15,9 @@
 
 /* Progress lines of the core ("holder 1: PATH  keyid ..."), as they come. */
 static void ceremony_print_note(void *ctx, const char *line) {
+  char shown[2048];
   (void)ctx;
-  printf("%s\n", line);
+  printf("%s\n", cli_printable(line, shown, sizeof shown));
   fflush(stdout);
 }
 

@@ -14,10 +14,13 @@
 
 #define CLI_TUF_MAX_MIRRORS 32
 
-/* Progress lines of the core go to stdout as they happen. */
+/* Progress lines of the core go to stdout as they happen, printable: they
+ * quote what the workspace stores (names, notes, URLs), and a workspace an
+ * older stella filled must not retitle or clear the terminal. */
 static void cli_tuf_note(void *ctx, const char *line) {
+  char shown[2048];
   (void)ctx;
-  printf("%s\n", line);
+  printf("%s\n", cli_printable(line, shown, sizeof shown));
   fflush(stdout);
 }
 
@@ -201,9 +204,11 @@ int cmd_tuf_publish(cli_ctx *ctx, const cli_args *args) {
   return cli_tuf_done(ctx, r, e);
 }
 
+/* One line of `tuf diff`: stored text, printed as `trust status` does. */
 static void cli_tuf_line(void *ctx, const char *line) {
+  char shown[2048];
   (void)ctx;
-  printf("  %s\n", line);
+  printf("  %s\n", cli_printable(line, shown, sizeof shown));
 }
 
 int cmd_tuf_diff(cli_ctx *ctx, const cli_args *args) {
@@ -221,10 +226,11 @@ int cmd_tuf_diff(cli_ctx *ctx, const cli_args *args) {
 /* Shared tail of every staging command. */
 static int cli_tuf_staged(const cli_ctx *ctx, stella_repo *r, stella_err e,
                           const char *what) {
+  char shown[2048];
   if (!e)
     printf("staged: %s; next: scripts/sign-metadata.sh and "
-           "scripts/publish.sh in %s (`stella tuf diff` shows it)\n", what,
-           stella_repo_dir(r));
+           "scripts/publish.sh in %s (`stella tuf diff` shows it)\n",
+           cli_printable(what, shown, sizeof shown), stella_repo_dir(r));
   return cli_tuf_done(ctx, r, e);
 }
 

@@ -67,13 +67,16 @@ static stella_err rc_save(stella_repo *r, const char *name, json_t *doc,
   return rc_save_log(r, name, doc, what, note, 1);
 }
 
-/* The start of every change: a loaded workspace and the workspace lock (the
- * one sign and publish take), so two changes never read-modify-write the
- * same staged file at once; *lock goes to repo_unlock() (-1 on failure). */
-static stella_err rc_begin(stella_repo *r, int *lock) {
+/* The start of every change: a loaded workspace, a note that is plain text
+ * (it is published and shown), and the workspace lock (the one sign and
+ * publish take), so two changes never read-modify-write the same staged
+ * file at once; *lock goes to repo_unlock() (-1 on failure). */
+static stella_err rc_begin(stella_repo *r, const char *note, int *lock) {
   r->errmsg[0] = '\0';
   *lock = -1;
   stella_err e = repo_need_ws(r);
+  if (!e)
+    e = repo_check_text(r, "--note", note);
   return e ? e : repo_lock(r, lock);
 }
 
@@ -318,6 +321,9 @@ static stella_err rc_rekor_key_add(stella_repo *r, const char *pub_file,
     snprintf(kname, sizeof kname, "%s", name);
   else
     repo_name_from_file(pub_file, kname, sizeof kname);
+  if ((e = repo_check_name(r, name ? "--name" : "the key's name (from the "
+                           "file name; pass --name)", name ? name : kname)))
+    return e;
   if ((e = repo_read_public_key(r, pub_file, &der, &derlen, &details)))
     return e;
   if (!(e = rc_load(r, REPO_TRUSTED_ROOT, &tr)) &&
@@ -549,11 +555,10 @@ static stella_err rc_signing_key_generate(stella_repo *r,
                      "ecdsa-p256, ed25519", key_type);
   repo_time(rc_now(r), day);
   day[10] = '\0';
+  if (name && repo_check_name(r, "--name", name))
+    return STELLA_E_INVALID_ARG;
   snprintf(kname, sizeof kname, "%s%s", name ? name : "signing-key-",
            name ? "" : day);
-  if (strchr(kname, '/') || kname[0] == '.')
-    return repo_fail(r, STELLA_E_INVALID_ARG, "--name '%s' must not contain "
-                     "'/' or start with '.'", kname);
   if (r->ws) { /* refuse a name in use before making any file */
     stella_err e = rc_load(r, REPO_SIGNING_KEYS, &sk);
     int used = !e && rc_by_name(json_object_get(sk, "signingKeys"), kname);
@@ -620,7 +625,7 @@ static stella_err rc_signing_key_retire(stella_repo *r, const char *name,
 stella_err stella_repo_endpoint_swap(stella_repo *r, const char *new_url,
                                      const char *note) {
   int lock;
-  stella_err e = rc_begin(r, &lock);
+  stella_err e = rc_begin(r, note, &lock);
   if (!e)
     e = rc_endpoint_swap(r, new_url, note);
   repo_unlock(lock);
@@ -630,7 +635,7 @@ stella_err stella_repo_endpoint_swap(stella_repo *r, const char *new_url,
 stella_err stella_repo_endpoint_add(stella_repo *r, const char *url,
                                     const char *note) {
   int lock;
-  stella_err e = rc_begin(r, &lock);
+  stella_err e = rc_begin(r, note, &lock);
   if (!e)
     e = rc_endpoint_add(r, url, note);
   repo_unlock(lock);
@@ -640,7 +645,7 @@ stella_err stella_repo_endpoint_add(stella_repo *r, const char *url,
 stella_err stella_repo_endpoint_remove(stella_repo *r, const char *url,
                                        const char *note) {
   int lock;
-  stella_err e = rc_begin(r, &lock);
+  stella_err e = rc_begin(r, note, &lock);
   if (!e)
     e = rc_endpoint_remove(r, url, note);
   repo_unlock(lock);
@@ -651,7 +656,7 @@ stella_err stella_repo_rekor_key_add(stella_repo *r, const char *pub_file,
                                      const char *name, const char *base_url,
                                      const char *note) {
   int lock;
-  stella_err e = rc_begin(r, &lock);
+  stella_err e = rc_begin(r, note, &lock);
   if (!e)
     e = rc_rekor_key_add(r, pub_file, name, base_url, note);
   repo_unlock(lock);
@@ -662,7 +667,7 @@ stella_err stella_repo_rekor_key_remove(stella_repo *r, const char *name,
                                         int64_t compromised_since,
                                         int skip_grace, const char *note) {
   int lock;
-  stella_err e = rc_begin(r, &lock);
+  stella_err e = rc_begin(r, note, &lock);
   if (!e)
     e = rc_rekor_key_remove(r, name, compromised_since, skip_grace, note);
   repo_unlock(lock);
@@ -677,7 +682,7 @@ stella_err stella_repo_signing_key_generate(stella_repo *r,
                                             const char *note) {
   int lock = -1;
   r->errmsg[0] = '\0';
-  stella_err e = r->ws ? rc_begin(r, &lock) : STELLA_OK;
+  stella_err e = r->ws ? rc_begin(r, note, &lock) : STELLA_OK;
   if (!e)
     e = rc_signing_key_generate(r, key_type, name, out_dir, note);
   repo_unlock(lock);
@@ -688,7 +693,7 @@ stella_err stella_repo_signing_key_retire(stella_repo *r, const char *name,
                                           int64_t compromised_since,
                                           const char *note) {
   int lock;
-  stella_err e = rc_begin(r, &lock);
+  stella_err e = rc_begin(r, note, &lock);
   if (!e)
     e = rc_signing_key_retire(r, name, compromised_since, note);
   repo_unlock(lock);

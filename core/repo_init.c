@@ -151,12 +151,23 @@ static stella_err repo_check_init_opts(stella_repo *r,
   if (!o->rekor_key_file)
     return repo_fail(r, STELLA_E_INVALID_ARG, "--rekor-key FILE.pub is "
                      "needed");
+  char name[128];
+  repo_name_from_file(o->rekor_key_file, name, sizeof name);
+  stella_err e = repo_check_name(r, o->rekor_key_name
+                                        ? "the log key name"
+                                        : "the log key's name (from the "
+                                          "--rekor-key file name)",
+                                 o->rekor_key_name ? o->rekor_key_name
+                                                   : name);
+  if (!e)
+    e = repo_check_text(r, "the operator name", o->operator_name);
+  if (e)
+    return e;
   /* a bad log key file is refused before any key is generated */
   uint8_t *der = NULL;
   size_t derlen = 0;
   const char *details = NULL;
-  stella_err e = repo_read_public_key(r, o->rekor_key_file, &der, &derlen,
-                                      &details);
+  e = repo_read_public_key(r, o->rekor_key_file, &der, &derlen, &details);
   free(der);
   return e;
 }

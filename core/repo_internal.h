@@ -164,6 +164,25 @@ stella_err repo_check_url(stella_repo *r, const char *opt, const char *url,
 /* 1 when a and b are the same URL but for trailing '/'. */
 int repo_same_url(const char *a, const char *b);
 
+#define REPO_NAME_MAX 64   /* bytes of a log or signing key name */
+#define REPO_TEXT_MAX 1000 /* bytes of a --note */
+
+/* Bytes of the control character at p (C0 or DEL: 1; C1 U+0080..U+009F
+ * as UTF-8: 2), 0 if none: what must not reach a terminal or a client. */
+size_t repo_control_len(const char *p);
+/* Offset of the first control character of s, or -1. */
+long repo_control_at(const char *s);
+
+/* Checks free text given as option opt ("--note"; NULL is fine): UTF-8,
+ * no control character (tabs and line breaks included), at most
+ * REPO_TEXT_MAX bytes. STELLA_E_INVALID_ARG, without echoing it. */
+stella_err repo_check_text(stella_repo *r, const char *opt, const char *text);
+
+/* Checks a key name given as opt ("--name"): 1..REPO_NAME_MAX printable
+ * ASCII characters, no space or '/', not starting with '.' (the rule
+ * signing key names, which are file names, always had). */
+stella_err repo_check_name(stella_repo *r, const char *opt, const char *name);
+
 /* Appends "TIME\tWHAT\tNOTE" to DIR/CHANGELOG (append-only, fsync'd). */
 stella_err repo_changelog(const repo_ws *ws, const char *what,
                           const char *note);

@@ -57,10 +57,45 @@ static stella_err repo_target_entry(const char *path, const json_t *custom,
   return *out ? STELLA_OK : STELLA_E_NOMEM;
 }
 
-/* The "targets" map from staged/targets/ and staged/custom.json. */
-static stella_err repo_targets_map(stella_repo *r, json_t **out) {
+/* s with each control character (repo_control_at) as '?'; malloc'd. */
+static char *repo_without_controls(const char *s) {
+  char *out = malloc(strlen(s) + 1), *o = out;
+  for (const char *p = s; out && *p; p++) {
+    size_t n = repo_control_len(p);
+    *o++ = n ? '?' : *p;
+    p += n ? n - 1 : 0; /* both bytes of a C1 character become one '?' */
+  }
+  if (out)
+    *o = '\0';
+  return out;
+}
+
+/* Control characters in the texts of staged/custom.json (a note an older
+ * stella took, a hand edit) would reach terminals through every client,
+ * and a client re-parsing the canonical form of the entry cannot read
+ * them (publish's preflight then fails): they are signed as '?'. *n counts
+ * the texts changed. */
+static void repo_scrub_controls(json_t *v, int *n) {
+  size_t i;
+  const char *key;
+  json_t *it;
+  if (json_is_string(v) && repo_control_at(json_string_value(v)) >= 0) {
+    char *clean = repo_without_controls(json_string_value(v));
+    if (clean && !json_string_set(v, clean))
+      (*n)++;
+    free(clean);
+  }
+  json_array_foreach(v, i, it) repo_scrub_controls(it, n);
+  json_object_foreach(v, key, it) repo_scrub_controls(it, n);
+}
+
+/* The "targets" map from staged/targets/ and staged/custom.json; *scrubbed
+ * (may be NULL) counts the texts repo_scrub_controls changed. */
+static stella_err repo_targets_map(stella_repo *r, json_t **out,
+                                   int *scrubbed) {
   char err[512];
   json_t *custom = NULL;
+  int n = 0;
   char *cpath = repo_path(r->ws, "staged/custom.json");
   char *dir = repo_path(r->ws, "staged/targets");
   DIR *d = dir ? opendir(dir) : NULL;
@@ -69,6 +104,9 @@ static stella_err repo_targets_map(stella_repo *r, json_t **out) {
   if (!e && cpath && repo_json_load(cpath, &custom, err, sizeof err) ==
                          STELLA_E_PARSE)
     e = STELLA_E_PARSE;
+  repo_scrub_controls(custom, &n);
+  if (scrubbed)
+    *scrubbed = n;
   struct dirent *de;
   while (!e && d && (de = readdir(d))) {
     if (de->d_name[0] == '.')
@@ -98,7 +136,7 @@ static stella_err repo_targets_map(stella_repo *r, json_t **out) {
 stella_err repo_targets_pending(stella_repo *r, int *pending) {
   char err[512];
   json_t *map = NULL, *env = NULL;
-  stella_err e = repo_targets_map(r, &map);
+  stella_err e = repo_targets_map(r, &map, NULL);
   if (!e && (e = repo_staged_load(r->ws, "targets", &env, err, sizeof err)))
     repo_fail(r, e, "%s", err);
   if (!e)
@@ -239,7 +277,12 @@ static stella_err repo_sign_online(stella_repo *r, json_t *root_env) {
   repo_warn_root_expiry(r, root_env);
   json_t *map = NULL;
   int64_t tv = 0, sv = 0, xv = 0;
-  stella_err e = repo_targets_map(r, &map);
+  int scrubbed = 0;
+  stella_err e = repo_targets_map(r, &map, &scrubbed);
+  if (scrubbed)
+    repo_note(r, "staged/custom.json: %d change record(s) hold control "
+              "characters (from an older stella or a hand edit): signed "
+              "with '?' in their place", scrubbed);
   if (!e)
     e = repo_update_role(r, root_signed, "targets", "targets", map, &tv);
   json_decref(map);

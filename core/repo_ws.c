@@ -544,6 +544,74 @@ int repo_same_url(const char *a, const char *b) {
   return na == nb && !memcmp(a, b, na);
 }
 
+size_t repo_control_len(const char *p) {
+  const unsigned char *u = (const unsigned char *)p;
+  if (*u && (*u < 0x20 || *u == 0x7f))
+    return 1;
+  return u[0] == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f ? 2 : 0;
+}
+
+long repo_control_at(const char *s) {
+  for (const char *p = s; *p; p++)
+    if (repo_control_len(p))
+      return (long)(p - s);
+  return -1;
+}
+
+stella_err repo_check_text(stella_repo *r, const char *opt, const char *text) {
+  if (!text)
+    return STELLA_OK;
+  json_t *utf8 = json_string(text); /* NULL when text is not UTF-8 */
+  long at = repo_control_at(text);
+  json_decref(utf8);
+  if (!utf8)
+    return repo_fail(r, STELLA_E_INVALID_ARG, "%s is not UTF-8 text (write "
+                     "it in UTF-8)", opt);
+  if (at >= 0)
+    return repo_fail(r, STELLA_E_INVALID_ARG, "%s has a control character "
+                     "(a tab, line break or escape) at byte %ld: it is "
+                     "published and shown on terminals (write it as one line "
+                     "of plain text)", opt, at + 1);
+  if (strlen(text) > REPO_TEXT_MAX)
+    return repo_fail(r, STELLA_E_INVALID_ARG, "%s is %zu bytes long (at "
+                     "most %d: it is published to every client)", opt,
+                     strlen(text), REPO_TEXT_MAX);
+  return STELLA_OK;
+}
+
+/* What is wrong with one byte of a key name, or NULL. */
+static const char *repo_name_byte_flaw(unsigned char c) {
+  if (c == ' ')
+    return "a space";
+  if (c == '/')
+    return "a '/'";
+  if (c < 0x20 || c == 0x7f)
+    return "a control character";
+  return c > 0x7f ? "a non-ASCII byte" : NULL;
+}
+
+stella_err repo_check_name(stella_repo *r, const char *opt, const char *name) {
+  char why[64] = "";
+  size_t len = name ? strlen(name) : 0;
+  if (!len)
+    snprintf(why, sizeof why, "is empty");
+  else if (len > REPO_NAME_MAX)
+    snprintf(why, sizeof why, "is %zu characters long", len);
+  else if (name[0] == '.')
+    snprintf(why, sizeof why, "starts with '.'");
+  for (size_t i = 0; !why[0] && i < len; i++) {
+    const char *flaw = repo_name_byte_flaw((unsigned char)name[i]);
+    if (flaw)
+      snprintf(why, sizeof why, "has %s at position %zu", flaw, i + 1);
+  }
+  if (!why[0])
+    return STELLA_OK;
+  return repo_fail(r, STELLA_E_INVALID_ARG, "%s must be 1..%d printable "
+                   "ASCII characters without spaces or '/', not starting with "
+                   "'.' (names are shown, typed and used in file names), but "
+                   "it %s", opt, REPO_NAME_MAX, why);
+}
+
 /* ---- Change log ---------------------------------------------------------- */
 
 /* Tabs and newlines would break the one-line-per-change format. */

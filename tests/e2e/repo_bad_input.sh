@@ -132,6 +132,41 @@ expect 1 "already the primary" "$S" tuf endpoint swap --repo "$repo" \
   --new-rekor-url https://rekor.test/ --note n
 expect 1 "already a valid Rekor endpoint" "$S" tuf endpoint add \
   --repo "$repo" --rekor-url https://m.test//
+# Key names are printable ASCII words, notes one line of text: they are
+# published and shown. A workspace an older stella filled with escapes is
+# shown safely by `tuf diff` and still signs and publishes.
+expect 2 "--name must be 1..64 printable ASCII" "$S" tuf rekor-key add \
+  --repo "$repo" --new-key "$tmp/sk/ci.pub" --name $'evil\e]0;t\a'
+expect 2 "--name must be 1..64 printable ASCII" "$S" tuf signing-key generate \
+  --repo "$repo" --name "two words" --out "$tmp/sk2"
+[[ ! -e $tmp/sk2 ]] || fail "a refused name made key files"
+expect 2 "--note has a control character" "$S" tuf endpoint add \
+  --repo "$repo" --rekor-url https://m9.test --note $'n\e[2J'
+expect 2 "--note has a control character" "$S" tuf signing-key retire \
+  --repo "$repo" --old-key ci --note $'c1 \xc2\x9b31m'
+python3 - "$repo" <<'EOF' || fail "planting old control characters"
+import json, sys
+repo = sys.argv[1]
+p = repo + "/staged/custom.json"
+d = json.load(open(p))
+d["signing_keys.json"]["note"] = "x\x1b]0;PWNED\x07\x1b[2J"
+json.dump(d, open(p, "w"))
+p = repo + "/staged/targets/signing_keys.json"
+d = json.load(open(p))
+d["signingKeys"][0]["name"] = "ci\x1b[2J"
+json.dump(d, open(p, "w"))
+EOF
+"$S" tuf diff --repo "$repo" >"$tmp/diff.txt" || fail "tuf diff"
+grep -q $'\e' "$tmp/diff.txt" && fail "tuf diff printed an escape: $(cat -v "$tmp/diff.txt")"
+grep -q "x?]0;PWNED??\[2J" "$tmp/diff.txt" || fail "diff lost the note: $(cat "$tmp/diff.txt")"
+cp "$repo/published/1.root.json" "$repo/staged/metadata/root.json" # no root change
+"$S" tuf sign --repo "$repo" >"$tmp/sign.txt" || fail "sign over old bytes"
+grep -q "signed with '?' in their place" "$tmp/sign.txt" ||
+  fail "sign does not say it replaced control characters"
+"$S" tuf publish --repo "$repo" >/dev/null 2>"$tmp/err" ||
+  fail "publish after sign said ready: $(cat "$tmp/err")"
+echo "ok: names and notes checked; old control characters shown as '?'"
+
 mkdir "$tmp/home"
 for bad in '"https://admin:S3cretPW@h.test"' '"http://h.test/\u001b]0;PWNED"'; do
   printf '{"rekor": {"mirrors": [%s]}}\n' "$bad" >"$tmp/home/config.json"

@@ -401,6 +401,89 @@ static void test_endpoint_urls(void **state) {
   json_decref(sc);
 }
 
+/* Key names are printable ASCII words and notes one line of UTF-8 text:
+ * both are published and shown on terminals (an escape sequence in them
+ * would retitle or clear the screen of whoever reads them). */
+static void test_names_and_notes(void **state) {
+  fx *f = *state;
+  char out[160], before[65], after[65], long_name[80], long_note[1100];
+  char *dir = staged(f, "staged");
+  memset(long_name, 'a', 65);
+  long_name[65] = '\0';
+  memset(long_note, 'n', 1001);
+  long_note[1001] = '\0';
+  const char *const names[] = {"evil\x1b]0;t\a", "two words", "a/b",
+                               ".hidden", "", "caf\xc3\xa9", long_name};
+  const char *const notes[] = {"n\x1b[2J", "tab\there", "two\nlines",
+                               "c1 \xc2\x9b" "31m", "not utf-8 \xff",
+                               "del\x7f", long_note};
+  snprintf(out, sizeof out, "%s/pipeline", f->dir);
+  assert_int_equal(stella_repo_signing_key_generate(f->r, NULL, "ci", out,
+                                                    NULL), STELLA_OK);
+  tree_hash(dir, before);
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+    assert_int_equal(stella_repo_rekor_key_add(f->r, f->pub2, names[i], NULL,
+                                               NULL), STELLA_E_INVALID_ARG);
+    assert_non_null(strstr(stella_repo_errmsg(f->r), "printable ASCII"));
+    assert_null(strchr(stella_repo_errmsg(f->r), '\x1b'));
+    assert_int_equal(stella_repo_signing_key_generate(f->r, NULL, names[i],
+                                                      out, NULL),
+                     STELLA_E_INVALID_ARG);
+  }
+  for (size_t i = 0; i < sizeof notes / sizeof *notes; i++) {
+    assert_int_equal(stella_repo_endpoint_add(f->r, "https://m9.test",
+                                              notes[i]),
+                     STELLA_E_INVALID_ARG);
+    assert_non_null(strstr(stella_repo_errmsg(f->r), "--note"));
+    assert_int_equal(stella_repo_endpoint_swap(f->r, "https://m9.test",
+                                               notes[i]),
+                     STELLA_E_INVALID_ARG);
+    assert_int_equal(stella_repo_rekor_key_add(f->r, f->pub2, NULL, NULL,
+                                               notes[i]),
+                     STELLA_E_INVALID_ARG);
+    assert_int_equal(stella_repo_signing_key_retire(f->r, "ci", 0, notes[i]),
+                     STELLA_E_INVALID_ARG);
+  }
+  tree_hash(dir, after);
+  assert_string_equal(before, after); /* nothing staged by a refusal */
+  free(dir);
+  /* plain UTF-8 text is a note like any other */
+  assert_int_equal(stella_repo_endpoint_add(f->r, "https://m9.test",
+                                            "St\xc3\xb6rung \xe2\x80\x93 "
+                                            "INC-9"), STELLA_OK);
+  assert_int_equal(stella_repo_sign(f->r, NULL, NULL, NULL), STELLA_OK);
+  assert_int_equal(stella_repo_publish(f->r, f->web), STELLA_OK);
+}
+
+/* A workspace an older stella filled (a note with an escape sequence and a
+ * C1 character): sign puts '?' in their place, so publish works and no
+ * client shows them. */
+static void test_sign_scrubs_old_controls(void **state) {
+  fx *f = *state;
+  json_error_t je;
+  char *custom = staged(f, "staged/custom.json");
+  assert_int_equal(stella_repo_endpoint_add(f->r, "https://m2.test", NULL),
+                   STELLA_OK);
+  json_t *all = json_load_file(custom, 0, &je);
+  assert_non_null(all);
+  json_object_set_new(json_object_get(all, "signing_config.v0.2.json"),
+                      "note", json_string("x\x1b]0;PWNED\a\xc2\x9b" "2J"));
+  assert_int_equal(json_dump_file(all, custom, 0), 0);
+  json_decref(all);
+  assert_int_equal(stella_repo_sign(f->r, NULL, NULL, NULL), STELLA_OK);
+  assert_int_equal(stella_repo_publish(f->r, f->web), STELLA_OK);
+  char *tpath = staged(f, "staged/metadata/targets.json");
+  json_t *env = json_load_file(tpath, 0, &je);
+  assert_string_equal(json_string_value(json_object_get(json_object_get(
+                          json_object_get(json_object_get(json_object_get(
+                              env, "signed"), "targets"),
+                              "signing_config.v0.2.json"), "custom"), "note")),
+                      "x?]0;PWNED??2J");
+  json_decref(env);
+  free(tpath);
+  free(custom);
+}
+
 /* ---- Bad input: one clear error, published folders untouched ------------- */
 
 static void stage_a_change(fx *f) {
@@ -951,6 +1034,9 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_endpoint_add_remove, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(test_endpoint_urls, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_names_and_notes, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_sign_scrubs_old_controls, setup,
+                                    teardown),
     cmocka_unit_test_setup_teardown(test_key_not_authorized, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(test_key_missing_or_wrong, setup,
