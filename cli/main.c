@@ -470,6 +470,28 @@ static void cli_print_list(FILE *out, const char *prefix) {
 
 /* ---- Parsing ---------------------------------------------------------------- */
 
+/* The options a command line may repeat: the command collects every one
+ * (cmd_tuf.c: --mirror-url), or it is harmless (--help). Any other option
+ * given twice is a usage error, not "the last one wins": `--threshold 2
+ * --threshold 3` is a typo or a script bug, and guessing is worse. */
+static const cli_opt *const opts_repeatable[] = {&opt_t_mirror_url,
+                                                 &opt_help, NULL};
+
+static int cli_opt_repeatable(const cli_opt *opt) {
+  for (size_t i = 0; opts_repeatable[i]; i++)
+    if (opts_repeatable[i] == opt)
+      return 1;
+  return 0;
+}
+
+/* 1 when the field of opt is set already (by opt or by another spelling of
+ * it, or by a global option before the command: `--home` twice). */
+static int cli_opt_given(const cli_opt *opt, const cli_args *args) {
+  const char *field = (const char *)args + opt->offset;
+  return opt->arg ? *(const char *const *)(const void *)field != NULL
+                  : *(const int *)(const void *)field != 0;
+}
+
 static const cli_opt *cli_find_opt(const cli_opt *const *opts,
                                    const char *word, size_t len) {
   for (size_t i = 0; opts[i]; i++)
@@ -488,6 +510,9 @@ static int cli_take_opt(const cli_ctx *ctx, const cli_opt *const *opts,
   const cli_opt *opt = cli_find_opt(opts, word, len);
   if (!opt)
     return cli_usage_error(ctx, "unknown option '%.*s'", (int)len, word);
+  if (cli_opt_given(opt, args) && !cli_opt_repeatable(opt))
+    return cli_usage_error(ctx, "%s is given twice (give it once)",
+                           opt->name);
   char *field = (char *)args + opt->offset;
   if (!opt->arg) {
     if (eq)

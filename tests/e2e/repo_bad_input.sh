@@ -167,6 +167,20 @@ grep -q "signed with '?' in their place" "$tmp/sign.txt" ||
   fail "publish after sign said ready: $(cat "$tmp/err")"
 echo "ok: names and notes checked; old control characters shown as '?'"
 
+# An option given twice is a usage error naming it, not "the last one
+# wins"; --mirror-url is the one that repeats.
+expect 2 "--threshold is given twice" "$S" tuf ceremony init --repo "$repo" \
+  --threshold 2 --threshold 3 --keys 3
+expect 2 "--new-rekor-url is given twice" "$S" tuf endpoint swap \
+  --repo "$repo" --new-rekor-url https://a.test --new-rekor-url=https://b.test \
+  --note n
+expect 2 "--repo is given twice" "$repo/scripts/sign-metadata.sh" --repo "$repo"
+"$S" tuf repo init --repo "$tmp/r4" --rekor-url https://r.test \
+  --rekor-key "$tmp/lk/rekor.pub" --mirror-url https://m1.test \
+  --mirror-url=https://m2.test >/dev/null || fail "two --mirror-url refused"
+[[ $(grep -c '"url"' "$tmp/r4/staged/targets/signing_config.v0.2.json") == 3 ]] ||
+  fail "init did not keep both --mirror-url"
+
 mkdir "$tmp/home"
 for bad in '"https://admin:S3cretPW@h.test"' '"http://h.test/\u001b]0;PWNED"'; do
   printf '{"rekor": {"mirrors": [%s]}}\n' "$bad" >"$tmp/home/config.json"
