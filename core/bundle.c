@@ -1,7 +1,9 @@
 /* bundle.c - trust bundles for air-gapped sites: export the verified state
  * of a client into a tar.zst, and import one by re-running the full TUF
  * client over its files (served from memory) into a side folder that is
- * swapped in only when everything verified. Layout: bundle.h. */
+ * swapped in only when everything verified. A state folder without trust
+ * yet is verified into outside it and created only then. Layout:
+ * bundle.h. */
 #include "bundle.h"
 
 #include <archive.h>
@@ -9,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +29,7 @@
 #include "store.h"
 #include "trust_internal.h"
 #include "tuf.h"
+#include "url.h"
 
 #define BUNDLE_ERRLEN 1024
 #define BUNDLE_ROOT_MAX 512000
@@ -75,14 +79,19 @@ static stella_err bundle_home_paths(stella_trust *t, bundle_home *h) {
   return STELLA_OK;
 }
 
-static int bundle_lock(stella_trust *t, const bundle_home *h) {
-  int fd = statedir_lock(h->lock_path);
-  if (fd < 0 && (errno == EWOULDBLOCK || errno == EAGAIN))
+/* The folder's lock: exclusive for an import, shared for an export (which
+ * only reads). Returns the fd, or -1 (message set). */
+static int bundle_lock(stella_trust *t, const bundle_home *h, int shared) {
+  int fd = shared ? statedir_lock_shared(h->lock_path)
+                  : statedir_lock(h->lock_path);
+  int err = errno;
+  if (fd < 0 && (err == EWOULDBLOCK || err == EAGAIN))
     bundle_fail(t, STELLA_E_IO, "a sync or import is running on %s (wait "
                 "for it to finish, then retry)", h->home);
   else if (fd < 0)
     bundle_fail(t, STELLA_E_IO, "opening %s: %s (check the permissions of "
-                "the state folder)", h->lock_path, strerror(errno));
+                "the state folder)", h->lock_path, strerror(err));
+  errno = err;
   return fd;
 }
 
@@ -325,6 +334,44 @@ static stella_err bundle_write_archive(int fd, const bundle *b,
   return rc == ARCHIVE_OK ? STELLA_OK : STELLA_E_IO;
 }
 
+/* 1 if the folder of path, resolved, is home (absolute) or inside it. */
+static int bundle_inside(const char *home, const char *path) {
+  char parent[PATH_MAX], dir[PATH_MAX];
+  const char *slash = strrchr(path, '/');
+  size_t len = slash ? (size_t)(slash - path) : 0, n = strlen(home);
+  if (len >= sizeof parent)
+    return 0; /* too long to be written anyway */
+  memcpy(parent, path, len);
+  parent[len] = '\0';
+  if (!realpath(!slash ? "." : len ? parent : "/", dir))
+    return 0;
+  return strcmp(home, "/") == 0 ||
+         (strncmp(dir, home, n) == 0 && (!dir[n] || dir[n] == '/'));
+}
+
+/* The bundle is renamed over out_file: that must not replace a device, a
+ * FIFO, a link or a folder, nor a file of the state folder itself. A
+ * regular file is replaced (documented for --out). */
+static stella_err bundle_check_out(stella_trust *t, const char *home,
+                                   const char *out_file) {
+  struct stat st;
+  char why[512];
+  int there = lstat(out_file, &st) == 0;
+  if (there && S_ISLNK(st.st_mode))
+    snprintf(why, sizeof why, "%s is a symbolic link: it must be a regular "
+             "file", out_file);
+  else if (there && !S_ISREG(st.st_mode))
+    fs_read_why(out_file, STELLA_E_IO, 0, why, sizeof why);
+  else if (bundle_inside(home, out_file))
+    snprintf(why, sizeof why, "%s is inside the state folder %s", out_file,
+             home);
+  else
+    return STELLA_OK;
+  return bundle_fail(t, STELLA_E_INVALID_ARG, "--out %s (the bundle replaces "
+                     "FILE: give a new file or a bundle written before, "
+                     "outside the state folder)", why);
+}
+
 /* Temp file next to out_file, then rename: never a half-written bundle. */
 static stella_err bundle_write_out(stella_trust *t, const char *out_file,
                                    const bundle *b, const char *manifest) {
@@ -374,11 +421,25 @@ static void bundle_fill_versions(const char *meta_dir,
   tuf_role_info(meta_dir, "targets", &info->targets, NULL);
 }
 
+/* An export only reads, under the shared lock. A lock file it cannot
+ * create (a read-only folder) does not stop it: a sync writing meanwhile
+ * could at worst make a bundle whose files do not match each other, which
+ * the TUF checks of every import refuse. *lock is -1 then. */
+static stella_err bundle_export_lock(stella_trust *t, const bundle_home *h,
+                                     int *lock) {
+  *lock = bundle_lock(t, h, 1);
+  if (*lock < 0 && (errno == EACCES || errno == EROFS)) {
+    trust_set_errmsg(t, STELLA_OK, "");
+    return STELLA_OK;
+  }
+  return *lock >= 0 ? STELLA_OK : STELLA_E_IO;
+}
+
 stella_err stella_trust_snapshot_export(stella_trust *t, const char *out_file,
                                         int include_root_chain,
                                         stella_bundle_info *info) {
   bundle b = {0};
-  bundle_home h;
+  bundle_home h = {0};
   char *manifest = NULL;
   if (!t)
     return STELLA_E_INVALID_ARG;
@@ -386,12 +447,14 @@ stella_err stella_trust_snapshot_export(stella_trust *t, const char *out_file,
   if (!out_file || !*out_file)
     return bundle_fail(t, STELLA_E_INVALID_ARG, "no output file given (pass "
                        "--out FILE.tar.zst)");
-  stella_err e = bundle_home_paths(t, &h);
-  int lock = e ? -1 : bundle_lock(t, &h);
-  if (e)
+  stella_err e = trust_attach(t, 0);
+  int lock = -1;
+  if (!e && (e = bundle_home_paths(t, &h)))
     bundle_fail(t, e, "out of memory");
-  else if (lock < 0)
-    e = STELLA_E_IO;
+  if (!e)
+    e = bundle_check_out(t, h.home, out_file);
+  if (!e)
+    e = bundle_export_lock(t, &h, &lock);
   if (!e)
     e = bundle_collect_roots(t, &h, include_root_chain, &b);
   if (!e)
@@ -503,9 +566,16 @@ typedef struct bundle_import {
   const stella_import_opts *opts;
   bundle_home h;
   bundle b;
+  int lock;            /* the folder's lock, -1 while the folder has none */
   int64_t local_root;  /* 0: no trust yet */
-  char *stage;         /* HOME/.tuf.import-XXXXXX: the future HOME/tuf */
+  int url_needed;      /* the folder has no repository URL: tuf_url it is */
+  char tuf_url[1024];  /* the bundle's, checked and without trailing '/' */
+  /* The future HOME/tuf: HOME/.tuf.import-XXXXXX, or for a folder without
+   * a stella.db, TMPDIR/stella-import-XXXXXX until the bundle verified. */
+  char *stage;
   char *stage_meta, *stage_targets, *stage_history;
+  stella_fetcher fetcher; /* serves the bundle's files to client */
+  tuf_client *client;  /* after bundle_verify: what it accepted as stale */
   stella_bundle_info *info;
 } bundle_import;
 
@@ -612,10 +682,11 @@ static stella_err bundle_copy_dir(const char *src, const char *dst) {
   return e;
 }
 
-/* The side folder: today's trusted metadata and root history (or just the
- * anchor), an empty targets folder for the verified service map. */
-static stella_err bundle_stage(bundle_import *im) {
-  im->stage = fs_join(im->h.home, ".tuf.import-XXXXXX");
+/* A new side folder parent/NAME-XXXXXX with metadata/, targets/ and
+ * root-history/ in im->stage and its parts (which must be NULL). */
+static stella_err bundle_stage_dirs(bundle_import *im, const char *parent,
+                                    const char *name) {
+  im->stage = fs_join(parent, name);
   if (!im->stage)
     return STELLA_E_NOMEM;
   if (!mkdtemp(im->stage)) {
@@ -633,6 +704,22 @@ static stella_err bundle_stage(bundle_import *im) {
     e = fs_mkdirs(im->stage_targets, BUNDLE_DIR_MODE);
   if (!e)
     e = fs_mkdirs(im->stage_history, BUNDLE_DIR_MODE);
+  return e;
+}
+
+/* A folder without a stella.db is verified into outside it, so a refused
+ * bundle leaves nothing there. */
+static const char *bundle_tmp_dir(void) {
+  const char *dir = getenv("TMPDIR");
+  return dir && *dir ? dir : "/tmp";
+}
+
+/* The side folder: today's trusted metadata and root history (or just the
+ * anchor), an empty targets folder for the verified service map. */
+static stella_err bundle_stage(bundle_import *im) {
+  stella_err e = im->lock >= 0
+      ? bundle_stage_dirs(im, im->h.home, ".tuf.import-XXXXXX")
+      : bundle_stage_dirs(im, bundle_tmp_dir(), "stella-import-XXXXXX");
   if (!e && im->local_root) {
     e = bundle_copy_dir(im->h.meta_dir, im->stage_meta);
     if (!e)
@@ -694,22 +781,26 @@ static stella_err bundle_verify_service_map(bundle_import *im,
 
 /* 5.3-5.6 over the bundle's files, into the side folder. */
 static stella_err bundle_verify(bundle_import *im) {
-  stella_fetcher fetcher = {.get = bundle_fetch_get,
-                            .free = bundle_fetch_free, .ctx = &im->b};
   char why[512] = "";
+  /* In im: it must live as long as the client. */
+  im->fetcher = (stella_fetcher){.get = bundle_fetch_get,
+                                 .free = bundle_fetch_free, .ctx = &im->b};
   tuf_client *c = NULL;
   tuf_config cfg = {
     .metadata_dir = im->stage_meta,
     .metadata_url = BUNDLE_METADATA_URL,
     .targets_url = BUNDLE_TARGETS_URL,
     .clock = trust_clock(im->t),
-    .fetcher = &fetcher,
+    .fetcher = &im->fetcher,
+    .allow_stale_seconds = im->opts->allow_stale ? im->opts->max_stale_age
+                                                 : 0,
     .root_accepted = statedir_root_accepted,
     .root_accepted_ctx = im->stage,
   };
   stella_err e = tuf_client_new(&cfg, &c, why, sizeof why);
   if (e)
     return bundle_fail(im->t, e, "loading the trusted root: %s", why);
+  im->client = c; /* kept for its stale list */
   e = tuf_refresh(c);
   if (e)
     bundle_fail(im->t, e, "verifying the bundle: %s", tuf_client_errmsg(c));
@@ -722,26 +813,49 @@ static stella_err bundle_verify(bundle_import *im) {
                     (long long)im->b.roots[im->b.n_roots - 1]);
   if (!e)
     e = bundle_verify_service_map(im, c);
-  tuf_client_free(c);
   return e;
 }
 
-/* A bundle URL becomes the repository URL only on a folder without one. */
+/* The bundle's URL is stored only in a folder that has none, so only then
+ * does it matter; it must pass init's check then: the manifest is not
+ * signed, and the URL is stored, shown and fetched. */
+static stella_err bundle_check_url(bundle_import *im, const char *file) {
+  store *s = trust_store(im->t);
+  char *stored = NULL, shown[84];
+  stella_err e = s ? store_get_setting(s, "tuf_url", &stored)
+                   : STELLA_E_NOT_FOUND;
+  free(stored);
+  if (e != STELLA_E_NOT_FOUND)
+    return e ? bundle_fail(im->t, e, "reading the repository URL: %s (check "
+                           "the state folder)", store_errmsg(s))
+             : STELLA_OK;
+  const char *problem = trust_url_problem(im->info->tuf_url, im->tuf_url,
+                                          sizeof im->tuf_url);
+  if (!problem) {
+    im->url_needed = 1;
+    return STELLA_OK;
+  }
+  url_shown(im->info->tuf_url, shown, sizeof shown);
+  return bundle_fail(im->t, STELLA_E_FORMAT, "bundle %s: its repository URL "
+                     "'%s' cannot be used: %s (nothing changed; export it "
+                     "again from a client whose `trust status` shows the "
+                     "right URL, or `stella trust init` here first)", file,
+                     shown, problem);
+}
+
 static stella_err bundle_apply_settings(bundle_import *im, const char *file) {
   store *s = trust_store(im->t);
   int64_t now = trust_clock(im->t)->now(trust_clock(im->t)->ctx);
   char *url = NULL, msg[512];
-  const char *u = im->info->tuf_url;
-  int known = !strncmp(u, "http://", 7) || !strncmp(u, "https://", 8) ||
-              !strncmp(u, "file://", 7);
   stella_err e = store_get_setting(s, "tuf_url", &url);
-  if (e == STELLA_E_NOT_FOUND && known)
-    e = store_set_setting(s, "tuf_url", u);
-  else if (e == STELLA_E_NOT_FOUND)
-    e = STELLA_OK; /* status will say no trust URL is set */
+  if (e == STELLA_E_NOT_FOUND)
+    e = im->url_needed ? store_set_setting(s, "tuf_url", im->tuf_url)
+                       : STELLA_OK;
   free(url);
+  /* What this import accepted as stale replaces the stored list. */
   if (!e)
-    e = store_clear_stale(s);
+    e = trust_report_stale(im->t, im->client, im->opts->max_stale_age,
+                           im->opts->note, im->opts->note_ctx, 1);
   snprintf(msg, sizeof msg, "import %s: root v%lld, timestamp v%lld, "
            "snapshot v%lld, targets v%lld", file,
            (long long)im->info->root_last, (long long)im->info->timestamp,
@@ -775,18 +889,90 @@ static void bundle_sweep(const char *home) {
     closedir(d);
 }
 
-static stella_err bundle_import_locked(bundle_import *im, const char *file) {
-  int64_t expires;
+/* The folder's own trust, when it has a stella.db: locked for the rest of
+ * the import, debris of killed imports removed, its root read. A folder
+ * without one is not touched before the bundle verified (bundle_adopt). */
+static stella_err bundle_open_local(bundle_import *im) {
+  int64_t expires, root;
+  stella_err e = trust_attach(im->t, 0);
+  if (e == STELLA_E_NOT_INITIALIZED &&
+      tuf_role_info(im->h.meta_dir, "root", &root, &expires) != STELLA_OK)
+    return trust_set_errmsg(im->t, STELLA_OK, "");
+  if (e == STELLA_E_NOT_INITIALIZED) /* a root but no stella.db: keep it */
+    e = trust_attach(im->t, 1);
+  if (!e && (im->lock = bundle_lock(im->t, &im->h, 0)) < 0)
+    e = STELLA_E_IO;
+  if (e)
+    return e;
   bundle_sweep(im->h.home);
+  if (tuf_role_info(im->h.meta_dir, "root", &im->local_root, &expires))
+    im->local_root = 0;
+  return STELLA_OK;
+}
+
+/* Copies the side folder built outside into a new one in HOME. */
+static stella_err bundle_stage_move_in(bundle_import *im) {
+  char *out = im->stage, *meta = im->stage_meta;
+  char *targets = im->stage_targets, *history = im->stage_history;
+  im->stage = im->stage_meta = im->stage_targets = im->stage_history = NULL;
+  stella_err e = bundle_stage_dirs(im, im->h.home, ".tuf.import-XXXXXX");
+  if (!e)
+    e = bundle_copy_dir(meta, im->stage_meta);
+  if (!e)
+    e = bundle_copy_dir(targets, im->stage_targets);
+  if (!e)
+    e = bundle_copy_dir(history, im->stage_history);
+  statedir_rm_tree(out);
+  free(out);
+  free(meta);
+  free(targets);
+  free(history);
+  return e;
+}
+
+/* A folder without trust is made only now that the bundle verified: the
+ * folder and its database, the lock, then the side folder moved in. */
+static stella_err bundle_adopt(bundle_import *im) {
+  int64_t root, expires;
+  stella_err e = trust_attach(im->t, 1);
+  if (e)
+    return e;
+  bundle_home_free(&im->h); /* the folder now exists: resolved again */
+  if ((e = bundle_home_paths(im->t, &im->h)))
+    return bundle_fail(im->t, e, "out of memory");
+  if ((im->lock = bundle_lock(im->t, &im->h, 0)) < 0)
+    return STELLA_E_IO;
+  bundle_sweep(im->h.home);
+  if (tuf_role_info(im->h.meta_dir, "root", &root, &expires) == STELLA_OK)
+    return bundle_fail(im->t, STELLA_E_EXISTS, "trust was set up in %s "
+                       "while the bundle was being verified: nothing changed "
+                       "(run the import again)", im->h.home);
+  if ((e = bundle_stage_move_in(im)))
+    bundle_fail(im->t, e, "preparing %s: %s (check free space and "
+                "permissions)", im->stage ? im->stage : im->h.home,
+                stella_strerror(e));
+  return e;
+}
+
+/* Everything that needs no side folder: the archive, its manifest and URL,
+ * the root chain against the trusted root, the anchor question. */
+static stella_err bundle_import_check(bundle_import *im, const char *file) {
   stella_err e = bundle_read(im->t, file, &im->b);
   if (!e)
     e = bundle_check(im->t, file, &im->b, im->info);
-  if (!e && tuf_role_info(im->h.meta_dir, "root", &im->local_root, &expires))
-    im->local_root = 0;
+  if (!e)
+    e = bundle_open_local(im);
+  if (!e)
+    e = bundle_check_url(im, file);
   if (!e)
     e = bundle_check_chain(im);
   if (!e && !im->local_root)
     e = bundle_check_anchor(im);
+  return e;
+}
+
+static stella_err bundle_import_run(bundle_import *im, const char *file) {
+  stella_err e = bundle_import_check(im, file);
   if (!e && (e = bundle_stage(im)))
     bundle_fail(im->t, e, "preparing %s: %s (check free space and "
                 "permissions)", im->stage ? im->stage : im->h.home,
@@ -801,6 +987,8 @@ static stella_err bundle_import_locked(bundle_import *im, const char *file) {
                     "changes the trusted root from v%lld to v%lld: nothing "
                     "changed (pass --force to confirm the root change)",
                     (long long)im->local_root, (long long)im->info->root_last);
+  if (!e && im->lock < 0)
+    e = bundle_adopt(im);
   if (!e && (e = statedir_swap(im->stage, im->h.tuf_dir, im->h.home)))
     bundle_fail(im->t, e, "swapping the verified state into %s: %s (check "
                 "the folder's permissions; nothing changed)", im->h.tuf_dir,
@@ -820,25 +1008,24 @@ stella_err stella_trust_snapshot_import(stella_trust *t,
   static const stella_import_opts defaults = {0};
   stella_bundle_info scratch;
   bundle_import im = {.t = t, .opts = opts ? opts : &defaults,
-                      .info = info ? info : &scratch};
+                      .info = info ? info : &scratch, .lock = -1};
   if (!t)
     return STELLA_E_INVALID_ARG;
   memset(im.info, 0, sizeof *im.info);
   trust_set_errmsg(t, STELLA_OK, "");
   if (!bundle_file || !*bundle_file)
     return bundle_fail(t, STELLA_E_INVALID_ARG, "no bundle file given");
-  stella_err e = bundle_home_paths(t, &im.h);
-  int lock = e ? -1 : bundle_lock(t, &im.h);
-  if (e)
+  stella_err e = trust_check_stale_opts(t, im.opts->allow_stale,
+                                        im.opts->max_stale_age);
+  if (!e && (e = bundle_home_paths(t, &im.h)))
     bundle_fail(t, e, "out of memory");
-  else if (lock < 0)
-    e = STELLA_E_IO;
   if (!e)
-    e = bundle_import_locked(&im, bundle_file);
+    e = bundle_import_run(&im, bundle_file);
   if (im.stage)
     statedir_rm_tree(im.stage);
-  if (lock >= 0)
-    close(lock);
+  if (im.lock >= 0)
+    close(im.lock);
+  tuf_client_free(im.client);
   free(im.stage);
   free(im.stage_meta);
   free(im.stage_targets);

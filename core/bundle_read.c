@@ -325,7 +325,8 @@ stella_err bundle_check_manifest(bundle *b, int64_t *exported_at,
   const json_val *m = b->manifest ? json_root(b->manifest) : NULL;
   const char *format = json_get_str(m, "format");
   const char *when = json_get_str(m, "exported_at");
-  const char *url = json_get_str(m, "tuf_url");
+  size_t url_len = 0;
+  const char *url = json_str(json_get(m, "tuf_url"), &url_len);
   int64_t version = 0;
   json_get_int(m, "format_version", &version);
   if (!mf)
@@ -341,6 +342,10 @@ stella_err bundle_check_manifest(bundle *b, int64_t *exported_at,
              "reads %d: use a matching stella)", (long long)version,
              BUNDLE_FORMAT_VERSION);
     e = STELLA_E_UNSUPPORTED;
+  } else if (!e && strlen(url) != url_len) {
+    /* A C string would silently end at the NUL: no honest export has it. */
+    snprintf(why, whylen, "manifest.json's tuf_url holds a NUL byte");
+    e = STELLA_E_FORMAT;
   }
   if (!e)
     e = bundle_check_files(b, json_get(m, "files"), why, whylen);

@@ -64,17 +64,27 @@ stella_err statedir_swap(const char *fresh, const char *dir,
   return STELLA_OK;
 }
 
-int statedir_lock(const char *lock_path) {
-  int fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return -1;
-  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+/* flock(how | LOCK_NB) on fd; returns fd, or -1 with errno (fd closed). */
+static int statedir_flock(int fd, int how) {
+  if (fd >= 0 && flock(fd, how | LOCK_NB) != 0) {
     int saved = errno;
     close(fd);
     errno = saved;
     return -1;
   }
   return fd;
+}
+
+int statedir_lock(const char *lock_path) {
+  return statedir_flock(open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600),
+                        LOCK_EX);
+}
+
+int statedir_lock_shared(const char *lock_path) {
+  int fd = open(lock_path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT)
+    fd = open(lock_path, O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
+  return statedir_flock(fd, LOCK_SH);
 }
 
 stella_err statedir_root_version(const char *bytes, size_t len,

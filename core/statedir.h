@@ -28,6 +28,14 @@ void statedir_rm_tree(const char *path);
  * with errno (EWOULDBLOCK when someone else holds it). */
 int statedir_lock(const char *lock_path);
 
+/* The reader's side of that lock: shared and non-blocking, so readers
+ * (export) never wait for each other and a writer cannot start meanwhile.
+ * The lock file is opened read-only (created 0600 if absent), so this
+ * works in a folder the caller may only read. Returns the fd to close(), or
+ * -1 with errno (EWOULDBLOCK: a writer holds it; EACCES, EROFS: the lock
+ * file is absent and cannot be created). */
+int statedir_lock_shared(const char *lock_path);
+
 /* tuf_config.root_accepted hook: ctx is the HOME/tuf folder (a char *).
  * Copies METADATA_DIR/root.json to root-history/<version>.root.json.
  * Failures are ignored: the history only serves exports, which say when it

@@ -169,30 +169,85 @@ static char *trust_resolve_home(const char *home) {
   return NULL;
 }
 
-static stella_err trust_make_paths(stella_trust *t, const char *home) {
-  char abs[PATH_MAX];
-  stella_err e = fs_mkdirs(home, TRUST_DIR_MODE);
-  if (e)
-    return e;
-  if (!realpath(home, abs))
-    return STELLA_E_IO;
-  t->home = strdup(abs);
-  t->tuf_dir = fs_join(abs, "tuf");
-  t->meta_dir = fs_join(abs, "tuf/metadata");
-  t->targets_dir = fs_join(abs, "tuf/targets");
-  t->db_path = fs_join(abs, "stella.db");
-  t->lock_path = fs_join(abs, ".sync.lock");
+/* home made absolute without needing it to exist (symlinks resolved when
+ * it does). malloc'd; NULL on NOMEM. */
+static char *trust_absolute(const char *home) {
+  char abs[PATH_MAX], cwd[PATH_MAX];
+  if (realpath(home, abs))
+    return strdup(abs);
+  if (home[0] == '/')
+    return strdup(home);
+  return getcwd(cwd, sizeof cwd) ? fs_join(cwd, home) : NULL;
+}
+
+static void trust_free_paths(stella_trust *t) {
+  free(t->home);
+  free(t->tuf_dir);
+  free(t->meta_dir);
+  free(t->targets_dir);
+  free(t->db_path);
+  free(t->lock_path);
+}
+
+/* Points the handle's paths at home (absolute). Touches no file. */
+static stella_err trust_set_paths(stella_trust *t, const char *home) {
+  char *abs = trust_absolute(home);
+  trust_free_paths(t);
+  t->home = abs;
+  t->tuf_dir = abs ? fs_join(abs, "tuf") : NULL;
+  t->meta_dir = abs ? fs_join(abs, "tuf/metadata") : NULL;
+  t->targets_dir = abs ? fs_join(abs, "tuf/targets") : NULL;
+  t->db_path = abs ? fs_join(abs, "stella.db") : NULL;
+  t->lock_path = abs ? fs_join(abs, ".sync.lock") : NULL;
   if (!t->home || !t->tuf_dir || !t->meta_dir || !t->targets_dir ||
       !t->db_path || !t->lock_path)
     return STELLA_E_NOMEM;
-  e = fs_mkdirs(t->meta_dir, TRUST_DIR_MODE);
+  return STELLA_OK;
+}
+
+/* The folders of a new state folder; the paths are resolved again once
+ * it exists (a symlink in home). */
+static stella_err trust_make_dirs(stella_trust *t) {
+  char *home = strdup(t->home);
+  stella_err e = home ? fs_mkdirs(home, TRUST_DIR_MODE) : STELLA_E_NOMEM;
+  if (!e)
+    e = trust_set_paths(t, home);
+  free(home);
+  if (!e)
+    e = fs_mkdirs(t->meta_dir, TRUST_DIR_MODE);
   if (!e)
     e = fs_mkdirs(t->targets_dir, TRUST_DIR_MODE);
   return e;
 }
 
-stella_trust *stella_trust_open(const char *home, const stella_clock *clock,
-                                stella_err *err) {
+/* Opens stella.db. Without create, only one that exists: a state folder
+ * without it holds no trust, and a reader must not leave one behind. */
+static stella_err trust_attach_store(stella_trust *t, int create) {
+  struct stat st;
+  if (!create && stat(t->db_path, &st) != 0 &&
+      (errno == ENOENT || errno == ENOTDIR))
+    return STELLA_E_NOT_INITIALIZED;
+  stella_err e = create ? trust_make_dirs(t) : STELLA_OK;
+  return e ? e : store_open(t->db_path, &t->store, NULL, 0);
+}
+
+stella_err trust_attach(stella_trust *t, int create) {
+  char why[1024];
+  if (t->store)
+    return STELLA_OK;
+  stella_err e = trust_attach_store(t, create);
+  if (e == STELLA_E_NOT_INITIALIZED)
+    return trust_fail(t, e, "no trust is set up in %s (%s)", t->home,
+                      trust_hint(e));
+  if (e)
+    trust_fail(t, e, "%s", stella_trust_open_errmsg(t->home, e, why,
+                                                    sizeof why));
+  return e;
+}
+
+stella_trust *stella_trust_open_mode(const char *home,
+                                     const stella_clock *clock,
+                                     stella_open_mode mode, stella_err *err) {
   stella_err e = STELLA_OK;
   stella_trust *t = calloc(1, sizeof *t);
   char *resolved = trust_resolve_home(home);
@@ -201,9 +256,11 @@ stella_trust *stella_trust_open(const char *home, const stella_clock *clock,
   else if (!resolved)
     e = STELLA_E_INVALID_ARG; /* no --home, no $STELLA_HOME, no $HOME */
   if (!e)
-    e = trust_make_paths(t, resolved);
+    e = trust_set_paths(t, resolved);
   if (!e)
-    e = store_open(t->db_path, &t->store, NULL, 0);
+    e = trust_attach_store(t, mode == STELLA_OPEN_CREATE);
+  if (e == STELLA_E_NOT_INITIALIZED && mode == STELLA_OPEN_ON_WRITE)
+    e = STELLA_OK; /* created by the call that stores trust */
   free(resolved);
   if (t)
     t->clock = clock ? *clock : *stella_clock_system();
@@ -214,6 +271,11 @@ stella_trust *stella_trust_open(const char *home, const stella_clock *clock,
     return NULL;
   }
   return t;
+}
+
+stella_trust *stella_trust_open(const char *home, const stella_clock *clock,
+                                stella_err *err) {
+  return stella_trust_open_mode(home, clock, STELLA_OPEN_CREATE, err);
 }
 
 const char *stella_trust_open_errmsg(const char *home, stella_err e,
@@ -233,6 +295,9 @@ const char *stella_trust_open_errmsg(const char *home, stella_err e,
   else if (dir && stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
     snprintf(buf, len, "the state folder %s is not a folder (pass --home "
              "DIR naming a folder)", shown);
+  else if (e == STELLA_E_NOT_INITIALIZED)
+    snprintf(buf, len, "no trust is set up in %s (%s)", shown,
+             trust_hint(e));
   else
     snprintf(buf, len, "opening the state folder %s failed: %s (pass --home "
              "DIR or set STELLA_HOME to a writable folder)", shown,
@@ -245,12 +310,7 @@ void stella_trust_free(stella_trust *t) {
   if (!t)
     return;
   store_close(t->store);
-  free(t->home);
-  free(t->tuf_dir);
-  free(t->meta_dir);
-  free(t->targets_dir);
-  free(t->db_path);
-  free(t->lock_path);
+  trust_free_paths(t);
   free(t);
 }
 
@@ -369,25 +429,31 @@ static int trust_has_root(const stella_trust *t) {
          STELLA_E_NOT_FOUND;
 }
 
-/* Normalizes the repository URL (no trailing '/') into out. */
-static stella_err trust_check_url(stella_trust *t, const char *url, char *out,
-                                  size_t outlen) {
+const char *trust_url_problem(const char *url, char *out, size_t outlen) {
   size_t n = url ? strlen(url) : 0;
   const char *problem = url_problem(url, URL_HTTP | URL_FILE);
-  char shown[84];
   if (!problem && n >= outlen)
     problem = "it is too long";
-  if (problem) {
-    url_shown(url, shown, sizeof shown);
-    return trust_fail(t, STELLA_E_INVALID_ARG, "bad --tuf-url '%s': %s "
-                      "(give the repository's base URL, e.g. "
-                      "https://tuf-repo-cdn.sigstore.dev)", shown, problem);
-  }
+  if (problem)
+    return problem;
   while (n > 0 && url[n - 1] == '/')
     n--;
   memcpy(out, url, n);
   out[n] = '\0';
-  return STELLA_OK;
+  return NULL;
+}
+
+/* trust_url_problem for --tuf-url, saying what to give instead. */
+static stella_err trust_check_url(stella_trust *t, const char *url, char *out,
+                                  size_t outlen) {
+  const char *problem = trust_url_problem(url, out, outlen);
+  char shown[84];
+  if (!problem)
+    return STELLA_OK;
+  url_shown(url, shown, sizeof shown);
+  return trust_fail(t, STELLA_E_INVALID_ARG, "bad --tuf-url '%s': %s (give "
+                    "the repository's base URL, e.g. "
+                    "https://tuf-repo-cdn.sigstore.dev)", shown, problem);
 }
 
 static stella_err trust_read_root(stella_trust *t, const char *root_file,
@@ -420,6 +486,8 @@ stella_err stella_trust_init(stella_trust *t, const char *tuf_url,
   stella_err e = trust_check_url(t, tuf_url, url, sizeof url);
   if (!e)
     e = trust_read_root(t, root_file ? root_file : "", &root);
+  if (!e)
+    e = trust_attach(t, 1);
   /* A sync running now would write the old trust's files into the new
    * metadata folder after the swap. */
   if (!e && (lock = trust_lock(t)) < 0)
@@ -448,24 +516,34 @@ stella_err stella_trust_init(stella_trust *t, const char *tuf_url,
 
 /* ---- sync ---------------------------------------------------------------- */
 
-/* Says loudly what --allow-stale tolerated and remembers it for status. */
-static void trust_report_stale(stella_trust *t, tuf_client *c,
-                               const stella_sync_opts *opts, int replace) {
+stella_err trust_report_stale(stella_trust *t, tuf_client *c,
+                              int64_t max_age, stella_note_fn note,
+                              void *note_ctx, int replace) {
   size_t n = 0;
   const tuf_stale *items = tuf_client_stale(c, &n);
   char line[512], when[32], ago[32], limit[32];
-  stella_age_format(opts->max_stale_age, limit, sizeof limit);
-  for (size_t i = 0; opts->note && i < n; i++) {
+  stella_age_format(max_age, limit, sizeof limit);
+  for (size_t i = 0; note && i < n; i++) {
     stella_time_format(items[i].expires, when, sizeof when);
     stella_age_format(trust_now(t) - items[i].expires, ago, sizeof ago);
     snprintf(line, sizeof line, "WARNING: accepted EXPIRED %s metadata: it "
              "expired %s, %s ago (within --max-age %s); signatures, versions "
              "and hashes were still verified; status shows it as STALE",
              items[i].role, when, ago, limit);
-    opts->note(opts->note_ctx, line);
+    note(note_ctx, line);
   }
   if (n || replace)
-    store_put_stale(t->store, items, n, replace);
+    return store_put_stale(t->store, items, n, replace);
+  return STELLA_OK;
+}
+
+stella_err trust_check_stale_opts(stella_trust *t, int allow_stale,
+                                  int64_t max_age) {
+  if (allow_stale && max_age <= 0)
+    return trust_fail(t, STELLA_E_INVALID_ARG, "--allow-stale needs a "
+                      "positive --max-age (say how much staleness to accept, "
+                      "e.g. --max-age 7d)");
+  return STELLA_OK;
 }
 
 /* Adds service-map file name (by its kind) to sm; on failure sm is left
@@ -680,7 +758,8 @@ static stella_err trust_sync_locked(stella_trust *t,
     e = tuf_refresh(c);
     if (e)
       trust_fail_hint(t, e, "TUF update", tuf_client_errmsg(c));
-    trust_report_stale(t, c, opts, e == STELLA_OK);
+    trust_report_stale(t, c, opts->max_stale_age, opts->note,
+                       opts->note_ctx, e == STELLA_OK);
   }
   int have_signing_keys = 0;
   if (!e)
@@ -703,15 +782,17 @@ stella_err stella_trust_sync(stella_trust *t, const stella_sync_opts *opts) {
   t->summary[0] = '\0';
   if (!opts)
     opts = &defaults;
-  if (opts->allow_stale && opts->max_stale_age <= 0)
-    return trust_fail(t, STELLA_E_INVALID_ARG, "--allow-stale needs a "
-                      "positive --max-age (say how much staleness to accept, "
-                      "e.g. --max-age 7d)");
+  stella_err e = trust_check_stale_opts(t, opts->allow_stale,
+                                        opts->max_stale_age);
+  if (!e)
+    e = trust_attach(t, 0); /* no stella.db: nothing to sync from */
+  if (e)
+    return e;
   int lock = trust_lock(t);
   if (lock < 0)
     return STELLA_E_IO;
   trust_sweep(t);
-  stella_err e = trust_sync_locked(t, opts);
+  e = trust_sync_locked(t, opts);
   close(lock);
   return e;
 }
@@ -796,11 +877,14 @@ stella_err stella_trust_status(stella_trust *t, stella_status **out) {
   char *url = NULL;
   *out = NULL;
   t->errmsg[0] = '\0';
+  stella_err e = trust_attach(t, 0);
+  if (e)
+    return e;
   stella_status *s = calloc(1, sizeof *s);
   if (!s)
     return trust_fail(t, STELLA_E_NOMEM, "status: %s",
                       stella_strerror(STELLA_E_NOMEM));
-  stella_err e = store_get_setting(t->store, "tuf_url", &url);
+  e = store_get_setting(t->store, "tuf_url", &url);
   if (e == STELLA_E_NOT_FOUND || (!e && !trust_has_root(t)))
     e = trust_fail(t, STELLA_E_NOT_INITIALIZED, "no trust is set up in %s "
                    "(%s)", t->home, trust_hint(STELLA_E_NOT_INITIALIZED));

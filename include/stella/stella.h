@@ -85,18 +85,46 @@ typedef struct stella_trust stella_trust;
 /* Opens (creating the folder if needed) the state folder home. home NULL
  * means: $STELLA_HOME, else $XDG_DATA_HOME/stella, else ~/.local/share/stella.
  * clock NULL means stella_clock_system(). Returns a handle the caller frees
- * with stella_trust_free(), or NULL with *err set. Does not block on network. */
+ * with stella_trust_free(), or NULL with *err set. Does not block on network.
+ * The same as stella_trust_open_mode(home, clock, STELLA_OPEN_CREATE, err). */
 STELLA_API stella_trust *stella_trust_open(const char *home,
                                            const stella_clock *clock,
                                            stella_err *err);
 
+/* When the state folder (and its stella.db) may be created. */
+typedef enum stella_open_mode {
+  /* Now, at open (what stella_trust_open does): for trust init and sync,
+   * and the Rekor client, which records breakers and the ledger. */
+  STELLA_OPEN_CREATE = 0,
+  /* Never: a folder without stella.db gives NULL and
+   * STELLA_E_NOT_INITIALIZED (stella_trust_open_errmsg: "no trust is set up
+   * in DIR ..."), with nothing created or changed. For commands that only
+   * read (trust status, snapshot export, metrics, rekor query) and the
+   * console. */
+  STELLA_OPEN_EXISTING,
+  /* Only when trust is stored: the handle opens without creating anything;
+   * stella_trust_init creates the folder once its URL and root check, and
+   * stella_trust_snapshot_import once the bundle has verified, so a refused
+   * one leaves no folder behind. Other calls on a folder without stella.db
+   * fail with STELLA_E_NOT_INITIALIZED. Not for stella_rekor_open(). */
+  STELLA_OPEN_ON_WRITE
+} stella_open_mode;
+
+/* stella_trust_open() with the choice of when to create the folder. home,
+ * clock, ownership and *err as there. Does not block on network. */
+STELLA_API stella_trust *stella_trust_open_mode(const char *home,
+                                                const stella_clock *clock,
+                                                stella_open_mode mode,
+                                                stella_err *err);
+
 /* NULL-safe. Frees the handle and everything it owns. */
 STELLA_API void stella_trust_free(stella_trust *t);
 
-/* One line saying why stella_trust_open() failed with e for home (as given
- * to it; NULL: the default folder) and what to do (a damaged stella.db, a
- * --home that is a file, ...), for front ends to show. Writes at most len
- * bytes into buf (the caller's) and returns buf. One stat(), no writes. */
+/* One line saying why stella_trust_open() or stella_trust_open_mode()
+ * failed with e for home (as given to it; NULL: the default folder) and what
+ * to do (a damaged stella.db, a --home that is a file, no trust set up
+ * there, ...), for front ends to show. Writes at most len bytes into buf
+ * (the caller's) and returns buf. One stat(), no writes. */
 STELLA_API const char *stella_trust_open_errmsg(const char *home,
                                                 stella_err e, char *buf,
                                                 size_t len);
@@ -272,7 +300,10 @@ typedef struct stella_bundle_info {
 } stella_bundle_info;
 
 /* `trust snapshot export`: writes the verified trust state of t to out_file
- * (a zstd-compressed tar, written atomically, mode 0644): the current root
+ * (a zstd-compressed tar, written to a temp file beside it and renamed over
+ * it, mode 0644; an existing out_file must be a regular file outside the
+ * state folder, else STELLA_E_INVALID_ARG and nothing is written; the
+ * folder is only read, under a shared lock): the current root
  * (include_root_chain: every root since the first one this client trusted,
  * so an importer holding any of them can walk the chain), the stored
  * timestamp, snapshot, targets and delegated metadata, the service-map
@@ -290,6 +321,11 @@ typedef struct stella_import_opts {
   int force;
   stella_note_fn note;    /* may be NULL: warnings the operator must see */
   void *note_ctx;
+  /* As stella_sync_opts: accept metadata in the bundle that expired at
+   * most max_stale_age seconds ago (said through note, stored so status
+   * shows STALE); allow_stale needs a positive max_stale_age. */
+  int allow_stale;
+  int64_t max_stale_age;
 } stella_import_opts;
 
 /* `trust snapshot import`: reads bundle_file with size caps (refusing
@@ -297,10 +333,13 @@ typedef struct stella_import_opts {
  * file against the manifest, then verifies it with the full TUF rules
  * starting from the locally trusted root (root chain step by step,
  * timestamp, snapshot, targets, the service-map targets against the targets
- * metadata): rollback is refused, a root change needs opts->force. The
- * verified state is built aside and swapped in at once: on any failure
- * nothing is changed. No network; BLOCKS on disk I/O. opts and info may be
- * NULL. */
+ * metadata): rollback is refused, a root change needs opts->force. Where
+ * the folder has no repository URL yet, the bundle's must pass the same
+ * check as stella_trust_init's (else STELLA_E_FORMAT). The verified state
+ * is built aside and swapped in at once: on any failure nothing is changed
+ * (with STELLA_OPEN_ON_WRITE, a folder without trust is created only after
+ * the bundle verified). No network; BLOCKS on disk I/O. opts and info may
+ * be NULL. */
 STELLA_API stella_err stella_trust_snapshot_import(
     stella_trust *t, const char *bundle_file, const stella_import_opts *opts,
     stella_bundle_info *info);

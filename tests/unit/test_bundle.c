@@ -17,6 +17,7 @@
 #include <archive_entry.h>
 #include <dirent.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "crypto.h"
@@ -89,15 +90,40 @@ static void init_home(fixture *f, const char *home) {
   stella_trust_free(t);
 }
 
-static stella_err import(const char *home, const char *file, int force,
-                         stella_bundle_info *info, char *msg, size_t len) {
-  stella_import_opts opts = {.force = force};
-  stella_trust *t = open_home(home);
-  stella_err e = stella_trust_snapshot_import(t, file, &opts, info);
+/* Imports as the CLI does: the folder is created only for a bundle that
+ * verified. */
+static stella_err import_opts(const char *home, const char *file,
+                              const stella_import_opts *opts,
+                              stella_bundle_info *info, char *msg,
+                              size_t len) {
+  stella_err e = STELLA_E_IO;
+  stella_trust *t = stella_trust_open_mode(home, &test_clock,
+                                           STELLA_OPEN_ON_WRITE, &e);
+  assert_non_null(t);
+  e = stella_trust_snapshot_import(t, file, opts, info);
   if (msg)
     snprintf(msg, len, "%s", stella_trust_errmsg(t));
   stella_trust_free(t);
   return e;
+}
+
+static stella_err import(const char *home, const char *file, int force,
+                         stella_bundle_info *info, char *msg, size_t len) {
+  stella_import_opts opts = {.force = force};
+  return import_opts(home, file, &opts, info, msg, len);
+}
+
+/* Entries of dir besides . and .. (-1 if it cannot be opened). */
+static int count_entries(const char *dir) {
+  DIR *d = opendir(dir);
+  struct dirent *de;
+  int n = 0;
+  if (!d)
+    return -1;
+  while ((de = readdir(d)))
+    n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+  closedir(d);
+  return n;
 }
 
 /* Everything under HOME/tuf ("path\0bytes" blocks) and whether HOME holds
@@ -309,9 +335,10 @@ static void write_entry(struct archive *a, const entry *en) {
 
 /* Writes d as a bundle with a manifest that matches it (an attacker can
  * always do that: the manifest is not what makes a bundle trusted), except
- * that tamper_sha makes the manifest's hash of that entry wrong. */
-static void draft_write(const draft *d, const char *path, int zstd,
-                        const char *tamper_sha) {
+ * that tamper_sha makes the manifest's hash of that entry wrong. url_json:
+ * the manifest's tuf_url as a JSON literal. */
+static void draft_write_url(const draft *d, const char *path, int zstd,
+                            const char *tamper_sha, const char *url_json) {
   char *manifest = malloc(64 * 1024);
   size_t m = 0;
   int first = 1;
@@ -333,7 +360,7 @@ static void draft_write(const draft *d, const char *path, int zstd,
   }
   m += (size_t)sprintf(manifest + m, "], \"format\": \"stella-trust-bundle\","
                        " \"format_version\": 1, \"root_chain\": true, "
-                       "\"tuf_url\": \"https://tuf.test\"}");
+                       "\"tuf_url\": %s}", url_json);
   struct archive *a = archive_write_new();
   if (zstd)
     assert_int_equal(archive_write_add_filter_zstd(a), ARCHIVE_OK);
@@ -346,6 +373,11 @@ static void draft_write(const draft *d, const char *path, int zstd,
   assert_int_equal(archive_write_close(a), ARCHIVE_OK);
   archive_write_free(a);
   free(manifest);
+}
+
+static void draft_write(const draft *d, const char *path, int zstd,
+                        const char *tamper_sha) {
+  draft_write_url(d, path, zstd, tamper_sha, "\"https://tuf.test\"");
 }
 
 /* ---- Tests --------------------------------------------------------------- */
@@ -397,6 +429,7 @@ static void test_fresh_home_needs_force(void **state) {
                    STELLA_E_NOT_INITIALIZED);
   assert_non_null(strstr(msg, hex)); /* the anchor's hash, to compare */
   assert_non_null(strstr(msg, "--force"));
+  assert_int_equal(access(home, F_OK), -1); /* refused: no folder made */
   assert_int_equal(import(home, f->full, 1, &info, msg, sizeof msg),
                    STELLA_OK);
   assert_true(info.anchor_from_bundle);
@@ -596,6 +629,164 @@ static void test_damaged_files(void **state) {
   free(bytes);
 }
 
+/* The bundle is renamed over --out: a device, FIFO, link or folder there,
+ * or a path inside the state folder, is refused and left as it was; a
+ * regular file is replaced. */
+static void test_export_out_refused(void **state) {
+  fixture *f = *state;
+  char fifo[256], link[256], dev[256], db[256], inside[256], reg[256];
+  struct stat st;
+  stella_status *s = NULL;
+  snprintf(fifo, sizeof fifo, "%s/out.fifo", f->sig.dir);
+  snprintf(link, sizeof link, "%s/out.link", f->sig.dir);
+  snprintf(dev, sizeof dev, "%s/out.null", f->sig.dir);
+  snprintf(db, sizeof db, "%s/stella.db", f->src);
+  snprintf(inside, sizeof inside, "%s/tuf/../tuf/b.tar.zst", f->src);
+  snprintf(reg, sizeof reg, "%s/out.tar.zst", f->sig.dir);
+  assert_int_equal(mkfifo(fifo, 0600), 0);
+  assert_int_equal(symlink(f->full, link), 0);
+  /* A device of our own (root), so a regression cannot replace /dev/null;
+   * elsewhere /dev/null, which others cannot replace anyway. */
+  if (mknod(dev, S_IFCHR | 0666, makedev(1, 3)) != 0)
+    snprintf(dev, sizeof dev, "/dev/null");
+  const char *const bad[] = {fifo, link, dev, f->sig.dir, db, inside};
+  const char *const why[] = {"is a FIFO", "is a symbolic link",
+                             "is a character device", "is a directory",
+                             "inside the state folder",
+                             "inside the state folder"};
+  stella_trust *t = open_home(f->src);
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    assert_int_equal(stella_trust_snapshot_export(t, bad[i], 0, NULL),
+                     STELLA_E_INVALID_ARG);
+    if (!strstr(stella_trust_errmsg(t), why[i]))
+      fail_msg("--out %s: '%s' lacks '%s'", bad[i], stella_trust_errmsg(t),
+               why[i]);
+  }
+  assert_true(lstat(fifo, &st) == 0 && S_ISFIFO(st.st_mode));
+  assert_true(lstat(link, &st) == 0 && S_ISLNK(st.st_mode));
+  assert_true(stat(dev, &st) == 0 && S_ISCHR(st.st_mode));
+  assert_int_equal(access(inside, F_OK), -1);
+  assert_int_equal(stella_trust_status(t, &s), STELLA_OK); /* db intact */
+  stella_status_free(s);
+  FILE *old = fopen(reg, "w");
+  assert_non_null(old);
+  fputs("old", old);
+  fclose(old);
+  assert_int_equal(stella_trust_snapshot_export(t, reg, 0, NULL), STELLA_OK);
+  assert_true(stat(reg, &st) == 0 && st.st_size > 3);
+  stella_trust_free(t);
+}
+
+/* A folder without a URL takes the bundle's (unsigned) tuf_url, so it must
+ * pass `trust init`'s check; a folder with its own URL ignores it. */
+static void test_import_url_checked(void **state) {
+  fixture *f = *state;
+  static const struct { const char *json, *why; } bad[] = {
+    {"\"https://tuf.test/\\u001b[31m\"", "control character"},
+    {"\"https://user:pw@evil.example\"", "passwords"},
+    {"\"https://tuf.test\\u0000.evil\"", "NUL"},
+    {"\"\"", "no URL"},
+    {"\"ftp://tuf.test\"", "expected an http"},
+  };
+  char home[256], other[256], path[512], msg[1024];
+  stella_status *s = NULL;
+  draft d;
+  draft_from_src(f, &d);
+  snprintf(path, sizeof path, "%s/url.tar.zst", f->sig.dir);
+  new_home(f, home, sizeof home);
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    draft_write_url(&d, path, 1, NULL, bad[i].json);
+    assert_int_equal(import(home, path, 1, NULL, msg, sizeof msg),
+                     STELLA_E_FORMAT);
+    if (!strstr(msg, bad[i].why) || strchr(msg, '\x1b'))
+      fail_msg("tuf_url %s: '%s' lacks '%s'", bad[i].json, msg, bad[i].why);
+    assert_int_equal(access(home, F_OK), -1);
+  }
+  new_home(f, other, sizeof other);
+  init_home(f, other);
+  draft_write_url(&d, path, 1, NULL, bad[0].json);
+  assert_int_equal(import(other, path, 1, NULL, msg, sizeof msg), STELLA_OK);
+  draft_write_url(&d, path, 1, NULL, "\"https://tuf.test/\"");
+  assert_int_equal(import(home, path, 1, NULL, msg, sizeof msg), STELLA_OK);
+  stella_trust *t = open_home(other);
+  assert_int_equal(stella_trust_status(t, &s), STELLA_OK);
+  assert_string_equal(s->tuf_url, f->sig.url);
+  stella_status_free(s);
+  stella_trust_free(t);
+  t = open_home(home);
+  assert_int_equal(stella_trust_status(t, &s), STELLA_OK);
+  assert_string_equal(s->tuf_url, "https://tuf.test"); /* as init stores it */
+  stella_status_free(s);
+  stella_trust_free(t);
+  draft_free(&d);
+}
+
+/* Into a folder without trust the bundle is verified in TMPDIR: one that
+ * fails leaves neither the folder nor a side folder. */
+static void test_refused_import_leaves_nothing(void **state) {
+  fixture *f = *state;
+  char home[256], tmp[256], path[512];
+  draft d;
+  new_home(f, home, sizeof home);
+  snprintf(tmp, sizeof tmp, "%s/tmpdir", f->sig.dir);
+  snprintf(path, sizeof path, "%s/badsig.tar.zst", f->sig.dir);
+  assert_int_equal(mkdir(tmp, 0700), 0);
+  setenv("TMPDIR", tmp, 1);
+  draft_from_src(f, &d);
+  entry *ts = draft_find(&d, "metadata/timestamp.json");
+  char *p = strstr(ts->data, "\"version\"");
+  p += strcspn(p, "0123456789");
+  *p = *p == '9' ? '1' : (char)(*p + 1);
+  draft_write(&d, path, 1, NULL);
+  draft_free(&d);
+  assert_int_equal(import(home, path, 1, NULL, NULL, 0), STELLA_E_SIGNATURE);
+  assert_int_equal(access(home, F_OK), -1);
+  assert_int_equal(count_entries(tmp), 0);
+  assert_int_equal(import(home, f->full, 1, NULL, NULL, 0), STELLA_OK);
+  assert_int_equal(count_entries(tmp), 0);
+  unsetenv("TMPDIR");
+  assert_same_status(f->src, home);
+}
+
+static void count_stale_note(void *ctx, const char *line) {
+  if (strstr(line, "WARNING: accepted EXPIRED"))
+    (*(int *)ctx)++;
+}
+
+/* An air-gapped site in an incident: an expired bundle is refused unless
+ * accepted knowingly, as with sync; status then shows STALE. */
+static void test_import_allow_stale(void **state) {
+  fixture *f = *state;
+  char home[256];
+  int notes = 0;
+  int64_t today = now_value;
+  stella_status *s = NULL;
+  stella_import_opts opts = {.force = 1, .note = count_stale_note,
+                             .note_ctx = &notes, .allow_stale = 1};
+  new_home(f, home, sizeof home);
+  init_home(f, home);
+  assert_int_equal(stella_time_parse("2026-12-03T00:00:00Z", &now_value),
+                   STELLA_OK);
+  refused(home, f->full, 1, STELLA_E_EXPIRED, "--allow-stale --max-age");
+  assert_int_equal(import_opts(home, f->full, &opts, NULL, NULL, 0),
+                   STELLA_E_INVALID_ARG); /* no --max-age */
+  opts.max_stale_age = 30 * 86400; /* the timestamp expired 96 days ago */
+  assert_int_equal(import_opts(home, f->full, &opts, NULL, NULL, 0),
+                   STELLA_E_EXPIRED);
+  opts.max_stale_age = 120 * 86400;
+  assert_int_equal(import_opts(home, f->full, &opts, NULL, NULL, 0),
+                   STELLA_OK);
+  assert_int_equal(notes, 2); /* root and timestamp */
+  stella_trust *t = open_home(home);
+  assert_int_equal(stella_trust_status(t, &s), STELLA_OK);
+  assert_int_equal(s->roles[0].state, STELLA_ROLE_STALE);
+  assert_int_equal(s->roles[1].state, STELLA_ROLE_STALE);
+  assert_int_equal(s->roles[2].state, STELLA_ROLE_OK);
+  stella_status_free(s);
+  stella_trust_free(t);
+  now_value = today;
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_export),
@@ -605,6 +796,10 @@ int main(void) {
     cmocka_unit_test(test_tampering),
     cmocka_unit_test(test_hostile_archives),
     cmocka_unit_test(test_damaged_files),
+    cmocka_unit_test(test_export_out_refused),
+    cmocka_unit_test(test_import_url_checked),
+    cmocka_unit_test(test_refused_import_leaves_nothing),
+    cmocka_unit_test(test_import_allow_stale),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

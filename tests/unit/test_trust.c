@@ -11,7 +11,10 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <dirent.h>
 #include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "sigstore_layout.h"
 #include "stella/stella.h"
@@ -178,6 +181,75 @@ static void test_home_resolution(void **state) {
   stella_trust_free(NULL);
 }
 
+/* Entries of dir besides . and .. (-1 if it cannot be opened). */
+static int count_entries(const char *dir) {
+  DIR *d = opendir(dir);
+  struct dirent *de;
+  int n = 0;
+  if (!d)
+    return -1;
+  while ((de = readdir(d)))
+    n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+  closedir(d);
+  return n;
+}
+
+/* Readers open with STELLA_OPEN_EXISTING and create nothing; init and
+ * import with STELLA_OPEN_ON_WRITE create the folder only once they store
+ * trust. */
+static void test_open_modes(void **state) {
+  fixture *f = *state;
+  char deep[256], empty[256], why[1024];
+  stella_err e = STELLA_OK;
+  stella_status *s = NULL;
+  snprintf(deep, sizeof deep, "%s/nonexistent/x", f->sig.dir);
+  snprintf(empty, sizeof empty, "%s/empty", f->sig.dir);
+  assert_int_equal(mkdir(empty, 0700), 0);
+  assert_null(stella_trust_open_mode(deep, NULL, STELLA_OPEN_EXISTING, &e));
+  assert_int_equal(e, STELLA_E_NOT_INITIALIZED);
+  assert_int_equal(access(deep, F_OK), -1);
+  stella_trust_open_errmsg(deep, e, why, sizeof why);
+  assert_non_null(strstr(why, "no trust is set up in"));
+  assert_non_null(strstr(why, "stella trust init"));
+  assert_null(stella_trust_open_mode(empty, NULL, STELLA_OPEN_EXISTING, &e));
+  assert_int_equal(count_entries(empty), 0);
+  /* On write: a handle, but status, sync, export and a bad init leave no
+   * trace. */
+  stella_trust *t = stella_trust_open_mode(deep, NULL, STELLA_OPEN_ON_WRITE,
+                                           &e);
+  assert_non_null(t);
+  assert_int_equal(stella_trust_status(t, &s), STELLA_E_NOT_INITIALIZED);
+  assert_non_null(strstr(stella_trust_errmsg(t), "no trust is set up in"));
+  assert_int_equal(stella_trust_sync(t, NULL), STELLA_E_NOT_INITIALIZED);
+  assert_int_equal(stella_trust_snapshot_export(t, empty, 0, NULL),
+                   STELLA_E_NOT_INITIALIZED); /* before looking at --out */
+  assert_int_equal(stella_trust_init(t, "ftp://x", f->sig.root1, 0),
+                   STELLA_E_INVALID_ARG);
+  assert_int_equal(stella_trust_init(t, f->sig.url, "/nonexistent", 0),
+                   STELLA_E_NOT_FOUND);
+  assert_int_equal(access(deep, F_OK), -1);
+  assert_int_equal(stella_trust_init(t, f->sig.url, f->sig.root1, 0),
+                   STELLA_OK);
+  assert_int_equal(stella_trust_status(t, &s), STELLA_OK);
+  stella_status_free(s);
+  stella_trust_free(t);
+  /* Now a reader opens it, and a handle opened before the folder existed
+   * sees it too. */
+  t = stella_trust_open_mode(deep, NULL, STELLA_OPEN_EXISTING, &e);
+  assert_non_null(t);
+  stella_trust *early = stella_trust_open_mode(empty, NULL,
+                                               STELLA_OPEN_ON_WRITE, &e);
+  assert_non_null(early);
+  stella_trust *writer = stella_trust_open(empty, NULL, &e);
+  assert_int_equal(stella_trust_init(writer, f->sig.url, f->sig.root1, 0),
+                   STELLA_OK);
+  assert_int_equal(stella_trust_status(early, &s), STELLA_OK);
+  stella_status_free(s);
+  stella_trust_free(writer);
+  stella_trust_free(early);
+  stella_trust_free(t);
+}
+
 static void test_age_format(void **state) {
   (void)state;
   static const struct { int64_t secs; const char *text; } cases[] = {
@@ -199,6 +271,7 @@ int main(void) {
                                     teardown),
     cmocka_unit_test_setup_teardown(test_sync_job, setup, teardown),
     cmocka_unit_test_setup_teardown(test_home_resolution, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_open_modes, setup, teardown),
     cmocka_unit_test(test_age_format),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
