@@ -1,12 +1,39 @@
-/* cmd_trust.c - `stella trust init` and `stella trust sync`. */
+/* cmd_trust.c - `stella trust init` and `stella trust sync`, and what the
+ * trust commands share (cmd_trust.h). */
 #include "cli.h"
+#include "cmd_trust.h"
 
 #include <stdio.h>
+
+stella_trust *cli_open_trust_mode(const cli_ctx *ctx, const cli_args *args,
+                                  stella_open_mode mode) {
+  stella_err e = STELLA_OK;
+  char why[1024];
+  stella_trust *t = stella_trust_open_mode(args->home, ctx->clock, mode, &e);
+  if (!t)
+    cli_error(ctx, CLI_EXIT_FAIL, "%s",
+              stella_trust_open_errmsg(args->home, e, why, sizeof why));
+  return t;
+}
+
+int cli_stale_args(const cli_ctx *ctx, const cli_args *args,
+                   int64_t *max_age) {
+  *max_age = 0;
+  if (args->allow_stale != (args->max_age != NULL))
+    return cli_usage_error(ctx, "--allow-stale and --max-age DUR go "
+                           "together");
+  if (args->max_age && (stella_duration_parse(args->max_age, max_age) ||
+                        *max_age <= 0))
+    return cli_usage_error(ctx, "--max-age '%s' is not a duration like 7d, "
+                           "36h or 90m", args->max_age);
+  return 0;
+}
 
 int cmd_trust_init(cli_ctx *ctx, const cli_args *args) {
   if (!args->tuf_url || !args->root)
     return cli_usage_error(ctx, "needs --tuf-url URL and --root FILE");
-  stella_trust *t = cli_open_trust(ctx, args);
+  /* The folder is made once the URL and the root check. */
+  stella_trust *t = cli_open_trust_mode(ctx, args, STELLA_OPEN_ON_WRITE);
   if (!t)
     return CLI_EXIT_FAIL;
   stella_err e = stella_trust_init(t, args->tuf_url, args->root, args->force);
@@ -29,21 +56,17 @@ int cmd_trust_sync(cli_ctx *ctx, const cli_args *args) {
   stella_sync_opts opts = {.force = args->force,
                            .allow_stale = args->allow_stale,
                            .note = cli_sync_note, .note_ctx = ctx};
-  if (args->allow_stale != (args->max_age != NULL))
-    return cli_usage_error(ctx, "--allow-stale and --max-age DUR go "
-                           "together");
-  if (args->max_age && (stella_duration_parse(args->max_age,
-                                              &opts.max_stale_age) ||
-                        opts.max_stale_age <= 0))
-    return cli_usage_error(ctx, "--max-age '%s' is not a duration like 7d, "
-                           "36h or 90m", args->max_age);
+  int rc = cli_stale_args(ctx, args, &opts.max_stale_age);
+  if (rc)
+    return rc;
   if (args->deadline && (stella_duration_parse(args->deadline,
                                                &opts.deadline_s) ||
                          opts.deadline_s <= 0 ||
                          opts.deadline_s > STELLA_SYNC_DEADLINE_MAX_S))
     return cli_usage_error(ctx, "--deadline '%s' is not a duration from 1s "
                            "to 24h, like 90s or 10m", args->deadline);
-  stella_trust *t = cli_open_trust(ctx, args);
+  /* Without a stella.db there is no trust to sync from. */
+  stella_trust *t = cli_open_trust_mode(ctx, args, STELLA_OPEN_EXISTING);
   if (!t)
     return CLI_EXIT_FAIL;
   stella_err e = stella_trust_sync(t, &opts);
