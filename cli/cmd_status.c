@@ -4,6 +4,7 @@
  * breakers and the metric alert levels too (cmd_metrics.c prints them). */
 #include "cli.h"
 #include "cmd_rekor.h"
+#include "cmd_trust.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -20,6 +21,21 @@ static const char *status_time(int64_t t, char *buf, size_t len) {
 static json_t *status_json_time(int64_t t) {
   char buf[32];
   return t ? json_string(status_time(t, buf, sizeof buf)) : json_null();
+}
+
+/* A JSON string of s. Stored state is normally UTF-8, but a folder written
+ * by an older stella may hold any byte, which jansson refuses: such a
+ * string is written as text status shows it, in ASCII, never dropped. */
+static json_t *status_json_str(const char *s) {
+  char shown[2048];
+  json_t *j = json_string(s ? s : "");
+  if (j)
+    return j;
+  cli_printable(s, shown, sizeof shown);
+  for (char *p = shown; *p; p++)
+    if ((unsigned char)*p >= 0x80)
+      *p = '?';
+  return json_string(shown);
 }
 
 static json_t *status_json_roles(const stella_status *s) {
@@ -39,9 +55,10 @@ static json_t *status_json_endpoints(const stella_status *s) {
   json_t *arr = json_array();
   for (size_t i = 0; i < s->n_endpoints; i++) {
     const stella_endpoint *ep = &s->endpoints[i];
-    json_array_append_new(arr, json_pack("{s:s, s:s, s:i, s:s, s:o, s:o}",
-        "url", ep->url, "kind", ep->kind, "api_version", ep->api_version,
-        "operator", ep->operator_name,
+    json_array_append_new(arr, json_pack("{s:o, s:o, s:i, s:o, s:o, s:o}",
+        "url", status_json_str(ep->url), "kind", status_json_str(ep->kind),
+        "api_version", ep->api_version,
+        "operator", status_json_str(ep->operator_name),
         "valid_from", status_json_time(ep->valid_from),
         "valid_until", status_json_time(ep->valid_until)));
   }
@@ -52,17 +69,19 @@ static json_t *status_json_keys(const stella_status *s) {
   json_t *arr = json_array();
   for (size_t i = 0; i < s->n_keys; i++) {
     const stella_key *k = &s->keys[i];
-    json_t *key = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "kind", k->kind,
-        "base_url", k->base_url, "log_id", k->log_id, "key_type", k->key_type,
-        "fingerprint_sha256", k->fingerprint_sha256,
+    json_t *key = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+        "kind", status_json_str(k->kind),
+        "base_url", status_json_str(k->base_url),
+        "log_id", status_json_str(k->log_id),
+        "key_type", status_json_str(k->key_type),
+        "fingerprint_sha256", status_json_str(k->fingerprint_sha256),
         "valid_from", status_json_time(k->valid_from),
         "valid_until", status_json_time(k->valid_until));
     /* Only where known (signing_keys.json names them). */
     if (key && k->name && *k->name)
-      json_object_set_new(key, "name", json_string(k->name));
+      json_object_set_new(key, "name", status_json_str(k->name));
     if (key && k->status && *k->status)
-      json_object_set_new(key, "status", json_string(k->status));
+      json_object_set_new(key, "status", status_json_str(k->status));
     json_array_append_new(arr, key);
   }
   return arr;
@@ -102,26 +121,32 @@ static void status_json_rekor(json_t *o, const status_rekor *sr) {
   json_object_set_new(o, "metrics", sr->have_metrics
                       ? metrics_json(&sr->metrics) : json_null());
   json_object_set_new(o, "backends_error", *sr->error
-                      ? json_string(sr->error) : json_null());
+                      ? status_json_str(sr->error) : json_null());
 }
 
-static int status_print_json(const stella_status *s, const status_rekor *sr) {
-  json_t *o = json_pack("{s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:o}",
-      "tuf_url", s->tuf_url, "now", status_json_time(s->now),
+static int status_print_json(const cli_ctx *ctx, const stella_status *s,
+                             const status_rekor *sr) {
+  json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o}",
+      "tuf_url", status_json_str(s->tuf_url), "now", status_json_time(s->now),
       "roles", status_json_roles(s),
       "last_sync", status_json_time(s->last_sync),
       "alert", stella_alert_name(s->alert),
       "endpoints", status_json_endpoints(s), "keys", status_json_keys(s),
       "service_map_error", s->service_map_error
-                               ? json_string(s->service_map_error)
+                               ? status_json_str(s->service_map_error)
                                : json_null());
   if (o && sr->wanted)
     status_json_rekor(o, sr);
-  if (!o || json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER))
-    return CLI_EXIT_FAIL;
-  putchar('\n');
+  /* Never exit 1 with nothing said. (A write that fails, a full disk or a
+   * closed pipe, main() reports for every command.) */
+  if (!o)
+    return cli_error(ctx, CLI_EXIT_FAIL, "building the status as JSON "
+                     "failed (out of memory?); `stella trust status` shows "
+                     "it as text");
+  int failed = json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ||
+               putchar('\n') == EOF;
   json_decref(o);
-  return CLI_EXIT_OK;
+  return failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }
 
 static void status_print_roles(const stella_status *s) {
@@ -185,7 +210,8 @@ static void status_print_keys(const stella_status *s) {
              cli_printable(k->status, type, sizeof type));
     printf("        key type     %s\n",
            cli_printable(k->key_type, type, sizeof type));
-    printf("        log id       %s\n", *k->log_id ? k->log_id : "-");
+    printf("        log id       %s\n",
+           *k->log_id ? cli_printable(k->log_id, url, sizeof url) : "-");
     printf("        fingerprint  sha256:%s\n", k->fingerprint_sha256);
     printf("        valid        %s .. %s\n", f ? f : "-", u ? u : "open");
   }
@@ -238,7 +264,7 @@ int cmd_trust_status(cli_ctx *ctx, const cli_args *args) {
   stella_status *s = NULL;
   status_rekor sr = {.wanted = args->show_backends ||
                                args->show_circuit_breaker};
-  stella_trust *t = cli_open_trust(ctx, args);
+  stella_trust *t = cli_open_trust_mode(ctx, args, STELLA_OPEN_EXISTING);
   if (!t)
     return CLI_EXIT_FAIL;
   stella_err e = stella_trust_status(t, &s);
@@ -248,7 +274,7 @@ int cmd_trust_status(cli_ctx *ctx, const cli_args *args) {
   if (e)
     cli_error(ctx, rc, "%s", stella_trust_errmsg(t));
   else if (args->json)
-    rc = status_print_json(s, &sr);
+    rc = status_print_json(ctx, s, &sr);
   else
     status_print_text(s, &sr, args);
   stella_backends_free(sr.backends, sr.n);

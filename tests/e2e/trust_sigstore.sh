@@ -88,7 +88,15 @@ if [[ $(meta_sums "$fresh") == "$before" ]]; then pass "trusted files unchanged 
 else fail "trusted files changed after HTML reply"; fi
 cp "$work/timestamp.good" "$work/repo/timestamp.json"
 
-# ---- init --force replaces trust --------------------------------------------
+# ---- status --json of state an older stella wrote: never fails silently ------
+# (init refuses such a URL now; a raw 0xe9 byte made json_dumps fail)
+cp -a "$fresh" "$work/old"
+python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("update settings set value=? where key=?", (b"http://caf\xe9.example", "tuf_url")); c.commit()' "$work/old/stella.db"
+run 0 "status --json with a raw 0xe9 byte stored" -- --home "$work/old" trust status --json
+json_check 'd["tuf_url"]=="http://caf?.example" and d["roles"]["root"]["version"]==15' "the byte is shown as ?, the rest as usual"
+run_cmd 1 "status --json into a full disk" -- bash -c '"$0" --home "$1" trust status --json >/dev/full' "$STELLA_BIN" "$fresh" \
+  && one_line_stderr "full disk" && expect_in "$err" "No space left on device" "says why writing failed"
+
 run 0 "init --force" -- --home "$fresh" trust init --tuf-url "$url/" --root "$root1" --force
 if [[ $(ls "$fresh/tuf/metadata") == root.json && -z $(ls "$fresh/tuf/targets") ]]; then
   pass "--force left only the new root"; else fail "--force left old state: $(ls "$fresh"/tuf/*)"; fi
