@@ -5,6 +5,8 @@
 # $BENCH_CACHE/results.jsonl and a table to stdout; docs/benchmarks.md keeps
 # the figures we recorded.
 #   bench/run.sh [quick|full]    quick: fewer runs, skips the 78 s tuf-js case
+# BENCH_BASELINE=/path/to/stella-tufc runs that (an earlier build) as B in
+# place of tuf-js (in every case), for before/after figures on the same load.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 kit=${STELLA_BENCH_KIT:-$top/../shared/bench}
@@ -19,7 +21,8 @@ export BENCH_CACHE=$cache
   meson setup "$top/build-release" "$top" --buildtype=release -Dtests=false >/dev/null
 ninja -C "$top/build-release" tools/stella-tufc >/dev/null
 tufc=$top/build-release/tools/stella-tufc
-"$kit/peer-tufjs" --install-only
+baseline=${BENCH_BASELINE:-}
+[[ -n $baseline ]] || "$kit/peer-tufjs" --install-only
 
 gen=$cache/gen
 mkrepo() { # name gen-repo-args...
@@ -42,10 +45,12 @@ results=$cache/results.jsonl
 run_case() {
   local name=$1 repo=$2 count=$3 runs=$4 alone=${5:-}
   local a="$tufc --repo $gen/$repo --url $url/$repo/repo --count $count"
-  local b="$kit/peer-tufjs --repo $gen/$repo --url $url/$repo/repo --count $count"
+  local peer="$kit/peer-tufjs"
+  [[ -n $baseline ]] && peer=$baseline
+  local b="$peer --repo $gen/$repo --url $url/$repo/repo --count $count"
   echo "== $name (T=$count, $runs runs)"
   local out
-  if [[ $alone == alone ]]; then
+  if [[ $alone == alone && -z $baseline ]]; then
     out=$("$kit/ab" --runs "$runs" --warmup 1 "$a")
   else
     out=$("$kit/ab" --runs "$runs" --warmup 1 "$a" "$b")
