@@ -66,8 +66,10 @@ void tuf_client_free(tuf_client *c); /* NULL-safe */
 const char *tuf_client_errmsg(const tuf_client *c);
 
 /* Top-level refresh (5.3 root chain, 5.4 timestamp, 5.5 snapshot, 5.6
- * targets). BLOCKS on the fetcher. Every accepted file is persisted as it is
- * accepted; what was accepted before a failure stays trusted. */
+ * targets). BLOCKS on the fetcher. Every accepted file is stored by the
+ * time the call returns, also when it fails: a root chain when it ends,
+ * timestamp, snapshot and targets together at the end of the refresh; what
+ * was accepted before a failure stays trusted. */
 stella_err tuf_refresh(tuf_client *c);
 
 /* Items tolerated by allow_stale during this client's life. Owned by c. */
