@@ -4,6 +4,7 @@
  * sign + publish make it live. */
 #include "cli.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,23 @@ static int cli_tuf_int(const char *text, int dflt) {
   return *end || v < 1 || v > 1000 ? -1 : (int)v;
 }
 
+/* init builds the workspace in DIR.init-XXXXXX (private keys included)
+ * and removes it on any failure, but a Ctrl-C or kill in the middle would
+ * leave it behind. So those signals wait until init has finished or
+ * cleaned up (a fraction of a second), then act as usual. */
+static stella_err cli_tuf_init_whole(stella_repo *r, const char *dir,
+                                     const stella_repo_init_opts *o) {
+  static const int held[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+  sigset_t block, old;
+  sigemptyset(&block);
+  for (size_t i = 0; i < sizeof held / sizeof held[0]; i++)
+    sigaddset(&block, held[i]);
+  sigprocmask(SIG_BLOCK, &block, &old);
+  stella_err e = stella_repo_init(r, dir, o);
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  return e;
+}
+
 int cmd_tuf_repo_init(cli_ctx *ctx, const cli_args *args) {
   const char *mirrors[CLI_TUF_MAX_MIRRORS];
   stella_repo_init_opts o = {.rekor_url = args->rekor_url,
@@ -114,7 +132,7 @@ int cmd_tuf_repo_init(cli_ctx *ctx, const cli_args *args) {
   stella_repo *r = cli_tuf_new(ctx, 0);
   if (!r)
     return CLI_EXIT_FAIL;
-  stella_err e = stella_repo_init(r, args->repo, &o);
+  stella_err e = cli_tuf_init_whole(r, args->repo, &o);
   if (!e)
     printf("created repository %s: root v1 (%d of %d root keys), staged "
            "and signed; next: scripts/publish.sh\n", stella_repo_dir(r),

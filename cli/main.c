@@ -2,6 +2,8 @@
  * help. Commands live in cmd_*.c; this file knows none of their logic. */
 #include "cli.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -714,7 +716,19 @@ static int cli_parse_global(int argc, char **argv, int *i, cli_args *args) {
   return 0;
 }
 
-int main(int argc, char **argv) {
+/* A stdout that could not be written (closed by `| head -1`, a full disk)
+ * fails the command with one line, instead of a silent success. */
+static int cli_output_done(int rc) {
+  errno = 0;
+  if (fflush(stdout) == 0 && !ferror(stdout))
+    return rc;
+  cli_error(NULL, CLI_EXIT_FAIL, "writing the output failed: %s%s",
+            errno ? strerror(errno) : "write error",
+            rc == CLI_EXIT_OK ? " (the command itself completed)" : "");
+  return rc == CLI_EXIT_OK ? CLI_EXIT_FAIL : rc;
+}
+
+static int cli_main(int argc, char **argv) {
   cli_args args = {0};
   stella_clock clock;
   int64_t fixed_now;
@@ -748,4 +762,12 @@ int main(int argc, char **argv) {
     return CLI_EXIT_OK;
   }
   return ctx.cmd->run(&ctx, &args);
+}
+
+int main(int argc, char **argv) {
+  /* A closed stdout is a write error the command sees, not death in the
+   * middle of a write: `tuf repo init | head -1` must still finish or
+   * clean up its temp folder (with the private keys in it). */
+  signal(SIGPIPE, SIG_IGN);
+  return cli_output_done(cli_main(argc, argv));
 }

@@ -181,6 +181,26 @@ expect 2 "--repo is given twice" "$repo/scripts/sign-metadata.sh" --repo "$repo"
 [[ $(grep -c '"url"' "$tmp/r4/staged/targets/signing_config.v0.2.json") == 3 ]] ||
   fail "init did not keep both --mirror-url"
 
+# A closed stdout (| head -1) or a signal in the middle of init leaves the
+# whole repository or nothing, never DIR.init-XXXXXX with private keys.
+{ rc=0
+  "$S" tuf repo init --repo "$tmp/r5" --rekor-url https://r.test \
+    --rekor-key "$tmp/lk/rekor.pub" --root-keys 5 2>"$tmp/err" || rc=$?
+  echo $rc >"$tmp/rc"; } | head -1 >/dev/null
+[[ $(cat "$tmp/rc") == 1 ]] || fail "init | head -1 exited $(cat "$tmp/rc"), not 1"
+grep -q "writing the output failed" "$tmp/err" ||
+  fail "init | head -1 does not say the output failed: $(cat "$tmp/err")"
+[[ -f $tmp/r5/scripts/publish.sh ]] || fail "init | head -1 did not finish"
+for delay in 0.005 0.01 0.02 0.04 0.08; do
+  timeout -s INT "$delay" "$S" tuf repo init --repo "$tmp/r6-$delay" \
+    --rekor-url https://r.test --rekor-key "$tmp/lk/rekor.pub" \
+    --root-keys 32 --key-type ecdsa-p256 >/dev/null 2>&1 || true
+  [[ ! -e $tmp/r6-$delay || -f $tmp/r6-$delay/scripts/publish.sh ]] ||
+    fail "init stopped by SIGINT after ${delay}s left half a repository"
+done
+if ls -d "$tmp"/*.init-* 2>/dev/null; then fail "init left a temp folder"; fi
+echo "ok: init | head -1 and SIGINT leave no DIR.init-XXXXXX"
+
 mkdir "$tmp/home"
 for bad in '"https://admin:S3cretPW@h.test"' '"http://h.test/\u001b]0;PWNED"'; do
   printf '{"rekor": {"mirrors": [%s]}}\n' "$bad" >"$tmp/home/config.json"
