@@ -55,7 +55,11 @@ typedef struct stella_repo_init_opts {
 } stella_repo_init_opts;
 
 /* `stella tuf repo init`: creates the workspace dir (must not exist or be
- * empty): keys per role (PEM PKCS#8, 0600), root v1 signed by every holder,
+ * empty). The Rekor URLs must pass core/url.h's check (http(s), no
+ * user:password@, no control byte; STELLA_E_INVALID_ARG) and are stored
+ * without a trailing '/'; one given twice is refused, and so is a log key
+ * name that is not a key name (see "Changes" below). Then: keys per role
+ * (PEM PKCS#8, 0600), root v1 signed by every holder,
  * staged targets/snapshot/timestamp with consistent_snapshot, the service
  * map targets (trusted_root.json, signing_config.v0.2.json,
  * signing_keys.json), the expiry policy, scripts/ and CHANGELOG. On success
@@ -67,7 +71,15 @@ STELLA_API stella_err stella_repo_init(stella_repo *r, const char *dir,
  * so) when dir is not one. */
 STELLA_API stella_err stella_repo_open(stella_repo *r, const char *dir);
 
-/* ---- Changes: each one only stages (files under staged/, CHANGELOG) ---- */
+/* ---- Changes: each one only stages (files under staged/, CHANGELOG) ----
+ * Each holds the workspace lock (DIR/.lock, as sign, publish and the
+ * ceremony do) and fails at once with STELLA_E_EXISTS while another command
+ * holds it. Input is published and shown on terminals, so it is checked
+ * first (STELLA_E_INVALID_ARG, nothing staged): URLs as for init (a
+ * trailing '/' is dropped and ignored when matching), key names 1..64
+ * printable ASCII characters without space or '/' and not starting with
+ * '.', notes UTF-8 without control characters (C0, DEL, C1), at most 1000
+ * bytes. */
 
 /* The new URL becomes the primary Rekor endpoint (first in rekorTlogUrls;
  * a new entry valid from now, or an open mirror entry moved first); the
@@ -99,7 +111,10 @@ STELLA_API stella_err stella_repo_rekor_key_add(stella_repo *r,
                                                 const char *note);
 
 /* Ends the validity of the log key called name: at compromised_since (epoch
- * seconds, > 0 for a compromise) or now (0). Without skip_grace (and
+ * seconds, > 0 for a compromise) or now (0). A compromise time more than 5
+ * minutes ahead of the clock is refused (STELLA_E_INVALID_ARG: the key
+ * would stay valid until then; up to 5 minutes ahead counts as now), and
+ * so is one before the key's validity start. Without skip_grace (and
  * without a compromise) refuses while the newest other key is younger than
  * the grace period (the timestamp expiry: every client has seen it).
  * Refuses to leave no valid key. */
@@ -121,7 +136,8 @@ STELLA_API stella_err stella_repo_signing_key_generate(stella_repo *r,
                                                        const char *note);
 
 /* Marks the signing key called name "retired" (validity ends now) or, with
- * compromised_since > 0, "compromised" (validity ends then). */
+ * compromised_since > 0, "compromised" (validity ends then; the same
+ * limits as for stella_repo_rekor_key_remove). */
 STELLA_API stella_err stella_repo_signing_key_retire(stella_repo *r,
                                                      const char *name,
                                                      int64_t compromised_since,
