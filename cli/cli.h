@@ -75,6 +75,11 @@ typedef struct cli_cmd {
   int passthrough;          /* the handler parses its own arguments */
   const char *operand;      /* name of its one positional argument, or NULL */
   int two_operands;         /* a second positional word goes to operand2 */
+  /* When cli_open_trust may create the state folder: STELLA_OPEN_CREATE
+   * (0), STELLA_OPEN_EXISTING for commands that only read,
+   * STELLA_OPEN_ON_WRITE for those that create it only once they store
+   * trust (init, import). */
+  stella_open_mode open_mode;
 } cli_cmd;
 
 struct cli_ctx {
@@ -87,9 +92,11 @@ int cli_error(const cli_ctx *ctx, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Copies s into buf (len > 0) with control characters (C0, DEL and the
- * UTF-8 encoded C1 range) as '?': text from a server or a state file must
- * not move the cursor, retitle or clear the terminal, or break a line.
- * Returns buf. */
+ * UTF-8 encoded C1 range), bytes that are not UTF-8 (a raw 0x9b is a CSI
+ * to some terminals), bidirectional overrides and marks, and line
+ * separators as '?', never cutting a character in half: text from a server
+ * or a state file must not move the cursor, retitle or clear the terminal,
+ * reorder what is shown, or break a line. Returns buf. */
 const char *cli_printable(const char *s, char *buf, size_t len);
 
 /* Usage error with the --help hint; returns CLI_EXIT_USAGE. */

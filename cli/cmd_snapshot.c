@@ -11,7 +11,7 @@ int cmd_snapshot_export(cli_ctx *ctx, const cli_args *args) {
   if (!args->out)
     return cli_usage_error(ctx, "needs --out FILE (e.g. --out "
                            "trust-bundle.tar.zst)");
-  stella_trust *t = cli_open_trust_mode(ctx, args, STELLA_OPEN_EXISTING);
+  stella_trust *t = cli_open_trust(ctx, args);
   if (!t)
     return CLI_EXIT_FAIL;
   stella_err e = stella_trust_snapshot_export(t, args->out,
@@ -59,7 +59,7 @@ int cmd_snapshot_import(cli_ctx *ctx, const cli_args *args) {
   if (rc)
     return rc;
   /* A refused import must not leave a state folder behind. */
-  stella_trust *t = cli_open_trust_mode(ctx, args, STELLA_OPEN_ON_WRITE);
+  stella_trust *t = cli_open_trust(ctx, args);
   if (!t)
     return CLI_EXIT_FAIL;
   stella_err e = stella_trust_snapshot_import(t, args->operand, &opts, &info);

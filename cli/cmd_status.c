@@ -4,7 +4,6 @@
  * breakers and the metric alert levels too (cmd_metrics.c prints them). */
 #include "cli.h"
 #include "cmd_rekor.h"
-#include "cmd_trust.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -264,7 +263,7 @@ int cmd_trust_status(cli_ctx *ctx, const cli_args *args) {
   stella_status *s = NULL;
   status_rekor sr = {.wanted = args->show_backends ||
                                args->show_circuit_breaker};
-  stella_trust *t = cli_open_trust_mode(ctx, args, STELLA_OPEN_EXISTING);
+  stella_trust *t = cli_open_trust(ctx, args);
   if (!t)
     return CLI_EXIT_FAIL;
   stella_err e = stella_trust_status(t, &s);

@@ -5,17 +5,6 @@
 
 #include <stdio.h>
 
-stella_trust *cli_open_trust_mode(const cli_ctx *ctx, const cli_args *args,
-                                  stella_open_mode mode) {
-  stella_err e = STELLA_OK;
-  char why[1024];
-  stella_trust *t = stella_trust_open_mode(args->home, ctx->clock, mode, &e);
-  if (!t)
-    cli_error(ctx, CLI_EXIT_FAIL, "%s",
-              stella_trust_open_errmsg(args->home, e, why, sizeof why));
-  return t;
-}
-
 int cli_stale_args(const cli_ctx *ctx, const cli_args *args,
                    int64_t *max_age) {
   *max_age = 0;
@@ -33,7 +22,7 @@ int cmd_trust_init(cli_ctx *ctx, const cli_args *args) {
   if (!args->tuf_url || !args->root)
     return cli_usage_error(ctx, "needs --tuf-url URL and --root FILE");
   /* The folder is made once the URL and the root check. */
-  stella_trust *t = cli_open_trust_mode(ctx, args, STELLA_OPEN_ON_WRITE);
+  stella_trust *t = cli_open_trust(ctx, args);
   if (!t)
     return CLI_EXIT_FAIL;
   stella_err e = stella_trust_init(t, args->tuf_url, args->root, args->force);
@@ -66,7 +55,7 @@ int cmd_trust_sync(cli_ctx *ctx, const cli_args *args) {
     return cli_usage_error(ctx, "--deadline '%s' is not a duration from 1s "
                            "to 24h, like 90s or 10m", args->deadline);
   /* Without a stella.db there is no trust to sync from. */
-  stella_trust *t = cli_open_trust_mode(ctx, args, STELLA_OPEN_EXISTING);
+  stella_trust *t = cli_open_trust(ctx, args);
   if (!t)
     return CLI_EXIT_FAIL;
   stella_err e = stella_trust_sync(t, &opts);

@@ -138,7 +138,8 @@ static const cli_opt opt_force_import = OPT_FLAG("--force", force,
 static const cli_opt *const opts_export[] = {
   &opt_out, &opt_include_root, &opt_home, &opt_help, NULL};
 static const cli_opt *const opts_import[] = {
-  &opt_force_import, &opt_home, &opt_help, NULL};
+  &opt_force_import, &opt_allow_stale, &opt_max_age, &opt_home, &opt_help,
+  NULL};
 static const cli_opt opt_repo = OPT_ARG("--repo", "DIR", repo,
     "the repository workspace (default: the current folder)");
 static const cli_opt opt_cer_threshold = OPT_ARG("--threshold", "M",
@@ -244,25 +245,31 @@ static const cli_opt *const opts_console[] = {
 static const cli_cmd cli_commands[] = {
   {.name = "trust init", .usage = "--tuf-url URL --root FILE [--force]",
    .help = "trust a TUF repository: check its root and store it (no network)",
-   .opts = opts_init, .run = cmd_trust_init},
+   .opts = opts_init, .run = cmd_trust_init,
+   .open_mode = STELLA_OPEN_ON_WRITE},
   {.name = "trust sync", .usage = "[--force] [--allow-stale --max-age DUR]"
            " [--deadline DUR]",
    .help = "full TUF update, then fetch and verify the service map",
-   .opts = opts_sync, .run = cmd_trust_sync},
+   .opts = opts_sync, .run = cmd_trust_sync,
+   .open_mode = STELLA_OPEN_EXISTING},
   {.name = "trust status",
    .usage = "[--show-endpoints] [--show-keys] [--show-backends] "
             "[--show-circuit-breaker] [--json]",
    .help = "verified roles, metadata age and alert, endpoints and keys",
-   .opts = opts_status, .run = cmd_trust_status},
+   .opts = opts_status, .run = cmd_trust_status,
+   .open_mode = STELLA_OPEN_EXISTING},
   {.name = "console", .usage = "[--allow-stale --max-age DUR] [--refresh SECS]",
    .help = "the full-screen console: live dashboard, syncs with `s`",
    .opts = opts_console, .run = cmd_console, .passthrough = 1},
   {.name = "trust snapshot export", .usage = "[--include-root] --out FILE",
    .help = "write the verified trust state to a bundle for air-gapped sites",
-   .opts = opts_export, .run = cmd_snapshot_export},
-  {.name = "trust snapshot import", .usage = "FILE [--force]",
+   .opts = opts_export, .run = cmd_snapshot_export,
+   .open_mode = STELLA_OPEN_EXISTING},
+  {.name = "trust snapshot import",
+   .usage = "FILE [--force] [--allow-stale --max-age DUR]",
    .help = "verify a trust bundle with the full TUF rules and install it",
-   .opts = opts_import, .run = cmd_snapshot_import, .operand = "FILE"},
+   .opts = opts_import, .run = cmd_snapshot_import, .operand = "FILE",
+   .open_mode = STELLA_OPEN_ON_WRITE},
   {.name = "tuf ceremony init",
    .usage = "--threshold M --keys N [--algorithm ALG] [--repo DIR] "
             "[--out DIR] [--force]",
@@ -340,10 +347,12 @@ static const cli_cmd cli_commands[] = {
   {.name = "rekor query",
    .usage = "--after T --before T [--key-id ID] [--remote] [--json]",
    .help = "entries integrated in a time window, from the local ledger",
-   .opts = opts_query, .run = cmd_rekor_query},
+   .opts = opts_query, .run = cmd_rekor_query,
+   .open_mode = STELLA_OPEN_EXISTING},
   {.name = "metrics", .usage = "[--prometheus | --json]",
    .help = "failure rates, breaker opens, metadata age, with alert levels",
-   .opts = opts_metrics, .run = cmd_metrics},
+   .opts = opts_metrics, .run = cmd_metrics,
+   .open_mode = STELLA_OPEN_EXISTING},
   {.name = "drill-log serve",
    .usage = "--addr 127.0.0.1:PORT --state DIR [--replica-of URL] [--name NAME]",
    .help = "run a Rekor v1-compatible drill log on loopback (rehearsals)",
@@ -364,13 +373,52 @@ static const cli_cmd cli_commands[] = {
 
 /* ---- Errors ---------------------------------------------------------------- */
 
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong
+ * forms, no surrogates, at most U+10FFFF), 0 if there is none. Stops at a
+ * NUL. */
+static size_t cli_utf8_len(const unsigned char *p) {
+  if (p[0] < 0x80)
+    return 1;
+  if (p[0] < 0xc2 || p[0] > 0xf4)
+    return 0;
+  size_t n = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : 2;
+  unsigned char lo = p[0] == 0xe0 ? 0xa0 : p[0] == 0xf0 ? 0x90 : 0x80;
+  unsigned char hi = p[0] == 0xed ? 0x9f : p[0] == 0xf4 ? 0x8f : 0xbf;
+  if (p[1] < lo || p[1] > hi)
+    return 0;
+  for (size_t i = 2; i < n; i++)
+    if ((p[i] & 0xc0) != 0x80)
+      return 0;
+  return n;
+}
+
+/* Characters that change how a terminal shows what follows: C1 controls
+ * (U+0080-U+009F), the bidirectional marks, embeddings, overrides and
+ * isolates (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069), and the
+ * line and paragraph separators (U+2028, U+2029). */
+static int cli_is_hidden(const unsigned char *p, size_t n) {
+  unsigned long cp = n == 2 ? (p[0] & 0x1fu) << 6 | (p[1] & 0x3fu)
+                   : n == 3 ? (p[0] & 0x0fu) << 12 | (p[1] & 0x3fu) << 6 |
+                                  (p[2] & 0x3fu)
+                            : 0x10000;
+  return cp <= 0x9f || cp == 0x61c || cp == 0x200e || cp == 0x200f ||
+         (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
 const char *cli_printable(const char *s, char *buf, size_t len) {
   size_t o = 0;
-  for (const unsigned char *p = (const unsigned char *)(s ? s : "");
-       *p && o + 1 < len; p++) {
-    int c1 = p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f;
-    buf[o++] = *p < 0x20 || *p == 0x7f || c1 ? '?' : (char)*p;
-    p += c1; /* both bytes of a C1 character become one '?' */
+  const unsigned char *p = (const unsigned char *)(s ? s : "");
+  while (*p && o + 1 < len) {
+    size_t n = cli_utf8_len(p);
+    if (n > 1 && !cli_is_hidden(p, n)) {
+      if (o + n >= len)
+        break; /* never half a character */
+      memcpy(buf + o, p, n);
+      o += n;
+    } else { /* one '?' per control, hidden character or stray byte */
+      buf[o++] = n == 1 && *p >= 0x20 && *p != 0x7f ? (char)*p : '?';
+    }
+    p += n ? n : 1;
   }
   buf[o] = '\0';
   return buf;
@@ -414,7 +462,8 @@ int cli_exit_for(stella_err e) {
 stella_trust *cli_open_trust(const cli_ctx *ctx, const cli_args *args) {
   stella_err e = STELLA_OK;
   char why[1024];
-  stella_trust *t = stella_trust_open(args->home, ctx->clock, &e);
+  stella_trust *t = stella_trust_open_mode(args->home, ctx->clock,
+                                           ctx->cmd->open_mode, &e);
   if (!t)
     cli_error(ctx, CLI_EXIT_FAIL, "%s",
               stella_trust_open_errmsg(args->home, e, why, sizeof why));

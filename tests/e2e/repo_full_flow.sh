@@ -365,7 +365,7 @@ step "another site: bootstrap-trust-offline.sh --force into a fresh home"
 site_b=$work/site-b
 STELLA_HOME=$site_b must 0 "bootstrap-trust-offline.sh --force" -- \
   "$scripts/bootstrap-trust-offline.sh" "$work/B.tar.zst" --force
-has "$out" "root v0 -> v2" "imported up to root v2"
+has "$out" "root v2 \(new\)" "imported up to root v2"
 # The same status: everything but the clock and the sync time.
 "$S" trust status --show-endpoints --show-keys --json >"$work/a.json" ||
   die "status of site A"
