@@ -1,8 +1,10 @@
 /* sigstore_layout.c - see sigstore_layout.h. */
 #include "sigstore_layout.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int sigstore_layout_make(const char *name, sigstore_layout *out) {
   const char *data = getenv("STELLA_TEST_DATA");
@@ -21,4 +23,16 @@ int sigstore_layout_make(const char *name, sigstore_layout *out) {
   snprintf(out->root1, sizeof out->root1, "%s/tuf-sigstore-public-good/"
            "metadata/root_history/1.root.json", data);
   return 0;
+}
+
+int layout_count_entries(const char *dir) {
+  DIR *d = opendir(dir);
+  struct dirent *de;
+  int n = 0;
+  if (!d)
+    return -1;
+  while ((de = readdir(d)))
+    n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+  closedir(d);
+  return n;
 }

@@ -17,4 +17,8 @@ typedef struct sigstore_layout {
  * STELLA_SOURCE_ROOT. Returns 0, or -1 on any failure. */
 int sigstore_layout_make(const char *name, sigstore_layout *out);
 
+/* Entries of dir besides . and .. (-1 if it cannot be opened): how the
+ * trust and bundle tests see that a command created nothing. */
+int layout_count_entries(const char *dir);
+
 #endif

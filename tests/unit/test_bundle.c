@@ -113,18 +113,6 @@ static stella_err import(const char *home, const char *file, int force,
   return import_opts(home, file, &opts, info, msg, len);
 }
 
-/* Entries of dir besides . and .. (-1 if it cannot be opened). */
-static int count_entries(const char *dir) {
-  DIR *d = opendir(dir);
-  struct dirent *de;
-  int n = 0;
-  if (!d)
-    return -1;
-  while ((de = readdir(d)))
-    n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
-  closedir(d);
-  return n;
-}
 
 /* Everything under HOME/tuf ("path\0bytes" blocks) and whether HOME holds
  * a leftover side folder: the before/after picture of trusted state. */
@@ -741,9 +729,9 @@ static void test_refused_import_leaves_nothing(void **state) {
   draft_free(&d);
   assert_int_equal(import(home, path, 1, NULL, NULL, 0), STELLA_E_SIGNATURE);
   assert_int_equal(access(home, F_OK), -1);
-  assert_int_equal(count_entries(tmp), 0);
+  assert_int_equal(layout_count_entries(tmp), 0);
   assert_int_equal(import(home, f->full, 1, NULL, NULL, 0), STELLA_OK);
-  assert_int_equal(count_entries(tmp), 0);
+  assert_int_equal(layout_count_entries(tmp), 0);
   unsetenv("TMPDIR");
   assert_same_status(f->src, home);
 }

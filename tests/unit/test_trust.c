@@ -181,18 +181,6 @@ static void test_home_resolution(void **state) {
   stella_trust_free(NULL);
 }
 
-/* Entries of dir besides . and .. (-1 if it cannot be opened). */
-static int count_entries(const char *dir) {
-  DIR *d = opendir(dir);
-  struct dirent *de;
-  int n = 0;
-  if (!d)
-    return -1;
-  while ((de = readdir(d)))
-    n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
-  closedir(d);
-  return n;
-}
 
 /* Readers open with STELLA_OPEN_EXISTING and create nothing; init and
  * import with STELLA_OPEN_ON_WRITE create the folder only once they store
@@ -212,7 +200,7 @@ static void test_open_modes(void **state) {
   assert_non_null(strstr(why, "no trust is set up in"));
   assert_non_null(strstr(why, "stella trust init"));
   assert_null(stella_trust_open_mode(empty, NULL, STELLA_OPEN_EXISTING, &e));
-  assert_int_equal(count_entries(empty), 0);
+  assert_int_equal(layout_count_entries(empty), 0);
   /* On write: a handle, but status, sync, export and a bad init leave no
    * trace. */
   stella_trust *t = stella_trust_open_mode(deep, NULL, STELLA_OPEN_ON_WRITE,
