@@ -323,8 +323,9 @@ def timed_get(url, timeout):
         return r.status, time.time() - t0
 
 
-def cmd_idle(port, n):
-    url = "http://127.0.0.1:%d/api/v1/log" % port
+def open_idle(port, n):
+    """n connections that never finish a request: a third send nothing, a
+    third half a GET's headers, a third a POST body cut short."""
     socks = []
     for i in range(n):
         s = socket.create_connection(("127.0.0.1", port), timeout=5)
@@ -334,6 +335,12 @@ def cmd_idle(port, n):
             s.sendall(b"POST /api/v1/log/entries HTTP/1.1\r\nHost: x\r\n"
                       b"Content-Length: 100\r\n\r\n{")
         socks.append(s)
+    return socks
+
+
+def cmd_idle(port, n):
+    url = "http://127.0.0.1:%d/api/v1/log" % port
+    socks = open_idle(port, n)
     status, took = timed_get(url, 5)
     check(status == 200 and took < 2, "a client waited %.1f s" % took)
     ok("%d idle/half-sent connections: another client served in %.3f s" %
@@ -717,15 +724,7 @@ def cmd_idle_flood(url, stella, addr, n):
         ok("SKIP idle flood: cannot open %d sockets" % n)
         return
     port = int(addr.rsplit(":", 1)[1])
-    socks = []
-    for i in range(n):
-        s = socket.create_connection(("127.0.0.1", port), timeout=5)
-        if i % 3 == 1:
-            s.sendall(b"GET /api/v1/log HTTP/1.1\r\nHost: x\r\n")
-        elif i % 3 == 2:
-            s.sendall(b"POST /api/v1/log/entries HTTP/1.1\r\nHost: x\r\n"
-                      b"Content-Length: 100\r\n\r\n{")
-        socks.append(s)
+    socks = open_idle(port, n)
     t0, tries, r = time.time(), 0, None
     while time.time() - t0 < 8:
         tries += 1

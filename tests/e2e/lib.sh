@@ -12,6 +12,13 @@ export STELLA_BIN
 # shellcheck source=/dev/null
 . "$(dirname "${BASH_SOURCE[0]}")/../../devops/scripts/lib-drill.sh"
 
+# $data and $root1: Sigstore's real public-good TUF snapshot (tests/data)
+# and its first root, the trust anchor the Sigstore-data scripts start from.
+if [[ -n ${STELLA_TEST_DATA:-} ]]; then
+  data=$STELLA_TEST_DATA/tuf-sigstore-public-good
+  root1=$data/metadata/root_history/1.root.json
+fi
+
 # e2e_need TOOL...: exits 77 (meson's skip) when a tool is not installed.
 e2e_need() {
   local tool

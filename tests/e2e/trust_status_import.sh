@@ -11,8 +11,6 @@
 set -uo pipefail
 : "${STELLA_TEST_DATA:?}"
 top=${STELLA_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-data=$STELLA_TEST_DATA/tuf-sigstore-public-good
-root1=$data/metadata/root_history/1.root.json
 # shellcheck source=/dev/null
 . "$top/tests/e2e/lib.sh"
 e2e_begin
